@@ -1,0 +1,70 @@
+export const HELP = `fathom — explore container images and containers
+
+Usage:
+  fathom                          browse the daemon's images (or the store's when no daemon answers)
+  fathom SOURCE                   open one image in the layer view
+  fathom SOURCE_A SOURCE_B        compare two images
+  fathom inspect SOURCE --json    the image as JSON: history, layers, analysis, files
+  fathom ci SOURCE                dive's CI gate (also: fathom SOURCE --ci)
+  fathom diff SOURCE_A SOURCE_B   compare two images file by file
+  fathom container NAME --json    a container's changes with sizes
+  fathom store ls|rm|gc|path      the local layer store
+  fathom demo                     a narrated tour of image layering (no daemon needed)
+
+Sources:
+  docker-archive://PATH[:TAG]     a \`docker save\` tar (legacy or Docker 25+ layout); also docker-tar://
+  oci://DIR[:TAG]                 an OCI image layout directory
+  oci-archive://PATH[:TAG]        a tar of an OCI image layout
+  docker://IMAGE, podman://IMAGE  an image in a Docker-compatible engine
+  store://IMAGE                   an image already in the local store
+  PATH or IMAGE                   recognised by what it is
+
+Common options:
+  --store DIR        layer store (default: $XDG_CACHE_HOME/fathom, or $FATHOM_STORE)
+  --tag TAG          which image of an archive holding several
+  --platform OS/ARCH which image of a multi-platform index (default: this machine's)
+  --host URL         the engine to talk to (default: DOCKER_HOST, the docker context, the default socket)
+  -h, --help         help for any command: fathom COMMAND --help
+`;
+
+const COMMANDS: Record<string, string> = {
+  inspect: `Usage: fathom inspect SOURCE [--json] [--layer N] [--files union|changes|none]
+
+Reads the image into the store and prints it. With --json, the stable schema:
+  image, history (every row, empty ones too), layers (sizes = docker history),
+  analysis (dive's efficiency, wasted bytes, user wasted percent; fathom's reclaimable bytes),
+  files: the union at --layer N (default: the top), or with --files changes that layer's change set.
+`,
+  ci: `Usage: fathom ci SOURCE [rules] [--ci-config FILE] [--json]
+       fathom SOURCE --ci [rules]
+
+dive's CI gate: exits 1 when a rule fails, 0 when all pass, 2 on bad input.
+  --lowestEfficiency R          fail below this efficiency (0..1; default 0.9)
+  --highestWastedBytes SIZE     fail above this many wasted bytes (e.g. 20MB; default disabled)
+  --highestUserWastedPercent R  fail above this wasted/user-bytes ratio (0..1; default 0.1)
+  --ci-config FILE              rules file (default: .dive-ci, when present); "disabled" turns a rule off
+`,
+  diff: `Usage: fathom diff SOURCE_A SOURCE_B [--json]
+
+The layers both images share (the build-cache prefix), then their top unions compared file by file.
+`,
+  store: `Usage: fathom store ls | rm IMAGE... | gc | path  [--store DIR] [--json]
+
+  ls     images in the store
+  rm     forget images (by tag or ID prefix); their layers stay until gc
+  gc     delete layers no stored image uses, and leftovers of interrupted reads
+  path   print the store directory
+`,
+  container: `Usage: fathom container NAME [--json] [--watch] [--interval SECONDS]
+
+A container's writable layer: docker diff with sizes, and its sizes as docker ps -s shows them.
+`,
+  demo: `Usage: fathom demo [--step N] [--autoplay [--pace SECONDS]] [--lang en|ko] [--docker]
+
+A narrated tour of image layering on the real panes. Needs no Docker daemon.
+`,
+};
+
+export function commandHelp(command: string): string {
+  return COMMANDS[command] ?? HELP;
+}

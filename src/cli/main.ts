@@ -1,0 +1,97 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { FathomError, isFathomError } from '../errors.js';
+import { HELP, commandHelp } from './help.js';
+import { runInspect } from './commands/inspect.js';
+import { runCi } from './commands/ci.js';
+import { runDiff } from './commands/diff.js';
+import { runStore } from './commands/store.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Options every command that opens an image understands. */
+export const OPEN_OPTIONS: Options = {
+  store: { type: 'string' },
+  tag: { type: 'string' },
+  platform: { type: 'string' },
+  host: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export const CI_OPTIONS: Options = {
+  ci: { type: 'boolean' },
+  'ci-config': { type: 'string' },
+  lowestEfficiency: { type: 'string' },
+  highestWastedBytes: { type: 'string' },
+  highestUserWastedPercent: { type: 'string' },
+  json: { type: 'boolean' },
+  source: { type: 'string' },
+};
+
+export function parse(args: string[], options: Options, command: string) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new FathomError(`${command}: ${(e as Error).message.replace(/\. To specify.*$/s, '')} (see \`fathom ${command} --help\`)`);
+  }
+}
+
+/** Lazily loaded so `fathom inspect` never pays for React and Ink. */
+async function runUi(args: string[]): Promise<number> {
+  const { runTui } = await import('./commands/tui.js');
+  return runTui(args);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+      return runUi([]);
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(rest[0] ? commandHelp(rest[0]) : HELP);
+      return 0;
+    case '--version':
+    case '-v':
+      process.stdout.write('fathom 0.1.0\n');
+      return 0;
+    case 'inspect':
+      return runInspect(rest);
+    case 'ci':
+      return runCi(rest);
+    case 'diff':
+      return runDiff(rest);
+    case 'store':
+      return runStore(rest);
+    case 'container': {
+      const { runContainer } = await import('./commands/container.js');
+      return runContainer(rest);
+    }
+    case 'demo': {
+      const { runDemo } = await import('./commands/demo.js');
+      return runDemo(rest);
+    }
+    default:
+      if (argv.includes('--ci')) return runCi(argv);
+      return runUi(argv);
+  }
+}
+
+export async function cli(argv: string[]): Promise<void> {
+  let code: number;
+  try {
+    code = await main(argv);
+  } catch (e) {
+    if (isFathomError(e)) {
+      process.stderr.write(`fathom: ${e.message}\n`);
+    } else if (process.env.FATHOM_DEBUG) {
+      process.stderr.write(`fathom: internal error: ${(e as Error).stack}\n`);
+    } else {
+      const err = e as NodeJS.ErrnoException;
+      const detail = err.code && err.path ? `${err.path}: ${err.code}` : (err.message ?? String(e));
+      process.stderr.write(`fathom: ${detail} (set FATHOM_DEBUG=1 for details)\n`);
+    }
+    code = 2;
+  }
+  process.exitCode = code;
+}

@@ -1,0 +1,60 @@
+import { FathomError } from '../errors.js';
+import { humanBytes } from '../format.js';
+import { ImageModel } from '../model/image-model.js';
+import { loadStoredImage, openImage } from '../open-image.js';
+import { fileSource, parseSourceSpec } from '../sources/source-spec.js';
+import type { ImageSource, IngestProgress } from '../sources/types.js';
+import { LayerStore, defaultStoreRoot } from '../../store/store.js';
+import { engineSource } from '../engine/engine-source.js';
+
+export interface OpenOptions {
+  store?: string;
+  tag?: string;
+  platform?: string;
+  host?: string;
+  /** Print ingest progress on stderr (only when it is a terminal). */
+  progress?: boolean;
+}
+
+export function openStore(dir: string | undefined): LayerStore {
+  return new LayerStore(dir ?? process.env.FATHOM_STORE ?? defaultStoreRoot());
+}
+
+export function sourceFor(input: string, opts: OpenOptions): ImageSource {
+  const spec = parseSourceSpec(input);
+  switch (spec.kind) {
+    case 'engine':
+      return engineSource(spec.engine, spec.ref, { host: opts.host, fallbackMessage: `${input}: no such file or directory` });
+    case 'store':
+      throw new FathomError('internal: store sources are opened directly');
+    default:
+      return fileSource(spec);
+  }
+}
+
+function progressPrinter(): (p: IngestProgress) => void {
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 100 && p.layersDone < p.layersTotal) return;
+    last = now;
+    process.stderr.write(`\r\x1b[Kreading layers ${p.layersDone}/${p.layersTotal}  ${humanBytes(p.bytesDone)} / ${humanBytes(p.bytesTotal)}`);
+    if (p.layersDone === p.layersTotal) process.stderr.write('\r\x1b[K');
+  };
+}
+
+/** Opens any source into the store and builds its model. */
+export async function openModel(input: string, opts: OpenOptions): Promise<{ model: ImageModel; store: LayerStore; source: string }> {
+  const store = openStore(opts.store);
+  const spec = parseSourceSpec(input);
+  if (spec.kind === 'store') {
+    const found = store.findImages(spec.ref);
+    if (found.length === 0) throw new FathomError(`${input}: no such image in the store at ${store.root} (see \`fathom store ls\`)`);
+    if (found.length > 1) throw new FathomError(`${input}: matches ${found.length} stored images: ${found.map((r) => r.repoTags[0] ?? r.id.slice(7, 19)).join(', ')}`);
+    return { model: new ImageModel(loadStoredImage(found[0], store)), store, source: input };
+  }
+  const source = sourceFor(input, opts);
+  const showProgress = opts.progress !== false && process.stderr.isTTY;
+  const opened = await openImage(source, store, { tag: opts.tag, platform: opts.platform, onProgress: showProgress ? progressPrinter() : undefined });
+  return { model: new ImageModel(opened), store, source: source.spec };
+}

@@ -1,0 +1,129 @@
+import { createHash, type Hash } from 'node:crypto';
+import { FathomError } from '../errors.js';
+import { EntryKind } from '../model/entry.js';
+import { LayerIndexBuilder, type LayerIndex } from '../../store/layer-index.js';
+import type { TarHeader } from '../tar/header.js';
+import { TarStreamParser } from '../tar/stream-parser.js';
+import { normalizeEntryPath, readWhiteout } from '../tar/entry-path.js';
+import { createDecompressor, sniffCompression, type Compression } from './compression.js';
+
+export interface IndexedLayer {
+  index: LayerIndex;
+  compression: Compression;
+  /** sha256 of the bytes as received. */
+  blobDigest: string;
+  blobBytes: number;
+  /** sha256 of the uncompressed tar: the layer's diff ID. */
+  diffId: string;
+}
+
+export interface IndexLayerOptions {
+  /** Names the layer in errors: "img.tar: layer 3 (sha256:ab12…)". */
+  where: string;
+  /** Receives every received byte, e.g. to keep the blob in the store. */
+  onBlobChunk?: (chunk: Buffer) => void;
+  onProgress?: (blobBytesRead: number) => void;
+}
+
+const TYPEFLAG_KINDS: Record<string, EntryKind> = {
+  '0': EntryKind.file,
+  '7': EntryKind.file,
+  '1': EntryKind.hardlink,
+  '2': EntryKind.symlink,
+  '3': EntryKind.char,
+  '4': EntryKind.block,
+  '5': EntryKind.dir,
+  '6': EntryKind.fifo,
+};
+
+/**
+ * Reads one layer blob in a single pass: hashes it as received and as uncompressed, and indexes every
+ * tar entry (file contents are hashed so later layers can be compared with them; nothing is extracted).
+ */
+export async function indexLayerStream(input: AsyncIterable<Buffer>, opts: IndexLayerOptions): Promise<IndexedLayer> {
+  const { where } = opts;
+  const builder = new LayerIndexBuilder();
+  const blobHash = createHash('sha256');
+  const diffHash = createHash('sha256');
+  let blobBytes = 0;
+
+  const parser = new TarStreamParser((header, contentOffset) => visitEntry(builder, header, contentOffset, where), where);
+  let compression: Compression | null = null;
+  let decompressor: ReturnType<typeof createDecompressor> | null = null;
+  const onPlain = (chunk: Buffer) => {
+    diffHash.update(chunk);
+    parser.push(chunk);
+  };
+
+  for await (const chunk of input) {
+    if (chunk.length === 0) continue;
+    if (!decompressor) {
+      compression = sniffCompression(chunk);
+      decompressor = createDecompressor(compression, onPlain, where);
+    }
+    blobHash.update(chunk);
+    blobBytes += chunk.length;
+    opts.onBlobChunk?.(chunk);
+    await decompressor.push(chunk);
+    opts.onProgress?.(blobBytes);
+  }
+  if (!decompressor) throw new FathomError(`${where}: the layer blob is empty`);
+  await decompressor.finish();
+  parser.end();
+  return {
+    index: builder.build(parser.position),
+    compression: compression ?? 'none',
+    blobDigest: `sha256:${blobHash.digest('hex')}`,
+    blobBytes,
+    diffId: `sha256:${diffHash.digest('hex')}`,
+  };
+}
+
+function visitEntry(builder: LayerIndexBuilder, header: TarHeader, contentOffset: number, where: string): ((chunk: Buffer) => void) | null {
+  const entryWhere = `${where}: entry ${JSON.stringify(header.name)}`;
+  let path = normalizeEntryPath(header.name, where);
+  if (path === '') return null; // the root directory's own entry: nothing to show, nothing a layer can replace
+  let kind = TYPEFLAG_KINDS[header.typeflag];
+  if (kind === undefined) {
+    if (header.typeflag === 'S') throw new FathomError(`${entryWhere}: GNU sparse entries are not supported (Docker never writes them)`);
+    throw new FathomError(`${entryWhere}: unsupported tar entry type '${header.typeflag}'`);
+  }
+  if (kind === EntryKind.file && header.name.endsWith('/')) kind = EntryKind.dir; // pre-POSIX tars mark dirs by name
+  const whiteout = readWhiteout(path);
+  if (whiteout) {
+    if (whiteout.kind === 'aufs-meta') return null;
+    kind = whiteout.kind;
+    path = whiteout.path;
+  }
+  let link: string | null = null;
+  if (kind === EntryKind.symlink) link = header.linkname;
+  else if (kind === EntryKind.hardlink) {
+    link = normalizeEntryPath(header.linkname, `${entryWhere} (hard link target)`);
+    if (link === '') throw new FathomError(`${entryWhere}: hard link to the root directory`);
+  }
+  const isContent = kind === EntryKind.file;
+  const size = isContent ? header.size : 0;
+  const i = builder.add({
+    path,
+    kind,
+    size,
+    mode: header.mode,
+    uid: header.uid,
+    gid: header.gid,
+    mtime: header.mtime,
+    offset: contentOffset,
+    link,
+    device: kind === EntryKind.char || kind === EntryKind.block ? `${header.devmajor},${header.devminor}` : null,
+  });
+  if (!isContent || size === 0) return null;
+  let hash: Hash | null = createHash('sha256');
+  let left = size;
+  return (chunk) => {
+    hash!.update(chunk);
+    left -= chunk.length;
+    if (left === 0) {
+      builder.setHash(i, hash!.digest());
+      hash = null;
+    }
+  };
+}

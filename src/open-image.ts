@@ -1,0 +1,78 @@
+import { FathomError } from './errors.js';
+import type { ImageRecord, LayerStore, StoredLayerRef } from '../store/store.js';
+import type { LayerIndex } from '../store/layer-index.js';
+import type { Compression } from './layer/compression.js';
+import type { ImageSource, IngestProgress, ResolvedImage } from './sources/types.js';
+
+/** An image whose every layer is in the store, indexes loaded: what the union, analysis and panes read. */
+export interface OpenedImage {
+  record: ImageRecord;
+  /** One per layer, oldest first (a repeated diff ID shares one index). */
+  layers: LayerIndex[];
+}
+
+const MEDIA_TYPES: Record<Compression, string> = {
+  none: 'application/vnd.docker.image.rootfs.diff.tar',
+  gzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+};
+
+/** Puts any layer the store lacks into it (two at a time), then records the image. */
+export async function ingestResolved(image: ResolvedImage, store: LayerStore, onProgress?: (p: IngestProgress) => void): Promise<ImageRecord> {
+  const missing = [...new Map(image.layers.filter((l) => !store.hasLayer(l.diffId)).map((l) => [l.diffId, l])).values()];
+  const progress: IngestProgress = {
+    layersDone: 0,
+    layersTotal: missing.length,
+    bytesDone: 0,
+    bytesTotal: missing.reduce((n, l) => n + l.compressedBytes, 0),
+  };
+  onProgress?.({ ...progress });
+  let next = 0;
+  const worker = async () => {
+    while (next < missing.length) {
+      const layer = missing[next++];
+      let seen = 0;
+      await store.ingestLayer(layer.blob, (bytes) => {
+        progress.bytesDone += bytes - seen;
+        seen = bytes;
+        onProgress?.({ ...progress });
+      });
+      progress.layersDone++;
+      onProgress?.({ ...progress });
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  const layers: StoredLayerRef[] = image.layers.map((l) => {
+    const meta = store.readLayerMeta(l.diffId);
+    return {
+      diffId: l.diffId,
+      digest: l.digest ?? meta.blobDigest,
+      mediaType: l.mediaType ?? MEDIA_TYPES[meta.compression],
+      compressedBytes: l.compressedBytes,
+    };
+  });
+  return store.saveImage({
+    id: image.id,
+    repoTags: image.repoTags,
+    manifestDigest: image.manifestDigest,
+    sources: [image.source],
+    config: image.config,
+    layers,
+    storedAt: new Date().toISOString(),
+  });
+}
+
+export function loadStoredImage(record: ImageRecord, store: LayerStore): OpenedImage {
+  return { record, layers: record.layers.map((l) => store.loadIndex(l.diffId)) };
+}
+
+export async function openImage(
+  source: ImageSource,
+  store: LayerStore,
+  opts: { tag?: string; platform?: string; onProgress?: (p: IngestProgress) => void } = {},
+): Promise<OpenedImage> {
+  const resolved = await source.resolve({ store, tag: opts.tag, platform: opts.platform, onProgress: opts.onProgress });
+  if (resolved.layers.length === 0) throw new FathomError(`${source.spec}: the image has no layers`);
+  const record = await ingestResolved(resolved, store, opts.onProgress);
+  return loadStoredImage(record, store);
+}

@@ -1,0 +1,184 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { FathomError } from '../errors.js';
+import { BLOCK, applyOverrides, isMetaType, isZeroBlock, paddedSize, parsePax, parseRawHeader } from '../tar/header.js';
+
+/** Named files inside an image container format: a directory, or a tar read by seeking. */
+export interface ArchiveFiles {
+  /** The path shown in errors. */
+  readonly label: string;
+  has(name: string): boolean;
+  size(name: string): number;
+  read(name: string): Buffer;
+  stream(name: string): AsyncIterable<Buffer>;
+}
+
+const READ_CHUNK = 1 << 20;
+const MAX_METADATA_BYTES = 64 << 20;
+
+/** Clean relative member names; a name that climbs out of its container is refused. */
+function memberName(name: string, label: string): string {
+  const parts: string[] = [];
+  for (const part of name.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length === 0) throw new FathomError(`${label}: "${name}" points outside the archive`);
+      parts.pop();
+    } else parts.push(part);
+  }
+  return parts.join('/');
+}
+
+interface TarMember {
+  offset: number;
+  size: number;
+  typeflag: string;
+  linkname: string;
+}
+
+/**
+ * A tar archive (docker save, OCI archive) indexed by reading only its headers: each header says how
+ * far to seek to the next, so a multi-gigabyte archive is mapped in a few hundred small reads.
+ */
+export class TarFiles implements ArchiveFiles {
+  private readonly members = new Map<string, TarMember>();
+  private readonly fileSize: number;
+
+  constructor(readonly label: string) {
+    let fd: number;
+    try {
+      fd = fs.openSync(label, 'r');
+    } catch (e) {
+      throw new FathomError(`${label}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    try {
+      this.fileSize = fs.fstatSync(fd).size;
+      this.scan(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private scan(fd: number): void {
+    const header = Buffer.alloc(BLOCK);
+    let pos = 0;
+    let pax: Record<string, string> | null = null;
+    let longName: string | null = null;
+    let longLink: string | null = null;
+    for (;;) {
+      const got = fs.readSync(fd, header, 0, BLOCK, pos);
+      if (got === 0) break; // no end marker: accept, as GNU tar does
+      if (got < BLOCK) throw new FathomError(`${this.label}: truncated archive (ends inside a header at byte ${pos})`);
+      if (isZeroBlock(header, 0)) break;
+      const h = parseRawHeader(header, 0, `${this.label}: at byte ${pos}`);
+      const dataAt = pos + BLOCK;
+      const hasData = !'123456'.includes(h.typeflag);
+      if (isMetaType(h.typeflag)) {
+        if (h.size > MAX_METADATA_BYTES) throw new FathomError(`${this.label}: extended header at byte ${pos} is too large`);
+        const data = Buffer.alloc(h.size);
+        if (fs.readSync(fd, data, 0, h.size, dataAt) < h.size) throw new FathomError(`${this.label}: truncated archive (inside an extended header)`);
+        if (h.typeflag === 'x') pax = { ...(pax ?? {}), ...parsePax(data, `${this.label}: at byte ${pos}`) };
+        else if (h.typeflag === 'L') longName = data.toString('utf8').replace(/\0.*$/s, '');
+        else if (h.typeflag === 'K') longLink = data.toString('utf8').replace(/\0.*$/s, '');
+        pos = dataAt + paddedSize(h.size);
+        continue;
+      }
+      applyOverrides(h, pax, longName, longLink);
+      pax = longName = longLink = null;
+      const size = hasData ? h.size : 0;
+      const name = memberName(h.name, this.label);
+      if (name) this.members.set(name, { offset: dataAt, size, typeflag: h.typeflag, linkname: h.linkname });
+      pos = dataAt + paddedSize(size);
+    }
+  }
+
+  private resolve(name: string, depth = 0): TarMember & { name: string } {
+    const clean = memberName(name, this.label);
+    const m = this.members.get(clean);
+    if (!m) throw new FathomError(`${this.label}: "${name}" is missing from the archive`);
+    if ((m.typeflag === '2' || m.typeflag === '1') && depth < 16) {
+      // docker save stores a repeated layer as a link to the first copy ("../<id>/layer.tar").
+      const target = m.typeflag === '2' ? path.posix.join(path.posix.dirname(clean), m.linkname) : m.linkname;
+      return this.resolve(target, depth + 1);
+    }
+    if (m.offset + m.size > this.fileSize) {
+      throw new FathomError(`${this.label}: "${clean}" is cut short: the archive is truncated (${this.fileSize} bytes, entry needs ${m.offset + m.size})`);
+    }
+    return { ...m, name: clean };
+  }
+
+  has(name: string): boolean {
+    return this.members.has(memberName(name, this.label));
+  }
+
+  size(name: string): number {
+    return this.resolve(name).size;
+  }
+
+  read(name: string): Buffer {
+    const m = this.resolve(name);
+    if (m.size > MAX_METADATA_BYTES) throw new FathomError(`${this.label}: "${name}" is too large to be metadata`);
+    const fd = fs.openSync(this.label, 'r');
+    try {
+      const buf = Buffer.alloc(m.size);
+      fs.readSync(fd, buf, 0, m.size, m.offset);
+      return buf;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  async *stream(name: string): AsyncIterable<Buffer> {
+    const m = this.resolve(name);
+    if (m.size === 0) return;
+    yield* fs.createReadStream(this.label, { start: m.offset, end: m.offset + m.size - 1, highWaterMark: READ_CHUNK });
+  }
+
+  names(): string[] {
+    return [...this.members.keys()];
+  }
+}
+
+/** An OCI image layout directory. */
+export class DirFiles implements ArchiveFiles {
+  constructor(readonly label: string) {}
+
+  private file(name: string): string {
+    return path.join(this.label, memberName(name, this.label));
+  }
+
+  has(name: string): boolean {
+    return fs.existsSync(this.file(name));
+  }
+
+  size(name: string): number {
+    return this.stat(name).size;
+  }
+
+  private stat(name: string): fs.Stats {
+    try {
+      return fs.statSync(this.file(name));
+    } catch {
+      throw new FathomError(`${this.label}: "${name}" is missing`);
+    }
+  }
+
+  read(name: string): Buffer {
+    if (this.stat(name).size > MAX_METADATA_BYTES) throw new FathomError(`${this.label}: "${name}" is too large to be metadata`);
+    return fs.readFileSync(this.file(name));
+  }
+
+  async *stream(name: string): AsyncIterable<Buffer> {
+    this.stat(name);
+    yield* fs.createReadStream(this.file(name), { highWaterMark: READ_CHUNK });
+  }
+}
+
+export function parseJson<T>(files: ArchiveFiles, name: string): T {
+  const text = files.read(name).toString('utf8');
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new FathomError(`${files.label}: ${name} is not valid JSON (${(e as Error).message})`);
+  }
+}

@@ -1,0 +1,159 @@
+import { FathomError } from '../errors.js';
+import type { ArchiveFiles } from './archive-files.js';
+import { diffIdsOf, readImageConfig } from './image-config.js';
+import type { LayerDescriptor, ResolveOptions, ResolvedImage } from './types.js';
+import { normalizeRef, verifyDigest } from './verify.js';
+
+interface Descriptor {
+  mediaType?: string;
+  digest: string;
+  size?: number;
+  annotations?: Record<string, string>;
+  platform?: { os?: string; architecture?: string; variant?: string };
+}
+
+interface IndexJson {
+  manifests?: Descriptor[];
+}
+
+interface ManifestJson {
+  mediaType?: string;
+  config?: Descriptor;
+  layers?: Descriptor[];
+  manifests?: Descriptor[];
+}
+
+const INDEX_TYPES = new Set([
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+]);
+const REF_NAME = 'org.opencontainers.image.ref.name';
+const CONTAINERD_NAME = 'io.containerd.image.name';
+
+interface Candidate {
+  descriptor: Descriptor;
+  refName: string | null;
+  imageName: string | null;
+}
+
+function blobName(digest: string, what: string): string {
+  const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
+  if (!m) throw new FathomError(`${what}: unsupported or malformed digest ${JSON.stringify(digest)}`);
+  return `blobs/sha256/${m[1]}`;
+}
+
+function readBlobJson<T>(files: ArchiveFiles, d: Descriptor, what: string): T {
+  const name = blobName(d.digest, what);
+  const bytes = files.read(name);
+  verifyDigest(bytes, d.digest, `${files.label}: ${what} ${d.digest}`);
+  try {
+    return JSON.parse(bytes.toString('utf8')) as T;
+  } catch (e) {
+    throw new FathomError(`${files.label}: ${what} ${d.digest} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Flattens nested indexes into image manifests, carrying down the names their parents gave them. */
+function collectManifests(files: ArchiveFiles, descriptors: Descriptor[], inherited: Omit<Candidate, 'descriptor'>, depth = 0): Candidate[] {
+  if (depth > 4) throw new FathomError(`${files.label}: image indexes nested too deep`);
+  const out: Candidate[] = [];
+  for (const d of descriptors) {
+    const refName = d.annotations?.[REF_NAME] ?? inherited.refName;
+    const imageName = d.annotations?.[CONTAINERD_NAME] ?? inherited.imageName;
+    if (d.mediaType && INDEX_TYPES.has(d.mediaType)) {
+      const nested = readBlobJson<ManifestJson>(files, d, 'image index');
+      out.push(...collectManifests(files, nested.manifests ?? [], { refName, imageName }, depth + 1));
+    } else {
+      out.push({ descriptor: d, refName, imageName });
+    }
+  }
+  return out;
+}
+
+export function hostPlatform(): string {
+  const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
+  return `linux/${arch}`;
+}
+
+function platformOf(d: Descriptor): string | null {
+  const p = d.platform;
+  if (!p?.os || !p.architecture) return null;
+  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+
+function matchesTag(c: Candidate, tag: string): boolean {
+  if (c.refName === tag) return true;
+  const want = normalizeRef(tag);
+  if (c.imageName && normalizeRef(c.imageName) === want) return true;
+  return c.refName !== null && c.refName.includes(':') && normalizeRef(c.refName) === want;
+}
+
+function pickManifest(files: ArchiveFiles, candidates: Candidate[], opts: ResolveOptions): Candidate {
+  let pool = candidates;
+  if (opts.tag) {
+    pool = pool.filter((c) => matchesTag(c, opts.tag!));
+    if (pool.length === 0) {
+      const names = [...new Set(candidates.map((c) => c.imageName ?? c.refName).filter(Boolean))];
+      throw new FathomError(`${files.label}: no image named ${opts.tag}; it holds: ${names.join(', ') || '(untagged images only)'}`);
+    }
+  }
+  // Attestation manifests in buildx output carry platform unknown/unknown: never an image to open.
+  pool = pool.filter((c) => platformOf(c.descriptor) !== 'unknown/unknown');
+  const withPlatform = pool.filter((c) => platformOf(c.descriptor) !== null);
+  if (withPlatform.length > 1 || opts.platform) {
+    const want = opts.platform ?? hostPlatform();
+    const matching = pool.filter((c) => {
+      const p = platformOf(c.descriptor);
+      return p === want || (p !== null && !want.split('/')[2] && p.split('/').slice(0, 2).join('/') === want);
+    });
+    if (matching.length === 0) {
+      const present = [...new Set(pool.map((c) => platformOf(c.descriptor) ?? 'unspecified'))];
+      throw new FathomError(`${files.label}: no image for platform ${want}; present: ${present.join(', ')} (choose with --platform)`);
+    }
+    pool = matching;
+  }
+  const distinct = [...new Map(pool.map((c) => [c.descriptor.digest, c])).values()];
+  if (distinct.length > 1) {
+    const names = distinct.map((c) => `${c.imageName ?? c.refName ?? '(untagged)'} ${c.descriptor.digest.slice(0, 19)}`);
+    throw new FathomError(`${files.label}: holds ${distinct.length} images, pick one with a tag (oci://DIR:TAG or --tag): ${names.join('; ')}`);
+  }
+  if (distinct.length === 0) throw new FathomError(`${files.label}: index.json lists no image manifests`);
+  return distinct[0];
+}
+
+/** An OCI image layout (directory, or a tar of one): index.json → manifest → config and layer blobs. */
+export function resolveOciLayout(files: ArchiveFiles, source: string, opts: ResolveOptions): ResolvedImage {
+  const label = files.label;
+  if (!files.has('index.json')) throw new FathomError(`${label}: not an OCI image layout (no index.json)`);
+  let index: IndexJson;
+  try {
+    index = JSON.parse(files.read('index.json').toString('utf8')) as IndexJson;
+  } catch (e) {
+    throw new FathomError(`${label}: index.json is not valid JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(index.manifests)) throw new FathomError(`${label}: index.json has no manifests array`);
+  const chosen = pickManifest(files, collectManifests(files, index.manifests, { refName: null, imageName: null }), opts);
+  const manifest = readBlobJson<ManifestJson>(files, chosen.descriptor, 'image manifest');
+  if (!manifest.config?.digest || !Array.isArray(manifest.layers)) {
+    throw new FathomError(`${label}: image manifest ${chosen.descriptor.digest} has no config or layers`);
+  }
+  const { id, config } = readImageConfig(files, blobName(manifest.config.digest, `${label}: config`), manifest.config.digest);
+  const diffIds = diffIdsOf(config);
+  if (diffIds.length !== manifest.layers.length) {
+    throw new FathomError(`${label}: the manifest lists ${manifest.layers.length} layers but the config has ${diffIds.length} diff IDs`);
+  }
+  const layers: LayerDescriptor[] = manifest.layers.map((d, i) => {
+    const name = blobName(d.digest, `${label}: layer ${i}`);
+    const where = `${label}: layer ${i} (${d.digest})`;
+    if (!files.has(name)) throw new FathomError(`${where}: blob is missing`);
+    return {
+      diffId: diffIds[i],
+      digest: d.digest,
+      mediaType: d.mediaType ?? null,
+      compressedBytes: files.size(name),
+      blob: { diffId: diffIds[i], blobDigest: d.digest, where, open: async () => files.stream(name) },
+    };
+  });
+  const name = chosen.imageName ?? (chosen.refName && chosen.refName.includes(':') ? chosen.refName : null);
+  return { source, id, config, repoTags: name ? [normalizeRef(name)] : [], manifestDigest: chosen.descriptor.digest, layers };
+}

@@ -1,0 +1,150 @@
+import { FathomError } from '../errors.js';
+
+/** One tar header after PAX and GNU long-name records have been folded in. */
+export interface TarHeader {
+  name: string;
+  /** The header's typeflag character ('0' file, '5' dir, …). */
+  typeflag: string;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Seconds since the epoch; may be negative or fractional (PAX). */
+  mtime: number;
+  linkname: string;
+  devmajor: number;
+  devminor: number;
+  /** PAX keys this entry carried, if any. */
+  pax: Record<string, string> | null;
+}
+
+export const BLOCK = 512;
+
+/** Rounds a content size up to whole 512-byte blocks. */
+export function paddedSize(size: number): number {
+  return Math.ceil(size / BLOCK) * BLOCK;
+}
+
+function cString(buf: Buffer, start: number, length: number): string {
+  let end = start;
+  const limit = start + length;
+  while (end < limit && buf[end] !== 0) end++;
+  return buf.toString('utf8', start, end);
+}
+
+/** Tar numbers are octal text, or base-256 (high bit set) for values that don't fit. */
+function tarNumber(buf: Buffer, start: number, length: number): number {
+  const first = buf[start];
+  if (first & 0x80) {
+    // Two's complement, big-endian; 0xff lead byte means negative (e.g. mtimes before 1970).
+    if (first === 0xff) {
+      let inverted = 0;
+      for (let i = 1; i < length; i++) inverted = inverted * 256 + (255 - buf[start + i]);
+      return -(inverted + 1);
+    }
+    let positive = first & 0x7f;
+    for (let i = 1; i < length; i++) positive = positive * 256 + buf[start + i];
+    return positive;
+  }
+  let value = 0;
+  let seen = false;
+  for (let i = start; i < start + length; i++) {
+    const c = buf[i];
+    if (c === 0 || (c === 0x20 && seen)) break;
+    if (c === 0x20) continue;
+    if (c < 0x30 || c > 0x37) return NaN;
+    value = value * 8 + (c - 0x30);
+    seen = true;
+  }
+  return value;
+}
+
+export function isZeroBlock(buf: Buffer, start: number): boolean {
+  for (let i = start; i < start + BLOCK; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+function checksumMatches(buf: Buffer, start: number): boolean {
+  const stored = tarNumber(buf, start + 148, 8);
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const b = i >= 148 && i < 156 ? 0x20 : buf[start + i];
+    unsigned += b;
+    signed += b > 127 ? b - 256 : b;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+/** A raw 512-byte header, before any PAX/GNU overrides. Throws on a bad checksum. */
+export function parseRawHeader(buf: Buffer, start: number, where: string): TarHeader {
+  if (!checksumMatches(buf, start)) {
+    throw new FathomError(`${where}: not a tar header (bad checksum) — the archive is corrupt or not a tar`);
+  }
+  const magic = buf.toString('latin1', start + 257, start + 263);
+  let name = cString(buf, start, 100);
+  // POSIX ustar splits long paths into prefix + name; GNU's old format uses that field for other things.
+  if (magic === 'ustar\0') {
+    const prefix = cString(buf, start + 345, 155);
+    if (prefix) name = `${prefix}/${name}`;
+  }
+  const typeflagByte = buf[start + 156];
+  return {
+    name,
+    typeflag: typeflagByte === 0 ? '0' : String.fromCharCode(typeflagByte),
+    size: tarNumber(buf, start + 124, 12),
+    mode: tarNumber(buf, start + 100, 8),
+    uid: tarNumber(buf, start + 108, 8),
+    gid: tarNumber(buf, start + 116, 8),
+    mtime: tarNumber(buf, start + 136, 12),
+    linkname: cString(buf, start + 157, 100),
+    devmajor: tarNumber(buf, start + 329, 8) || 0,
+    devminor: tarNumber(buf, start + 337, 8) || 0,
+    pax: null,
+  };
+}
+
+/** Parses PAX extended-header records: "LEN key=value\n" repeated. */
+export function parsePax(data: Buffer, where: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let pos = 0;
+  while (pos < data.length) {
+    if (data[pos] === 0) break;
+    const space = data.indexOf(0x20, pos);
+    const len = space > pos ? Number(data.toString('latin1', pos, space)) : NaN;
+    if (!Number.isInteger(len) || len <= 0 || pos + len > data.length) {
+      throw new FathomError(`${where}: malformed PAX extended header`);
+    }
+    const record = data.toString('utf8', space + 1, pos + len - 1);
+    const eq = record.indexOf('=');
+    if (eq <= 0) throw new FathomError(`${where}: malformed PAX record "${record.slice(0, 40)}"`);
+    out[record.slice(0, eq)] = record.slice(eq + 1);
+    pos += len;
+  }
+  return out;
+}
+
+/** Applies the PAX keys and GNU long names gathered before a header. */
+export function applyOverrides(
+  header: TarHeader,
+  pax: Record<string, string> | null,
+  longName: string | null,
+  longLink: string | null,
+): TarHeader {
+  if (longName !== null) header.name = longName;
+  if (longLink !== null) header.linkname = longLink;
+  if (pax) {
+    header.pax = pax;
+    if (pax.path !== undefined) header.name = pax.path;
+    if (pax.linkpath !== undefined) header.linkname = pax.linkpath;
+    if (pax.size !== undefined) header.size = Number(pax.size);
+    if (pax.uid !== undefined) header.uid = Number(pax.uid);
+    if (pax.gid !== undefined) header.gid = Number(pax.gid);
+    if (pax.mtime !== undefined) header.mtime = Number(pax.mtime);
+  }
+  return header;
+}
+
+export function isMetaType(typeflag: string): boolean {
+  return typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K';
+}

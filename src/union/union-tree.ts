@@ -1,0 +1,142 @@
+import { FathomError } from '../errors.js';
+import { EntryKind } from '../model/entry.js';
+import type { LayerIndex } from '../../store/layer-index.js';
+
+/** Marks an implied directory: one a layer needed as a parent but never listed. */
+export const IMPLIED = -1;
+
+/** A path in the merged filesystem, pointing at the layer entry that last wrote it. */
+export interface UnionNode {
+  name: string;
+  parent: UnionNode | null;
+  /** Present exactly when the node is a directory. */
+  children: Map<string, UnionNode> | null;
+  layer: number;
+  /** Index into that layer's entries, or IMPLIED. */
+  entry: number;
+  /** Where the content lives: for a hard link, the file it was linked to when it was made; else the node itself. */
+  srcLayer: number;
+  srcEntry: number;
+}
+
+export function newRoot(): UnionNode {
+  return { name: '', parent: null, children: new Map(), layer: -1, entry: IMPLIED, srcLayer: -1, srcEntry: IMPLIED };
+}
+
+export function nodePath(node: UnionNode): string {
+  const parts: string[] = [];
+  for (let n: UnionNode | null = node; n && n.parent; n = n.parent) parts.push(n.name);
+  return parts.reverse().join('/');
+}
+
+export function lookup(root: UnionNode, path: string): UnionNode | null {
+  if (path === '') return root;
+  let node = root;
+  let start = 0;
+  for (;;) {
+    const slash = path.indexOf('/', start);
+    const name = slash === -1 ? path.slice(start) : path.slice(start, slash);
+    const next = node.children?.get(name);
+    if (!next) return null;
+    if (slash === -1) return next;
+    node = next;
+    start = slash + 1;
+  }
+}
+
+/** Visits a node and everything beneath it, parents first. */
+export function forEachBelow(node: UnionNode, visit: (n: UnionNode) => void): void {
+  visit(node);
+  if (node.children) for (const child of node.children.values()) forEachBelow(child, visit);
+}
+
+/**
+ * Applies one layer to the merged tree, as Docker's overlay applier does: opaque markers and whiteouts
+ * hide what lower layers put there (never what this layer adds), then entries are written in tar order.
+ */
+export function applyLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: number, where: (entry: number) => string): void {
+  const index = layers[layerNo];
+  const { kinds, paths, count } = index;
+  const hasOpaque = index.stats.opaqueWhiteouts > 0;
+  if (hasOpaque) {
+    for (let i = 0; i < count; i++) {
+      if (kinds[i] !== EntryKind.opaque) continue;
+      const dir = lookup(root, paths[i]);
+      dir?.children?.clear();
+    }
+  }
+  if (index.stats.whiteouts > 0) {
+    for (let i = 0; i < count; i++) {
+      if (kinds[i] !== EntryKind.whiteout) continue;
+      const hidden = lookup(root, paths[i]);
+      if (!hidden) {
+        throw new FathomError(`${where(i)}: whiteout of ${JSON.stringify(paths[i])}, which no lower layer has (a corrupt or mis-ordered layer)`);
+      }
+      hidden.parent!.children!.delete(hidden.name);
+    }
+  }
+  for (let i = 0; i < count; i++) {
+    const kind = kinds[i];
+    if (kind === EntryKind.whiteout || kind === EntryKind.opaque) continue;
+    writeEntry(root, layers, layerNo, i, where);
+  }
+}
+
+function writeEntry(root: UnionNode, layers: readonly LayerIndex[], layerNo: number, i: number, where: (entry: number) => string): void {
+  const index = layers[layerNo];
+  const path = index.paths[i];
+  const kind = index.kinds[i];
+  let srcLayer = layerNo;
+  let srcEntry = i;
+  if (kind === EntryKind.hardlink) {
+    const targetPath = index.links.get(i)!;
+    const target = lookup(root, targetPath);
+    if (!target || target.children) {
+      throw new FathomError(`${where(i)}: hard link ${JSON.stringify(path)} → ${JSON.stringify(targetPath)}, which ${target ? 'is a directory' : 'does not exist at this point'}`);
+    }
+    srcLayer = target.srcLayer;
+    srcEntry = target.srcEntry;
+  }
+  // Walk to the parent, creating directories the layer implies but never lists.
+  let parent = root;
+  let start = 0;
+  for (;;) {
+    const slash = path.indexOf('/', start);
+    if (slash === -1) break;
+    const name = path.slice(start, slash);
+    let next = parent.children!.get(name);
+    if (!next || !next.children) {
+      // Missing, or a non-directory in the way: Docker makes the parent directory.
+      next = { name, parent, children: new Map(), layer: layerNo, entry: IMPLIED, srcLayer: layerNo, srcEntry: IMPLIED };
+      parent.children!.set(name, next);
+    }
+    parent = next;
+    start = slash + 1;
+  }
+  const name = start === 0 ? path : path.slice(start);
+  const existing = parent.children!.get(name);
+  if (existing && existing.children && kind === EntryKind.dir) {
+    // A directory over a directory keeps its contents and takes the new metadata.
+    existing.layer = layerNo;
+    existing.entry = i;
+    existing.srcLayer = layerNo;
+    existing.srcEntry = i;
+    return;
+  }
+  parent.children!.set(name, {
+    name,
+    parent,
+    children: kind === EntryKind.dir ? new Map() : null,
+    layer: layerNo,
+    entry: i,
+    srcLayer,
+    srcEntry,
+  });
+}
+
+/** The merged filesystem after layers 0..upTo. */
+export function buildUnion(layers: readonly LayerIndex[], upTo: number, where: (layer: number, entry: number) => string): UnionNode {
+  const root = newRoot();
+  for (let l = 0; l <= upTo; l++) applyLayer(root, layers, l, (e) => where(l, e));
+  return root;
+}

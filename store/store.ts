@@ -1,0 +1,323 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { FathomError } from '../src/errors.js';
+import type { Compression } from '../src/layer/compression.js';
+import { indexLayerStream } from '../src/layer/index-layer.js';
+import { decodeIndex, encodeIndex } from './index-codec.js';
+import type { LayerIndex } from './layer-index.js';
+
+/** What the store keeps beside each layer's blob and index. */
+export interface StoredLayerMeta {
+  diffId: string;
+  blobDigest: string;
+  compression: Compression;
+  blobBytes: number;
+  tarBytes: number;
+  entries: number;
+  storedAt: string;
+}
+
+export interface StoredLayerRef {
+  diffId: string;
+  /** The blob digest the source named (for docker-save archives: the diff ID). */
+  digest: string;
+  mediaType: string;
+  compressedBytes: number;
+}
+
+/** An image as the store remembers it: enough to reopen it with no source at hand. */
+export interface ImageRecord {
+  /** The config digest, "sha256:…" (what `docker images` calls the image ID). */
+  id: string;
+  repoTags: string[];
+  manifestDigest: string | null;
+  /** Every source it was opened from ("docker-archive:///x.tar", "docker://app:1"). */
+  sources: string[];
+  /** The image config JSON exactly as the source held it (verified by `id`). */
+  config: ImageConfigJson;
+  layers: StoredLayerRef[];
+  storedAt: string;
+}
+
+/** The parts of the OCI/Docker image config fathom reads. */
+export interface ImageConfigJson {
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  created?: string;
+  config?: {
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    Env?: string[] | null;
+    WorkingDir?: string;
+    User?: string;
+    ExposedPorts?: Record<string, unknown> | null;
+    Labels?: Record<string, string> | null;
+  } | null;
+  history?: { created?: string; created_by?: string; empty_layer?: boolean; comment?: string; author?: string }[];
+  rootfs?: { type?: string; diff_ids?: string[] };
+}
+
+export interface LayerBlobSource {
+  diffId: string;
+  /** Digest the bytes must have as received; null where the source names none. */
+  blobDigest: string | null;
+  where: string;
+  open(): Promise<AsyncIterable<Buffer>>;
+}
+
+/** Layers committed less than this long ago are never collected: an ingest may not have written its image record yet. */
+const GC_GRACE_MS = 10 * 60 * 1000;
+
+function hexOf(digest: string): string {
+  const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
+  if (!m) throw new FathomError(`not a sha256 digest: ${JSON.stringify(digest)}`);
+  return m[1];
+}
+
+export function defaultStoreRoot(): string {
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(cache, 'fathom');
+}
+
+/**
+ * The local layer store. Layers are kept once per diff ID, whatever image or source brought them.
+ * Every write lands in tmp/ first and is renamed into place whole, so a killed process or a second
+ * fathom at the same time never leaves a half-written layer where readers look.
+ */
+export class LayerStore {
+  private readonly indexCache = new Map<string, LayerIndex>();
+
+  constructor(readonly root: string) {}
+
+  private get layersDir(): string {
+    return path.join(this.root, 'layers', 'sha256');
+  }
+  private get imagesDir(): string {
+    return path.join(this.root, 'images');
+  }
+  private get tmpDir(): string {
+    return path.join(this.root, 'tmp');
+  }
+
+  layerDir(diffId: string): string {
+    return path.join(this.layersDir, hexOf(diffId));
+  }
+
+  hasLayer(diffId: string): boolean {
+    return fs.existsSync(path.join(this.layerDir(diffId), 'meta.json'));
+  }
+
+  private makeTemp(): string {
+    fs.mkdirSync(this.tmpDir, { recursive: true });
+    const dir = path.join(this.tmpDir, `${process.pid}-${Date.now()}-${randomBytes(4).toString('hex')}`);
+    fs.mkdirSync(dir);
+    return dir;
+  }
+
+  /** Reads a layer blob once, verifies both digests, and commits blob + index atomically. */
+  async ingestLayer(source: LayerBlobSource, onProgress?: (bytes: number) => void): Promise<StoredLayerMeta> {
+    const finalDir = this.layerDir(source.diffId);
+    const temp = this.makeTemp();
+    try {
+      const blobFd = fs.openSync(path.join(temp, 'blob'), 'w');
+      let indexed;
+      try {
+        indexed = await indexLayerStream(await source.open(), {
+          where: source.where,
+          onBlobChunk: (chunk) => writeAll(blobFd, chunk),
+          onProgress,
+        });
+      } finally {
+        fs.closeSync(blobFd);
+      }
+      if (source.blobDigest && indexed.blobDigest !== source.blobDigest) {
+        throw new FathomError(`${source.where}: digest mismatch: the blob should be ${source.blobDigest} but is ${indexed.blobDigest} (corrupt or altered)`);
+      }
+      if (indexed.diffId !== source.diffId) {
+        throw new FathomError(`${source.where}: diff ID mismatch: the image config says ${source.diffId} but the uncompressed layer is ${indexed.diffId} (corrupt or altered)`);
+      }
+      const meta: StoredLayerMeta = {
+        diffId: indexed.diffId,
+        blobDigest: indexed.blobDigest,
+        compression: indexed.compression,
+        blobBytes: indexed.blobBytes,
+        tarBytes: indexed.index.stats.tarBytes,
+        entries: indexed.index.count,
+        storedAt: new Date().toISOString(),
+      };
+      writeDurable(path.join(temp, 'index.bin'), encodeIndex(indexed.index));
+      // meta.json is written last: its presence is what marks a layer as complete.
+      writeDurable(path.join(temp, 'meta.json'), Buffer.from(JSON.stringify(meta, null, 1)));
+      fs.mkdirSync(path.dirname(finalDir), { recursive: true });
+      try {
+        fs.renameSync(temp, finalDir);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // Another process committed the same layer first: same digest, same bytes; keep theirs.
+        if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw e;
+        fs.rmSync(temp, { recursive: true, force: true });
+      }
+      this.indexCache.set(source.diffId, indexed.index);
+      return meta;
+    } catch (e) {
+      fs.rmSync(temp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  readLayerMeta(diffId: string): StoredLayerMeta {
+    return JSON.parse(fs.readFileSync(path.join(this.layerDir(diffId), 'meta.json'), 'utf8')) as StoredLayerMeta;
+  }
+
+  loadIndex(diffId: string): LayerIndex {
+    const cached = this.indexCache.get(diffId);
+    if (cached) return cached;
+    const file = path.join(this.layerDir(diffId), 'index.bin');
+    let buf: Buffer;
+    try {
+      buf = fs.readFileSync(file);
+    } catch {
+      throw new FathomError(`layer ${diffId} is not in the store at ${this.root}`);
+    }
+    const index = decodeIndex(buf, `store layer ${diffId}`);
+    this.indexCache.set(diffId, index);
+    return index;
+  }
+
+  blobPath(diffId: string): string {
+    return path.join(this.layerDir(diffId), 'blob');
+  }
+
+  private imageFile(id: string): string {
+    return path.join(this.imagesDir, `${hexOf(id)}.json`);
+  }
+
+  /** Saves or merges an image record (sources and tags accumulate). */
+  saveImage(record: ImageRecord): ImageRecord {
+    const existing = this.getImage(record.id);
+    const merged: ImageRecord = existing
+      ? {
+          ...record,
+          repoTags: [...new Set([...record.repoTags, ...existing.repoTags])],
+          sources: [...new Set([...record.sources, ...existing.sources])],
+          manifestDigest: record.manifestDigest ?? existing.manifestDigest,
+        }
+      : record;
+    fs.mkdirSync(this.imagesDir, { recursive: true });
+    const temp = path.join(this.makeTemp(), 'image.json');
+    writeDurable(temp, Buffer.from(JSON.stringify(merged)));
+    fs.renameSync(temp, this.imageFile(record.id));
+    fs.rmSync(path.dirname(temp), { recursive: true, force: true });
+    return merged;
+  }
+
+  getImage(id: string): ImageRecord | null {
+    try {
+      return JSON.parse(fs.readFileSync(this.imageFile(id), 'utf8')) as ImageRecord;
+    } catch {
+      return null;
+    }
+  }
+
+  listImages(): ImageRecord[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.imagesDir);
+    } catch {
+      return [];
+    }
+    const out: ImageRecord[] = [];
+    for (const name of names) {
+      if (!name.endsWith('.json')) continue;
+      const rec = this.getImage(`sha256:${name.slice(0, -5)}`);
+      if (rec) out.push(rec);
+    }
+    return out.sort((a, b) => (b.storedAt > a.storedAt ? 1 : -1));
+  }
+
+  /** Images whose tag, ID or ID prefix matches `ref` ("app:1", "app" = "app:latest", "6d27", "sha256:6d27…"). */
+  findImages(ref: string): ImageRecord[] {
+    const wantTag = ref.includes(':') && !ref.startsWith('sha256:') ? ref : `${ref}:latest`;
+    const idPrefix = ref.startsWith('sha256:') ? ref.slice(7) : ref;
+    return this.listImages().filter(
+      (r) => r.repoTags.includes(ref) || r.repoTags.includes(wantTag) || (/^[0-9a-f]{4,64}$/.test(idPrefix) && hexOf(r.id).startsWith(idPrefix)),
+    );
+  }
+
+  removeImage(id: string): void {
+    fs.rmSync(this.imageFile(id), { force: true });
+  }
+
+  /** Removes layers no image record uses (older than the grace period) and abandoned temp dirs. */
+  gc(now = Date.now()): { removedLayers: string[]; freedBytes: number } {
+    const used = new Set(this.listImages().flatMap((r) => r.layers.map((l) => hexOf(l.diffId))));
+    const removedLayers: string[] = [];
+    let freedBytes = 0;
+    for (const hex of safeReaddir(this.layersDir)) {
+      if (used.has(hex)) continue;
+      const dir = path.join(this.layersDir, hex);
+      const st = fs.statSync(dir);
+      if (now - st.mtimeMs < GC_GRACE_MS) continue;
+      freedBytes += dirBytes(dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+      removedLayers.push(`sha256:${hex}`);
+    }
+    for (const name of safeReaddir(this.tmpDir)) {
+      const dir = path.join(this.tmpDir, name);
+      const pid = Number(name.split('-')[0]);
+      if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) continue;
+      if (pid === process.pid) continue;
+      freedBytes += dirBytes(dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return { removedLayers, freedBytes };
+  }
+
+  layerBytesOnDisk(diffId: string): number {
+    return dirBytes(this.layerDir(diffId));
+  }
+}
+
+function writeAll(fd: number, chunk: Buffer): void {
+  let off = 0;
+  while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
+}
+
+function writeDurable(file: string, data: Buffer): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    writeAll(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const name of safeReaddir(dir)) {
+    const st = fs.lstatSync(path.join(dir, name));
+    total += st.isDirectory() ? dirBytes(path.join(dir, name)) : st.size;
+  }
+  return total;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
