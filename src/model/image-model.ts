@@ -4,7 +4,7 @@ import { diveEfficiency, type DiveEfficiency } from '../analysis/dive-efficiency
 import { CONTENT_HASH_BYTES } from '../../store/layer-index.js';
 import { EntryKind } from './entry.js';
 import type { OpenedImage } from '../open-image.js';
-import { countChanges, layerChanges, type LayerChange } from '../union/changes.js';
+import { applyLayerWithChanges, countChanges, type LayerChange } from '../union/changes.js';
 import { applyLayer, forEachBelow, lookup, newRoot, type UnionNode } from '../union/union-tree.js';
 
 export interface HistoryRow {
@@ -64,6 +64,7 @@ export class ImageModel {
   readonly top: UnionNode;
   private unionCache: { upTo: number; root: UnionNode } | null = null;
   private wasteCache: WasteReport | null = null;
+  private readonly changesCache = new Map<number, LayerChange[]>();
 
   constructor(opened: OpenedImage) {
     this.layers = opened.layers;
@@ -75,9 +76,8 @@ export class ImageModel {
 
     const root = newRoot();
     this.layerSummaries = this.layers.map((index, n) => {
-      const changes = layerChanges(root, this.layers, n);
       const removedBytes = hiddenBytes(root, this.layers, n);
-      applyLayer(root, this.layers, n, (e) => this.where(n, e));
+      const changes = applyLayerWithChanges(root, this.layers, n, (e) => this.where(n, e));
       const ref = this.record.layers[n];
       return {
         index: n,
@@ -132,23 +132,28 @@ export class ImageModel {
     return root;
   }
 
-  /** What layer n adds, modifies and removes. */
+  /** What layer n adds, modifies and removes (the last few asked for are kept). */
   changesAt(n: number): LayerChange[] {
-    const before = n === 0 ? newRoot() : this.unionAt(n - 1);
-    return layerChanges(before, this.layers, n);
+    const cached = this.changesCache.get(n);
+    if (cached) return cached;
+    const root = newRoot();
+    for (let l = 0; l < n; l++) applyLayer(root, this.layers, l, (e) => this.where(l, e));
+    const changes = applyLayerWithChanges(root, this.layers, n, (e) => this.where(n, e));
+    if (this.changesCache.size >= 4) this.changesCache.delete(this.changesCache.keys().next().value!);
+    this.changesCache.set(n, changes);
+    return changes;
   }
 
-  /** Every layer that wrote or hid `path`, oldest first. */
+  /** Every layer that wrote or hid `path` (or an ancestor of it), oldest first. */
   pathHistory(path: string): { layer: number; change: LayerChange }[] {
     const out: { layer: number; change: LayerChange }[] = [];
     const root = newRoot();
     for (let n = 0; n < this.layers.length; n++) {
       const touches = this.layers[n].paths.some((p) => p === path || path.startsWith(`${p}/`));
       if (touches) {
-        const c = layerChanges(root, this.layers, n).find((ch) => ch.path === path);
+        const c = applyLayerWithChanges(root, this.layers, n, (e) => this.where(n, e)).find((ch) => ch.path === path);
         if (c) out.push({ layer: n, change: c });
-      }
-      applyLayer(root, this.layers, n, (e) => this.where(n, e));
+      } else applyLayer(root, this.layers, n, (e) => this.where(n, e));
     }
     return out;
   }

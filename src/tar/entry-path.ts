@@ -49,6 +49,8 @@ export type WhiteoutReading =
 
 /** Recognises overlay whiteout names; `null` for an ordinary entry. */
 export function readWhiteout(path: string): WhiteoutReading {
+  // Top-level AUFS metadata dirs (".wh..wh.plnk/…") are skipped whole, as Docker's applier does.
+  if (path.startsWith(AUFS_META_PREFIX) && path !== OPAQUE_MARKER) return { kind: 'aufs-meta' };
   const slash = path.lastIndexOf('/');
   const base = path.slice(slash + 1);
   if (!base.startsWith(WHITEOUT_PREFIX)) return null;

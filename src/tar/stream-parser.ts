@@ -135,6 +135,9 @@ export class TarStreamParser {
     this.longName = null;
     this.longLink = null;
     this.currentName = header.name;
+    for (const field of ['mode', 'uid', 'gid', 'mtime'] as const) {
+      if (!Number.isFinite(header[field])) throw new FathomError(`${this.where}: entry "${header.name}" has an invalid ${field} field`);
+    }
     const dataSize = hasData(header.typeflag) ? header.size : 0;
     if (!hasData(header.typeflag)) header.size = 0;
     this.sink = this.visit(header, this.offset + BLOCK);

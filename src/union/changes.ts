@@ -1,6 +1,6 @@
 import { EntryKind, type FileTypeName, KIND_NAMES, formatMode } from '../model/entry.js';
 import type { LayerIndex } from '../../store/layer-index.js';
-import { IMPLIED, forEachBelow, lookup, nodePath, type UnionNode } from './union-tree.js';
+import { IMPLIED, applyLayer, forEachBelow, lookup, nodePath, type UnionNode } from './union-tree.js';
 
 export type ChangeKind = 'added' | 'modified' | 'removed' | 'unmodified';
 
@@ -45,15 +45,26 @@ export function attributesOf(layers: readonly LayerIndex[], layer: number, entry
   const index = layers[layer];
   const kind = index.kinds[entry];
   const link = index.links.get(entry) ?? null;
-  const sizeBytes = kind === EntryKind.hardlink ? layers[srcLayer].sizes[srcEntry] : index.sizes[entry];
+  // A hard link is another name for its target's inode: size, mode and owner are the inode's.
+  const inode = kind === EntryKind.hardlink ? layers[srcLayer] : index;
+  const at = kind === EntryKind.hardlink ? srcEntry : entry;
   return {
     type: KIND_NAMES[kind] as FileTypeName,
-    sizeBytes,
-    mode: formatMode(index.modes[entry]),
-    uid: index.uids[entry],
-    gid: index.gids[entry],
+    sizeBytes: inode.sizes[at],
+    mode: formatMode(inode.modes[at]),
+    uid: inode.uids[at],
+    gid: inode.gids[at],
     linkTarget: link === null ? null : kind === EntryKind.hardlink ? `/${link}` : link,
   };
+}
+
+/** Mode and owner of what a path names: an implied directory's defaults, a hard link's inode. */
+function ownership(layers: readonly LayerIndex[], layer: number, entry: number, srcLayer: number, srcEntry: number): { mode: number; uid: number; gid: number } {
+  if (entry === IMPLIED || layer < 0) return { mode: IMPLIED_DIR_MODE, uid: 0, gid: 0 };
+  const hard = layers[layer].kinds[entry] === EntryKind.hardlink;
+  const index = hard ? layers[srcLayer] : layers[layer];
+  const i = hard ? srcEntry : entry;
+  return { mode: index.modes[i], uid: index.uids[i], gid: index.gids[i] };
 }
 
 /** Hard links compare as the files they share content with. */
@@ -63,7 +74,7 @@ function effectiveKind(index: LayerIndex, entry: number): number {
   return k === EntryKind.hardlink ? EntryKind.file : k;
 }
 
-function diffBits(layers: readonly LayerIndex[], layer: number, entry: number, srcLayer: number, srcEntry: number, before: UnionNode): number {
+function diffBits(layers: readonly LayerIndex[], layer: number, entry: number, srcLayer: number, srcEntry: number, before: Before): number {
   const a = layers[layer];
   const b = before.layer >= 0 ? layers[before.layer] : null;
   const newKind = effectiveKind(a, entry);
@@ -78,79 +89,82 @@ function diffBits(layers: readonly LayerIndex[], layer: number, entry: number, s
   } else if (newKind === EntryKind.char || newKind === EntryKind.block) {
     if (a.devices.get(entry) !== b!.devices.get(before.entry)) bits |= Diff.content;
   }
-  const oldMode = b && before.entry !== IMPLIED ? b.modes[before.entry] : IMPLIED_DIR_MODE;
-  const oldUid = b && before.entry !== IMPLIED ? b.uids[before.entry] : 0;
-  const oldGid = b && before.entry !== IMPLIED ? b.gids[before.entry] : 0;
-  const newMode = entry === IMPLIED ? IMPLIED_DIR_MODE : a.modes[entry];
-  if (newMode !== oldMode) bits |= Diff.mode;
-  if ((entry === IMPLIED ? 0 : a.uids[entry]) !== oldUid) bits |= Diff.uid;
-  if ((entry === IMPLIED ? 0 : a.gids[entry]) !== oldGid) bits |= Diff.gid;
+  const now = ownership(layers, layer, entry, srcLayer, srcEntry);
+  const was = ownership(layers, before.layer, before.entry, before.srcLayer, before.srcEntry);
+  if (now.mode !== was.mode) bits |= Diff.mode;
+  if (now.uid !== was.uid) bits |= Diff.uid;
+  if (now.gid !== was.gid) bits |= Diff.gid;
   return bits;
 }
 
+/** What a path was before a layer applied: enough to compare and to describe a removal. */
+interface Before {
+  layer: number;
+  entry: number;
+  srcLayer: number;
+  srcEntry: number;
+}
+
 /**
- * What layer `layerNo` does to the tree below it (`before` = the union of layers 0..layerNo-1):
- * each path it writes is added, modified (with what differs) or unmodified; each path it hides —
- * by whiteout, opaque directory, or a directory replaced by a non-directory — is removed.
+ * Applies layer `layerNo` to `root` (the union of the layers below it) and reports what it did: every
+ * path it wrote or implied is added, modified (with what differs) or unmodified; every path it hid —
+ * by whiteout, opaque directory, or a directory replaced by something else — is removed. The verdicts
+ * come from comparing the tree before and after, so odd tar orders within one layer cannot fool them.
  */
-export function layerChanges(before: UnionNode, layers: readonly LayerIndex[], layerNo: number): LayerChange[] {
+export function applyLayerWithChanges(
+  root: UnionNode,
+  layers: readonly LayerIndex[],
+  layerNo: number,
+  where: (entry: number) => string,
+): LayerChange[] {
   const index = layers[layerNo];
   const { count, kinds, paths } = index;
-  const lastWrite = new Map<string, number>();
+  const before = new Map<string, Before | null>();
+  const remember = (path: string) => {
+    if (before.has(path)) return;
+    const node = lookup(root, path);
+    before.set(path, node && node !== root ? { layer: node.layer, entry: node.entry, srcLayer: node.srcLayer, srcEntry: node.srcEntry } : null);
+  };
+  const rememberBelow = (node: UnionNode | null, includeSelf: boolean) => {
+    if (!node || node === root) return;
+    forEachBelow(node, (x) => {
+      if (x !== node || includeSelf) {
+        const path = nodePath(x);
+        if (!before.has(path)) before.set(path, { layer: x.layer, entry: x.entry, srcLayer: x.srcLayer, srcEntry: x.srcEntry });
+      }
+    });
+  };
   for (let i = 0; i < count; i++) {
-    const k = kinds[i];
-    if (k !== EntryKind.whiteout && k !== EntryKind.opaque) lastWrite.set(paths[i], i);
-  }
-  const changes: LayerChange[] = [];
-  const hidden: UnionNode[] = [];
-  for (const [path, i] of lastWrite) {
-    const prior = lookup(before, path);
-    let srcLayer = layerNo;
-    let srcEntry = i;
-    if (kinds[i] === EntryKind.hardlink) {
-      // Content comes from the link target, as it stood when the link was made.
-      const target = lookup(before, index.links.get(i)!);
-      const targetWrite = lastWrite.get(index.links.get(i)!);
-      if (targetWrite !== undefined) srcEntry = targetWrite;
-      else if (target) {
-        srcLayer = target.srcLayer;
-        srcEntry = target.srcEntry;
+    const kind = kinds[i];
+    const path = paths[i];
+    if (kind === EntryKind.whiteout) rememberBelow(lookup(root, path), true);
+    else if (kind === EntryKind.opaque) rememberBelow(lookup(root, path), false);
+    else {
+      remember(path);
+      for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) remember(path.slice(0, slash));
+      // A directory replaced by a non-directory takes its whole subtree with it.
+      if (kind !== EntryKind.dir) {
+        const node = lookup(root, path);
+        if (node?.children) rememberBelow(node, false);
       }
     }
-    if (!prior || prior === before) {
-      changes.push({ path, change: 'added', diff: 0, layer: layerNo, entry: i, srcLayer, srcEntry });
+  }
+  applyLayer(root, layers, layerNo, where);
+  const changes: LayerChange[] = [];
+  for (const [path, was] of before) {
+    const now = lookup(root, path);
+    if (!now) {
+      if (was) changes.push({ path, change: 'removed', diff: 0, ...was });
       continue;
     }
-    const bits = diffBits(layers, layerNo, i, srcLayer, srcEntry, prior);
-    changes.push({ path, change: bits ? 'modified' : 'unmodified', diff: bits, layer: layerNo, entry: i, srcLayer, srcEntry });
-    if (prior.children && kinds[i] !== EntryKind.dir) for (const child of prior.children.values()) hidden.push(child);
-  }
-  for (let i = 0; i < count; i++) {
-    if (kinds[i] === EntryKind.whiteout) {
-      const node = lookup(before, paths[i]);
-      if (node && node !== before) hidden.push(node);
-    } else if (kinds[i] === EntryKind.opaque) {
-      const dir = lookup(before, paths[i]);
-      if (dir?.children) for (const child of dir.children.values()) hidden.push(child);
+    if (now.layer !== layerNo) continue; // a lower-layer parent this layer only walked through
+    const at = { layer: now.layer, entry: now.entry, srcLayer: now.srcLayer, srcEntry: now.srcEntry };
+    if (!was) {
+      changes.push({ path, change: 'added', diff: 0, ...at });
+      continue;
     }
-  }
-  if (hidden.length > 0) {
-    // A hidden path the layer writes again, or that holds a path it writes, is not gone.
-    const keep = new Set<string>();
-    for (const path of lastWrite.keys()) {
-      keep.add(path);
-      for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) keep.add(path.slice(0, slash));
-    }
-    const seen = new Set<UnionNode>();
-    for (const top of hidden) {
-      forEachBelow(top, (node) => {
-        if (seen.has(node)) return;
-        seen.add(node);
-        const path = nodePath(node);
-        if (keep.has(path)) return;
-        changes.push({ path, change: 'removed', diff: 0, layer: node.layer, entry: node.entry, srcLayer: node.srcLayer, srcEntry: node.srcEntry });
-      });
-    }
+    const bits = diffBits(layers, now.layer, now.entry, now.srcLayer, now.srcEntry, was);
+    changes.push({ path, change: bits ? 'modified' : 'unmodified', diff: bits, ...at });
   }
   changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return changes;

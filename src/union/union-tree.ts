@@ -57,23 +57,28 @@ export function forEachBelow(node: UnionNode, visit: (n: UnionNode) => void): vo
 export function applyLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: number, where: (entry: number) => string): void {
   const index = layers[layerNo];
   const { kinds, paths, count } = index;
-  const hasOpaque = index.stats.opaqueWhiteouts > 0;
-  if (hasOpaque) {
+  const hidden: UnionNode[] = [];
+  if (index.stats.whiteouts > 0) {
+    // Checked against the tree below this layer, before any of its own markers apply.
+    for (let i = 0; i < count; i++) {
+      if (kinds[i] !== EntryKind.whiteout) continue;
+      const node = lookup(root, paths[i]);
+      if (!node) {
+        throw new FathomError(`${where(i)}: whiteout of ${JSON.stringify(paths[i])}, which no lower layer has (a corrupt or mis-ordered layer)`);
+      }
+      hidden.push(node);
+    }
+  }
+  if (index.stats.opaqueWhiteouts > 0) {
     for (let i = 0; i < count; i++) {
       if (kinds[i] !== EntryKind.opaque) continue;
       const dir = lookup(root, paths[i]);
       dir?.children?.clear();
     }
   }
-  if (index.stats.whiteouts > 0) {
-    for (let i = 0; i < count; i++) {
-      if (kinds[i] !== EntryKind.whiteout) continue;
-      const hidden = lookup(root, paths[i]);
-      if (!hidden) {
-        throw new FathomError(`${where(i)}: whiteout of ${JSON.stringify(paths[i])}, which no lower layer has (a corrupt or mis-ordered layer)`);
-      }
-      hidden.parent!.children!.delete(hidden.name);
-    }
+  for (const node of hidden) {
+    // Skip nodes an earlier marker of this layer already took away (same path twice, or inside an opaque dir).
+    if (node.parent?.children?.get(node.name) === node) node.parent.children.delete(node.name);
   }
   for (let i = 0; i < count; i++) {
     const kind = kinds[i];

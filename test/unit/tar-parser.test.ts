@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import tar from 'tar-stream';
+import { indexLayerStream } from '../../src/layer/index-layer.js';
+import { layerTar, sha256 } from '../helpers/layers.js';
+
+async function packRaw(headers: tar.Headers[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise((r) => pack.on('end', r));
+  for (const h of headers) pack.entry(h, h.type === 'file' || !h.type ? 'data' : undefined);
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+const read = (buf: Buffer, chunk = 7) => {
+  // Feed in awkward chunk sizes so headers straddle chunk boundaries.
+  const parts: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += chunk) parts.push(buf.subarray(i, i + chunk));
+  return indexLayerStream(Readable.from(parts), { where: 'layer.tar' });
+};
+
+describe('layer tar reading', () => {
+  it('reads PAX long names, long link targets, big uids and negative mtimes', async () => {
+    const long = `long/${'n'.repeat(250)}/${'m'.repeat(120)}`;
+    const buf = await packRaw([
+      { name: long, mode: 0o644, pax: { mtime: '-300000000.5' } },
+      { name: 'ln', type: 'symlink', linkname: `/${'t'.repeat(300)}` },
+      { name: 'owner', mode: 0o600, pax: { uid: '3000000', gid: '3000001' } },
+    ]);
+    const { index, diffId } = await read(buf);
+    expect(diffId).toBe(sha256(buf));
+    expect(index.paths).toEqual([long, 'ln', 'owner']);
+    expect(index.links.get(1)).toBe(`/${'t'.repeat(300)}`);
+    expect(index.uids[2]).toBe(3000000);
+    expect(index.gids[2]).toBe(3000001);
+    expect(index.mtimes[0]).toBe(-300000000.5);
+  });
+
+  it('reads gzip layers and checks both digests', async () => {
+    const plain = await layerTar([{ file: 'a', content: 'hello' }]);
+    const gz = zlib.gzipSync(plain);
+    const r = await read(gz, 100);
+    expect(r.compression).toBe('gzip');
+    expect(r.diffId).toBe(sha256(plain));
+    expect(r.blobDigest).toBe(sha256(gz));
+  });
+
+  it('refuses a truncated layer, naming where it stopped', async () => {
+    const plain = await layerTar([{ file: 'big', content: 'x'.repeat(5000) }]);
+    await expect(read(plain.subarray(0, 2000))).rejects.toThrow(/layer\.tar: truncated tar stream inside entry "big"/);
+  });
+
+  it('refuses a corrupt gzip stream', async () => {
+    const gz = zlib.gzipSync(await layerTar([{ file: 'a', content: 'x'.repeat(10000) }]));
+    gz[gz.length - 20] ^= 0xff;
+    gz[30] ^= 0xff;
+    await expect(read(gz, 64)).rejects.toThrow(/layer\.tar: bad gzip stream|truncated|not a tar header/);
+  });
+
+  it('refuses a header whose numbers are not numbers', async () => {
+    const buf = await packRaw([{ name: 'f', mode: 0o644 }]);
+    buf.write('zz', 108, 'latin1'); // uid field
+    // Recompute the checksum so only the bad number is wrong.
+    buf.fill(0x20, 148, 156);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += buf[i];
+    buf.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    await expect(read(buf)).rejects.toThrow(/entry "f" has an invalid uid field/);
+  });
+
+  it('refuses garbage that is not a tar', async () => {
+    await expect(read(Buffer.alloc(1024, 0x41))).rejects.toThrow(/not a tar header \(bad checksum\)/);
+  });
+
+  it.each([
+    ['../escape', /climbs out of the root/],
+    ['a/../../escape', /climbs out of the root/],
+    ['/etc/passwd', /absolute entry name/],
+  ])('refuses the hostile name %s', async (name, message) => {
+    const buf = await packRaw([{ name, mode: 0o644 }]);
+    await expect(read(buf)).rejects.toThrow(message);
+  });
+
+  it('refuses a name component longer than 255 bytes', async () => {
+    const buf = await packRaw([{ name: `d/${'x'.repeat(300)}`, mode: 0o644 }]);
+    await expect(read(buf)).rejects.toThrow(/longer than 255 bytes/);
+  });
+
+  it('recognises whiteouts and opaque markers and skips AUFS bookkeeping', async () => {
+    const buf = await packRaw([
+      { name: 'dir/.wh.gone', mode: 0o600 },
+      { name: 'dir/.wh..wh..opq', mode: 0o755 },
+      { name: '.wh..wh.plnk/1', mode: 0o644 },
+    ]);
+    const { index } = await read(buf);
+    expect(index.paths).toEqual(['dir/gone', 'dir']);
+    expect([...index.kinds]).toEqual([7, 8]);
+  });
+});

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { modelOf, type TestEntry } from '../helpers/layers.js';
+import { changeRows, unionRows } from '../../src/report/inspect-report.js';
+
+/** The naive reference: a flat map of paths, each layer applied by the OCI rules, no trees. */
+type RefEntry = { type: 'file' | 'dir' | 'symlink' | 'hardlink'; size: number; mode: string; link: string | null };
+
+function removeTree(state: Map<string, RefEntry>, path: string, keepSelf = false) {
+  for (const key of [...state.keys()]) {
+    if ((!keepSelf && key === path) || key.startsWith(`${path}/`)) state.delete(key);
+  }
+}
+
+function applyReference(state: Map<string, RefEntry>, layer: TestEntry[]): TestEntry[] {
+  const kept: TestEntry[] = [];
+  const lower = new Map(state);
+  // Opaque markers and whiteouts hide only what lower layers hold, so they go first.
+  for (const e of layer) {
+    if ('opaque' in e && state.get(e.opaque)?.type === 'dir') {
+      removeTree(state, e.opaque, true);
+      kept.push(e);
+    }
+  }
+  for (const e of layer) {
+    if ('whiteout' in e && lower.has(e.whiteout)) {
+      if (state.has(e.whiteout)) removeTree(state, e.whiteout);
+      kept.push(e);
+    }
+  }
+  for (const e of layer) {
+    if ('whiteout' in e || 'opaque' in e) continue;
+    const path = 'file' in e ? e.file : 'dir' in e ? e.dir : 'symlink' in e ? e.symlink : e.hardlink;
+    let entry: RefEntry;
+    if ('hardlink' in e) {
+      const target = state.get(e.target);
+      if (!target || (target.type !== 'file' && target.type !== 'hardlink') || e.target === path) continue;
+      entry = { type: 'hardlink', size: target.size, mode: target.mode, link: `/${e.target}` };
+    } else if ('file' in e) entry = { type: 'file', size: (e.content ?? '').length, mode: (e.mode ?? 0o644).toString(8).padStart(4, '0'), link: null };
+    else if ('dir' in e) entry = { type: 'dir', size: 0, mode: '0755', link: null };
+    else entry = { type: 'symlink', size: 0, mode: '0777', link: e.target };
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/');
+      const existing = state.get(parent);
+      if (!existing || existing.type !== 'dir') {
+        removeTree(state, parent);
+        state.set(parent, { type: 'dir', size: 0, mode: '0755', link: null });
+      }
+    }
+    const existing = state.get(path);
+    if (existing?.type === 'dir' && entry.type === 'dir') state.set(path, entry);
+    else {
+      removeTree(state, path);
+      state.set(path, entry);
+    }
+    kept.push(e);
+  }
+  return kept;
+}
+
+const name = fc.constantFrom('a', 'b', 'c');
+const path = fc.array(name, { minLength: 1, maxLength: 3 }).map((p) => p.join('/'));
+const entry: fc.Arbitrary<TestEntry> = fc.oneof(
+  fc.record({ file: path, content: fc.string({ maxLength: 12 }), mode: fc.constantFrom(0o644, 0o600, 0o4755) }),
+  fc.record({ dir: path }),
+  fc.record({ symlink: path, target: fc.constantFrom('a', '../b', '/c/a', 'nowhere') }),
+  fc.record({ hardlink: path, target: path }),
+  fc.record({ whiteout: path }),
+  fc.record({ opaque: path }),
+);
+
+describe('union resolver (property)', () => {
+  it('equals a naive reference that applies the layers one by one', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(entry, { maxLength: 8 }), { minLength: 1, maxLength: 5 }), async (stack) => {
+        const state = new Map<string, RefEntry>();
+        const layers = stack.map((layer) => applyReference(state, layer));
+        const model = await modelOf(layers);
+        const got = new Map(unionRows(model, model.layerCount - 1).map((r) => [r.path.slice(1), { type: r.type, size: r.sizeBytes, mode: r.mode, link: r.linkTarget }]));
+        expect(Object.fromEntries([...got].sort())).toEqual(Object.fromEntries([...state].sort()));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('each layer\'s change set turns the union below it into the union at it', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(entry, { maxLength: 8 }), { minLength: 2, maxLength: 5 }), async (stack) => {
+        const state = new Map<string, RefEntry>();
+        const model = await modelOf(stack.map((layer) => applyReference(state, layer)));
+        for (let n = 1; n < model.layerCount; n++) {
+          const below = new Set(unionRows(model, n - 1).map((r) => r.path));
+          const at = new Set(unionRows(model, n).map((r) => r.path));
+          for (const c of changeRows(model, n)) {
+            if (c.change === 'removed') {
+              expect(below.has(c.path)).toBe(true);
+              below.delete(c.path);
+            } else {
+              expect(at.has(c.path)).toBe(true);
+              expect(below.has(c.path)).toBe(c.change !== 'added');
+              below.add(c.path);
+            }
+          }
+          // What is left over are implied parent directories the layer made.
+          for (const p of below) expect(at.has(p)).toBe(true);
+          for (const p of at) if (!below.has(p)) expect(unionRows(model, n).find((r) => r.path === p)!.type).toBe('dir');
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
