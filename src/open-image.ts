@@ -3,6 +3,7 @@ import type { ImageRecord, LayerStore, StoredLayerRef } from '../store/store.js'
 import type { LayerIndex } from '../store/layer-index.js';
 import type { Compression } from './layer/compression.js';
 import type { ImageSource, IngestProgress, ResolvedImage } from './sources/types.js';
+import { applyLayer, newRoot } from './union/union-tree.js';
 
 /** An image whose every layer is in the store, indexes loaded: what the union, analysis and panes read. */
 export interface OpenedImage {
@@ -28,20 +29,42 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
   };
   onProgress?.({ ...progress });
   let next = 0;
+  let failed = false;
+  const committed: string[] = [];
   const worker = async () => {
-    while (next < missing.length) {
+    while (next < missing.length && !failed) {
       const layer = missing[next++];
       let seen = 0;
-      await store.ingestLayer(layer.blob, (bytes) => {
-        progress.bytesDone += bytes - seen;
-        seen = bytes;
-        onProgress?.({ ...progress });
-      });
+      try {
+        await store.ingestLayer(layer.blob, (bytes) => {
+          progress.bytesDone += bytes - seen;
+          seen = bytes;
+          onProgress?.({ ...progress });
+        });
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+      committed.push(layer.diffId);
       progress.layersDone++;
       onProgress?.({ ...progress });
     }
   };
-  await Promise.all([worker(), worker()]);
+  const outcomes = await Promise.allSettled([worker(), worker()]);
+  let failure: unknown = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')?.reason;
+  if (!failure && (committed.length > 0 || !store.getImage(image.id))) {
+    // Layers that read fine can still stack badly (a hard link to nothing, a whiteout of nothing).
+    try {
+      checkStacking(image, store);
+    } catch (e) {
+      failure = e;
+    }
+  }
+  if (failure) {
+    // Leave the store as it was: drop what this open added that no stored image uses.
+    for (const diffId of committed) store.removeLayerIfUnused(diffId);
+    throw failure;
+  }
   const layers: StoredLayerRef[] = image.layers.map((l) => {
     const meta = store.readLayerMeta(l.diffId);
     return {
@@ -59,6 +82,14 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
     config: image.config,
     layers,
     storedAt: new Date().toISOString(),
+  });
+}
+
+function checkStacking(image: ResolvedImage, store: LayerStore): void {
+  const layers = image.layers.map((l) => store.loadIndex(l.diffId));
+  const root = newRoot();
+  layers.forEach((index, n) => {
+    applyLayer(root, layers, n, (e) => `${image.source}: layer ${n} (${image.layers[n].diffId}) entry ${JSON.stringify(index.paths[e])}`);
   });
 }
 

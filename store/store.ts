@@ -247,6 +247,20 @@ export class LayerStore {
     );
   }
 
+  /** Deletes a layer no image record refers to (used to undo a failed open). */
+  removeLayerIfUnused(diffId: string): void {
+    if (this.listImages().some((r) => r.layers.some((l) => l.diffId === diffId))) return;
+    this.indexCache.delete(diffId);
+    // Rename first so readers never see a half-deleted layer.
+    const doomed = path.join(this.makeTemp(), 'layer');
+    try {
+      fs.renameSync(this.layerDir(diffId), doomed);
+    } catch {
+      return;
+    }
+    fs.rmSync(path.dirname(doomed), { recursive: true, force: true });
+  }
+
   removeImage(id: string): void {
     fs.rmSync(this.imageFile(id), { force: true });
   }

@@ -56,48 +56,38 @@ function zstdDecompressor(onOutput: (chunk: Buffer) => void, where: string): Dec
 function gzipDecompressor(onOutput: (chunk: Buffer) => void, where: string): Decompressor {
   const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
   let failure: unknown = null;
+  const fail = (e: unknown) => {
+    failure ??= e;
+    gunzip.destroy();
+  };
   gunzip.on('data', (chunk: Buffer) => {
     if (failure) return;
     try {
       onOutput(chunk);
     } catch (e) {
-      failure = e;
-      gunzip.destroy();
+      fail(e);
     }
   });
-  const ended = new Promise<void>((resolve, reject) => {
+  gunzip.on('error', (e) => fail(new FathomError(`${where}: bad gzip stream (${e.message})`)));
+  // Settles on every way the stream can stop: end, error, or our own destroy.
+  const stopped = new Promise<void>((resolve) => {
     gunzip.on('end', resolve);
-    gunzip.on('close', () => (failure ? reject(failure) : resolve()));
-    gunzip.on('error', (e) => {
-      failure ??= new FathomError(`${where}: bad gzip stream (${e.message})`);
-      reject(failure);
-    });
+    gunzip.on('close', resolve);
   });
-  ended.catch(() => {});
+  const check = () => {
+    if (failure) throw failure;
+  };
   return {
     push: async (chunk) => {
-      if (failure) throw failure;
-      if (!gunzip.write(chunk)) {
-        await new Promise<void>((resolve, reject) => {
-          const onDrain = () => {
-            gunzip.off('error', onError);
-            resolve();
-          };
-          const onError = () => {
-            gunzip.off('drain', onDrain);
-            reject(failure);
-          };
-          gunzip.once('drain', onDrain);
-          gunzip.once('error', onError);
-        });
-      }
-      if (failure) throw failure;
+      check();
+      if (!gunzip.write(chunk)) await Promise.race([new Promise<void>((resolve) => gunzip.once('drain', resolve)), stopped]);
+      check();
     },
     finish: async () => {
-      if (failure) throw failure;
+      check();
       gunzip.end();
-      await ended;
-      if (failure) throw failure;
+      await stopped;
+      check();
     },
   };
 }

@@ -87,6 +87,9 @@ export class TarFiles implements ArchiveFiles {
       pax = longName = longLink = null;
       const size = hasData ? h.size : 0;
       const name = memberName(h.name, this.label);
+      if (dataAt + size > this.fileSize) {
+        throw new FathomError(`${this.label}: truncated archive: "${h.name}" needs ${dataAt + size} bytes but the file has ${this.fileSize}`);
+      }
       if (name) this.members.set(name, { offset: dataAt, size, typeflag: h.typeflag, linkname: h.linkname });
       pos = dataAt + paddedSize(size);
     }
@@ -100,9 +103,6 @@ export class TarFiles implements ArchiveFiles {
       // docker save stores a repeated layer as a link to the first copy ("../<id>/layer.tar").
       const target = m.typeflag === '2' ? path.posix.join(path.posix.dirname(clean), m.linkname) : m.linkname;
       return this.resolve(target, depth + 1);
-    }
-    if (m.offset + m.size > this.fileSize) {
-      throw new FathomError(`${this.label}: "${clean}" is cut short: the archive is truncated (${this.fileSize} bytes, entry needs ${m.offset + m.size})`);
     }
     return { ...m, name: clean };
   }

@@ -145,12 +145,14 @@ export function resolveOciLayout(files: ArchiveFiles, source: string, opts: Reso
   const layers: LayerDescriptor[] = manifest.layers.map((d, i) => {
     const name = blobName(d.digest, `${label}: layer ${i}`);
     const where = `${label}: layer ${i} (${d.digest})`;
-    if (!files.has(name)) throw new FathomError(`${where}: blob is missing`);
+    const present = files.has(name);
+    // A blob already in the store is not needed again; one that is neither here nor there is an error.
+    if (!present && !opts.store.hasLayer(diffIds[i])) throw new FathomError(`${where}: blob is missing`);
     return {
       diffId: diffIds[i],
       digest: d.digest,
       mediaType: d.mediaType ?? null,
-      compressedBytes: files.size(name),
+      compressedBytes: present ? files.size(name) : (d.size ?? 0),
       blob: { diffId: diffIds[i], blobDigest: d.digest, where, open: async () => files.stream(name) },
     };
   });

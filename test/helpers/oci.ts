@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { sha256 } from './layers.js';
+
+/** Writes a real OCI image layout whose config lists the layers' true diff IDs; layers may be gzip'd. */
+export function writeOciLayout(dir: string, layers: Buffer[], opts: { gzip?: boolean; history?: { created_by: string; empty_layer?: boolean }[] } = {}): void {
+  const blobs = path.join(dir, 'blobs', 'sha256');
+  fs.mkdirSync(blobs, { recursive: true });
+  const put = (data: Buffer) => {
+    const digest = sha256(data);
+    fs.writeFileSync(path.join(blobs, digest.slice(7)), data);
+    return { digest, size: data.length };
+  };
+  const layerDescs = layers.map((l) => {
+    const blob = opts.gzip ? zlib.gzipSync(l) : l;
+    return { mediaType: `application/vnd.oci.image.layer.v1.tar${opts.gzip ? '+gzip' : ''}`, ...put(blob) };
+  });
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      created: '2024-01-01T00:00:00Z',
+      config: { Cmd: ['sh'] },
+      rootfs: { type: 'layers', diff_ids: layers.map(sha256) },
+      history: opts.history ?? layers.map((_, i) => ({ created_by: `layer ${i}` })),
+    }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...put(config) }, layers: layerDescs }),
+  );
+  const m = put(manifest);
+  fs.writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  fs.writeFileSync(
+    path.join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m, annotations: { 'org.opencontainers.image.ref.name': 'latest' } }] }),
+  );
+}

@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { layerTar } from '../helpers/layers.js';
+import { writeOciLayout } from '../helpers/oci.js';
+import { fathom } from '../helpers/cli.js';
+import { imagePath } from '../helpers/fixtures.js';
+
+let work: string;
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-bad-'));
+});
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+function copyDir(from: string, to: string): string {
+  fs.cpSync(from, to, { recursive: true });
+  for (const f of fs.readdirSync(path.join(to, 'blobs', 'sha256'))) fs.chmodSync(path.join(to, 'blobs', 'sha256', f), 0o644);
+  fs.chmodSync(path.join(to, 'index.json'), 0o644);
+  return to;
+}
+
+function largestBlob(dir: string): string {
+  const blobs = path.join(dir, 'blobs', 'sha256');
+  return fs
+    .readdirSync(blobs)
+    .map((f) => path.join(blobs, f))
+    .sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
+}
+
+/** Every bad input: exit 2, one line on stderr, no stack trace, and the store exactly as it was. */
+function expectRefused(source: string, message: RegExp) {
+  const store = fs.mkdtempSync(path.join(work, 'store-'));
+  const r = fathom(['inspect', source, '--json', '--store', store]);
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^fathom: /);
+  expect(lines[0]).not.toMatch(/\n\s+at /);
+  expect(lines[0]).toMatch(message);
+  const layers = path.join(store, 'layers', 'sha256');
+  expect(fs.existsSync(layers) ? fs.readdirSync(layers) : []).toEqual([]);
+  expect(fs.existsSync(path.join(store, 'tmp')) ? fs.readdirSync(path.join(store, 'tmp')) : []).toEqual([]);
+  expect(fs.existsSync(path.join(store, 'images')) ? fs.readdirSync(path.join(store, 'images')) : []).toEqual([]);
+}
+
+describe('bad input gets one clear line, exit 2, and an untouched store', () => {
+  it('a truncated docker save archive', () => {
+    const src = imagePath('edge', 'docker-save.tar');
+    const cut = path.join(work, 'truncated.tar');
+    const size = fs.statSync(src).size;
+    fs.writeFileSync(cut, fs.readFileSync(src).subarray(0, Math.floor(size * 0.6)));
+    expectRefused(cut, /truncated\.tar.*(truncated|missing|cut short)/);
+  });
+
+  it('a corrupt gzip layer names the layer', () => {
+    const dir = copyDir(imagePath('edge', 'oci-gzip'), path.join(work, 'gzip-corrupt'));
+    const blob = largestBlob(dir);
+    const bytes = fs.readFileSync(blob);
+    for (let i = 100; i < bytes.length - 100; i += 997) bytes[i] ^= 0x5a;
+    fs.writeFileSync(blob, bytes);
+    expectRefused(dir, new RegExp(`gzip-corrupt: layer \\d+ \\(sha256:${path.basename(blob).slice(0, 12)}.*(bad gzip|digest mismatch|truncated|not a tar)`));
+  });
+
+  it('a corrupt zstd layer names the layer', () => {
+    const dir = copyDir(imagePath('edge', 'oci-zstd'), path.join(work, 'zstd-corrupt'));
+    const blob = largestBlob(dir);
+    const bytes = fs.readFileSync(blob);
+    for (let i = 100; i < bytes.length - 100; i += 997) bytes[i] ^= 0x5a;
+    fs.writeFileSync(blob, bytes);
+    expectRefused(dir, /zstd-corrupt: layer \d+ \(sha256:.*(bad zstd|digest mismatch|truncated|not a tar)/);
+  });
+
+  it('a layer whose bytes were altered (digest mismatch)', () => {
+    const dir = copyDir(imagePath('edge', 'oci-uncompressed'), path.join(work, 'altered'));
+    const blob = largestBlob(dir);
+    const bytes = fs.readFileSync(blob);
+    bytes[bytes.length - 2048 - 700] ^= 0x01; // inside file content, so the tar still parses
+    fs.writeFileSync(blob, bytes);
+    expectRefused(dir, /altered: layer \d+ \(sha256:[0-9a-f]+\): digest mismatch/);
+  });
+
+  it('a missing blob', () => {
+    const dir = copyDir(imagePath('busybox', 'oci-gzip'), path.join(work, 'missing-blob'));
+    fs.rmSync(largestBlob(dir));
+    expectRefused(dir, /missing-blob: layer 0 \(sha256:[0-9a-f]+\): blob is missing/);
+  });
+
+  it('malformed index.json', () => {
+    const dir = copyDir(imagePath('busybox', 'oci-gzip'), path.join(work, 'bad-index'));
+    fs.writeFileSync(path.join(dir, 'index.json'), '{"manifests": [');
+    expectRefused(dir, /bad-index: index\.json is not valid JSON/);
+  });
+
+  it('malformed manifest.json in a docker save archive', () => {
+    const dir = path.join(work, 'bad-manifest');
+    fs.mkdirSync(dir);
+    execFileSync('tar', ['-xf', imagePath('busybox', 'docker-save.tar'), '-C', dir]);
+    fs.writeFileSync(path.join(dir, 'manifest.json'), '[{"Config": 3}]');
+    const tarFile = path.join(work, 'bad-manifest.tar');
+    execFileSync('tar', ['-cf', tarFile, '-C', dir, '.']);
+    expectRefused(tarFile, /bad-manifest\.tar: manifest\.json is not a docker save manifest/);
+  });
+
+  it('a file that is not an image archive at all', () => {
+    const f = path.join(work, 'random.bin');
+    fs.writeFileSync(f, Buffer.alloc(4096, 7));
+    expectRefused(f, /random\.bin.*not a tar header/);
+  });
+
+  it.each([
+    ['../escape', /climbs out of the root/],
+    ['/abs/path', /absolute entry name/],
+  ])('a layer entry named %s', async (name, message) => {
+    const dir = path.join(work, `hostile-${name.replace(/\W/g, '_')}`);
+    const tar = (await import('tar-stream')).default;
+    const pack = tar.pack();
+    const chunks: Buffer[] = [];
+    pack.on('data', (c: Buffer) => chunks.push(c));
+    const done = new Promise((r) => pack.on('end', r));
+    pack.entry({ name: 'ok.txt' }, 'fine');
+    pack.entry({ name }, 'evil');
+    pack.finalize();
+    await done;
+    writeOciLayout(dir, [Buffer.concat(chunks)]);
+    expectRefused(dir, new RegExp(`hostile.*layer 0.*${message.source}`));
+    expect(fs.existsSync(path.join(work, 'escape'))).toBe(false);
+  });
+
+  it('a hard link to a missing target', async () => {
+    const dir = path.join(work, 'dangling-hardlink');
+    writeOciLayout(dir, [await layerTar([{ file: 'a', content: 'a' }]), await layerTar([{ hardlink: 'b', target: 'missing' }])]);
+    expectRefused(dir, /dangling-hardlink: layer 1 .* entry "b": hard link "b" → "missing", which does not exist/);
+  });
+
+  it('a whiteout of a path that never existed', async () => {
+    const dir = path.join(work, 'ghost-whiteout');
+    writeOciLayout(dir, [await layerTar([{ file: 'a', content: 'a' }]), await layerTar([{ whiteout: 'ghost' }])]);
+    expectRefused(dir, /ghost-whiteout: layer 1 .* whiteout of "ghost", which no lower layer has/);
+  });
+
+  it('a symlink loop is listed, never followed', async () => {
+    const dir = path.join(work, 'symlink-loop');
+    writeOciLayout(dir, [await layerTar([{ symlink: 'loop-a', target: 'loop-b' }, { symlink: 'loop-b', target: 'loop-a' }, { symlink: 'self', target: 'self' }])]);
+    const store = fs.mkdtempSync(path.join(work, 'store-'));
+    const r = fathom(['inspect', dir, '--json', '--store', store]);
+    expect(r.code).toBe(0);
+    const files = JSON.parse(r.stdout).files.map((f: { path: string; linkTarget: string }) => `${f.path}->${f.linkTarget}`);
+    expect(files).toEqual(['/loop-a->loop-b', '/loop-b->loop-a', '/self->self']);
+  });
+
+  it('an unknown source scheme and a missing file', () => {
+    const r = fathom(['inspect', 'ftp://x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^fathom: ftp:\/\/x: unknown source scheme/);
+    const m = fathom(['inspect', 'docker-archive:///nonexistent/x.tar']);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toMatch(/^fathom: \/nonexistent\/x\.tar: cannot open \(ENOENT\)\n$/);
+  });
+});
