@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fathom } from '../helpers/cli.js';
+import { PROJECT_ROOT, imagePath, truthJson } from '../helpers/fixtures.js';
+import { writeOciLayout } from '../helpers/oci.js';
+
+let work: string;
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-store-cli-'));
+});
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const newStore = () => fs.mkdtempSync(path.join(work, 'store-'));
+const storedLayers = (store: string) => {
+  const dir = path.join(store, 'layers', 'sha256');
+  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+};
+
+describe('the layer store', () => {
+  it('two fathom processes opening the same image at once agree and corrupt nothing', async () => {
+    const store = newStore();
+    const run = () =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/fathom.js'), 'inspect', imagePath('edge', 'oci-gzip'), '--json', '--store', store]);
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.on('close', (code) => resolve({ code, out }));
+      });
+    const [a, b] = await Promise.all([run(), run()]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    expect(a.out).toBe(b.out);
+    expect(storedLayers(store)).toHaveLength(17); // 18 layers, one diff ID twice
+    for (const hex of storedLayers(store)) expect(fs.existsSync(path.join(store, 'layers/sha256', hex, 'meta.json'))).toBe(true);
+    expect(fs.readdirSync(path.join(store, 'tmp'))).toEqual([]);
+  });
+
+  it('a reopen reads nothing but metadata: it works with the layer blobs gone from the source', () => {
+    const store = newStore();
+    const dir = path.join(work, 'warm-oci');
+    fs.cpSync(imagePath('many-layers', 'oci-zstd'), dir, { recursive: true });
+    const first = fathom(['inspect', dir, '--json', '--store', store]);
+    expect(first.code).toBe(0);
+    const manifestBlobs = new Set<string>();
+    const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8'));
+    const manifestHex = index.manifests[0].digest.slice(7);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'blobs/sha256', manifestHex), 'utf8'));
+    for (const l of manifest.layers) manifestBlobs.add(l.digest.slice(7));
+    for (const hex of manifestBlobs) fs.rmSync(path.join(dir, 'blobs/sha256', hex), { force: true });
+    const second = fathom(['inspect', dir, '--json', '--store', store]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout).files).toEqual(JSON.parse(first.stdout).files);
+  });
+
+  it('kill -9 in the middle of reading a layer leaves no half-written layer, and the next open succeeds', async () => {
+    const store = newStore();
+    const dir = path.join(work, 'big-oci');
+    const src = path.join(work, 'big-src');
+    fs.mkdirSync(src);
+    execFileSync('truncate', ['-s', '400M', path.join(src, 'big.bin')]);
+    execFileSync('tar', ['-cf', path.join(work, 'big-layer.tar'), '-C', src, 'big.bin']);
+    writeOciLayout(dir, [fs.readFileSync(path.join(work, 'big-layer.tar'))]);
+    fs.rmSync(path.join(work, 'big-layer.tar'));
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/fathom.js'), 'inspect', dir, '--json', '--files', 'none', '--store', store]);
+    // Wait until the ingest has started writing, then kill it without warning.
+    const started = Date.now();
+    while (Date.now() - started < 20_000) {
+      const tmp = path.join(store, 'tmp');
+      const busy = fs.existsSync(tmp) && fs.readdirSync(tmp).some((d) => fs.existsSync(path.join(tmp, d, 'blob')) && fs.statSync(path.join(tmp, d, 'blob')).size > 1 << 20);
+      if (busy) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    expect(storedLayers(store)).toEqual([]);
+    expect(fs.existsSync(path.join(store, 'images')) ? fs.readdirSync(path.join(store, 'images')) : []).toEqual([]);
+    const again = fathom(['inspect', dir, '--json', '--files', 'none', '--store', store]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).layers[0].sizeBytes).toBe(400 * 1024 * 1024);
+    // gc clears what the killed process left in tmp/.
+    expect(fathom(['store', 'gc', '--store', store]).code).toBe(0);
+    expect(fs.readdirSync(path.join(store, 'tmp'))).toEqual([]);
+  }, 120_000);
+
+  it('store ls, rm and gc', () => {
+    const store = newStore();
+    expect(fathom(['inspect', imagePath('busybox', 'docker-save.tar'), '--json', '--files', 'none', '--store', store]).code).toBe(0);
+    expect(fathom(['inspect', imagePath('multistage', 'docker-save.tar'), '--json', '--files', 'none', '--store', store]).code).toBe(0);
+    const ls = JSON.parse(fathom(['store', 'ls', '--json', '--store', store]).stdout);
+    expect(ls.map((r: { repoTags: string[] }) => r.repoTags[0]).sort()).toEqual(['corpus/busybox:latest', 'corpus/multistage:latest']);
+    expect(fathom(['store', 'path', '--store', store]).stdout.trim()).toBe(store);
+    // The two share the busybox base layer: removing one image keeps it.
+    expect(fathom(['store', 'rm', 'corpus/multistage', '--store', store]).code).toBe(0);
+    expect(fathom(['inspect', 'store://corpus/busybox', '--json', '--files', 'none', '--store', store]).code).toBe(0);
+    const missing = fathom(['inspect', 'store://corpus/multistage', '--store', store]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no such image in the store/);
+  });
+});
+
+describe('fathom inspect', () => {
+  it('--layer N --files changes lists that layer\'s change set, removals included', () => {
+    const r = fathom(['inspect', imagePath('edge', 'docker26-save.tar'), '--json', '--layer', '3', '--files', 'changes', '--store', newStore()]);
+    expect(r.code).toBe(0);
+    const files = JSON.parse(r.stdout).files;
+    expect(files.filter((f: { change: string }) => f.change === 'removed')).toEqual([
+      { path: '/edge/random-2MiB.bin', type: 'file', sizeBytes: 2097152, mode: '0644', uid: 0, gid: 0, linkTarget: null, layer: 3, change: 'removed' },
+    ]);
+  });
+
+  it('reports every history row, empty metadata rows included', () => {
+    const r = JSON.parse(fathom(['inspect', imagePath('edge', 'oci-gzip'), '--json', '--files', 'none', '--store', newStore()]).stdout);
+    const summary = truthJson<{ history_count: number; empty_layer_history_count: number }>('edge', 'summary.json');
+    expect(r.history).toHaveLength(summary.history_count);
+    expect(r.history.filter((h: { emptyLayer: boolean }) => h.emptyLayer)).toHaveLength(summary.empty_layer_history_count);
+    expect(r.image.config).toMatchObject({ entrypoint: ['/bin/sh', '-c'], cmd: ['ls -la /edge'], workingDir: '/edge', exposedPorts: ['8080/tcp'] });
+  });
+
+  it('rejects a layer number out of range', () => {
+    const r = fathom(['inspect', imagePath('busybox', 'oci-gzip'), '--json', '--layer', '5', '--store', newStore()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--layer must be 0\.\.0/);
+  });
+});
+
+describe('fathom ci (dive\'s CI gate)', () => {
+  it('passes with dive\'s defaults on a lean image and fails on the wasteful one', () => {
+    const store = newStore();
+    const lean = fathom(['ci', imagePath('multistage', 'oci-gzip'), '--store', store], {}, work);
+    expect(lean.code).toBe(0);
+    expect(lean.stdout).toMatch(/Result:PASS \[Total:3\] \[Passed:2\] \[Failed:0\] \[Warn:0\] \[Skipped:1\]/);
+    const wasteful = fathom([imagePath('edge', 'oci-gzip'), '--ci', '--store', store], {}, work);
+    expect(wasteful.code).toBe(1);
+    expect(wasteful.stdout).toMatch(/FAIL: lowestEfficiency: image efficiency is too low/);
+    expect(wasteful.stdout).toMatch(/2\.1MB\s+\/edge\/random-2MiB\.bin/);
+  });
+
+  it('reads .dive-ci rules and lets flags override them', () => {
+    const store = newStore();
+    const dir = fs.mkdtempSync(path.join(work, 'ci-'));
+    fs.writeFileSync(path.join(dir, '.dive-ci'), 'rules:\n  lowestEfficiency: 0.5\n  highestWastedBytes: 1MB\n  highestUserWastedPercent: disabled\n');
+    const r = fathom(['ci', imagePath('edge', 'docker-save.tar'), '--json', '--store', store], {}, dir);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.results.map((x: { rule: string; status: string }) => `${x.rule}:${x.status}`)).toEqual([
+      'highestUserWastedPercent:SKIP',
+      'highestWastedBytes:FAIL',
+      'lowestEfficiency:PASS',
+    ]);
+    const overridden = fathom(['ci', imagePath('edge', 'docker-save.tar'), '--highestWastedBytes', 'disabled', '--store', store], {}, dir);
+    expect(overridden.code).toBe(0);
+  });
+});
+
+describe('fathom diff', () => {
+  it('finds the shared base layer and the files that differ', () => {
+    const r = fathom(['diff', imagePath('busybox', 'docker-save.tar'), imagePath('many-layers', 'oci-zstd'), '--json', '--store', newStore()]);
+    expect(r.code, r.stderr).toBe(0);
+    const d = JSON.parse(r.stdout);
+    expect(d.sharedLayers).toBe(1);
+    expect(d.firstDifferentLayer).toBe(null);
+    expect(d.files.some((f: { path: string; change: string }) => f.path === '/layers/counter' && f.change === 'added')).toBe(true);
+    expect(d.files.every((f: { change: string }) => f.change === 'added' || f.change === 'modified')).toBe(true);
+  });
+});
