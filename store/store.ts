@@ -9,8 +9,14 @@ import { decodeIndex, encodeIndex } from './index-codec.js';
 import type { LayerIndex } from './layer-index.js';
 
 /** What the store keeps beside each layer's blob and index. */
+/** Where a layer's blob bytes are: copied into the store, or left in the local file they came from. */
+export type StoredBlob =
+  | { kind: 'copy' }
+  | { kind: 'ref'; path: string; offset: number; size: number; fileBytes: number; mtimeMs: number };
+
 export interface StoredLayerMeta {
   diffId: string;
+  blob: StoredBlob;
   blobDigest: string;
   compression: Compression;
   blobBytes: number;
@@ -66,6 +72,8 @@ export interface LayerBlobSource {
   blobDigest: string | null;
   where: string;
   open(): Promise<AsyncIterable<Buffer>>;
+  /** For blobs in local files: where they are, so the store can refer to them rather than copy them. */
+  location?: () => { path: string; offset: number; size: number };
 }
 
 /** Layers committed less than this long ago are never collected: an ingest may not have written its image record yet. */
@@ -90,7 +98,14 @@ export function defaultStoreRoot(): string {
 export class LayerStore {
   private readonly indexCache = new Map<string, LayerIndex>();
 
-  constructor(readonly root: string) {}
+  /**
+   * @param copyBlobs keep a copy of every blob even when it sits in a local archive (the default keeps a
+   *   verified reference instead: copying a multi-gigabyte archive would double the cold open's cost).
+   */
+  constructor(
+    readonly root: string,
+    private readonly copyBlobs = false,
+  ) {}
 
   private get layersDir(): string {
     return path.join(this.root, 'layers', 'sha256');
@@ -122,16 +137,22 @@ export class LayerStore {
     const finalDir = this.layerDir(source.diffId);
     const temp = this.makeTemp();
     try {
-      const blobFd = fs.openSync(path.join(temp, 'blob'), 'w');
+      const location = !this.copyBlobs && source.location ? source.location() : null;
+      const blobFd = location ? null : fs.openSync(path.join(temp, 'blob'), 'w');
       let indexed;
       try {
         indexed = await indexLayerStream(await source.open(), {
           where: source.where,
-          onBlobChunk: (chunk) => writeAll(blobFd, chunk),
+          onBlobChunk: blobFd === null ? undefined : (chunk) => writeAll(blobFd, chunk),
           onProgress,
         });
       } finally {
-        fs.closeSync(blobFd);
+        if (blobFd !== null) fs.closeSync(blobFd);
+      }
+      let blob: StoredBlob = { kind: 'copy' };
+      if (location) {
+        const st = fs.statSync(location.path);
+        blob = { kind: 'ref', ...location, fileBytes: st.size, mtimeMs: st.mtimeMs };
       }
       if (source.blobDigest && indexed.blobDigest !== source.blobDigest) {
         throw new FathomError(`${source.where}: digest mismatch: the blob should be ${source.blobDigest} but is ${indexed.blobDigest} (corrupt or altered)`);
@@ -141,6 +162,7 @@ export class LayerStore {
       }
       const meta: StoredLayerMeta = {
         diffId: indexed.diffId,
+        blob,
         blobDigest: indexed.blobDigest,
         compression: indexed.compression,
         blobBytes: indexed.blobBytes,
@@ -187,8 +209,44 @@ export class LayerStore {
     return index;
   }
 
-  blobPath(diffId: string): string {
-    return path.join(this.layerDir(diffId), 'blob');
+  /** Reads a byte range of an uncompressed layer directly (null for compressed layers: stream those). */
+  readPlainRange(diffId: string, offset: number, length: number): Buffer | null {
+    const meta = this.readLayerMeta(diffId);
+    if (meta.compression !== 'none') return null;
+    const file = meta.blob.kind === 'copy' ? path.join(this.layerDir(diffId), 'blob') : meta.blob.path;
+    const base = meta.blob.kind === 'copy' ? 0 : meta.blob.offset;
+    if (meta.blob.kind === 'ref') this.openBlob(diffId); // validates the reference
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(length);
+      const got = fs.readSync(fd, buf, 0, length, base + offset);
+      return buf.subarray(0, got);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /**
+   * Opens a layer's blob bytes wherever they are. A referenced archive that changed since it was read
+   * is refused: its bytes are no longer the ones that were verified.
+   */
+  openBlob(diffId: string): { stream: AsyncIterable<Buffer>; compression: Compression } {
+    const meta = this.readLayerMeta(diffId);
+    if (meta.blob.kind === 'copy') {
+      return { stream: fs.createReadStream(path.join(this.layerDir(diffId), 'blob'), { highWaterMark: 1 << 20 }), compression: meta.compression };
+    }
+    const ref = meta.blob;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(ref.path);
+    } catch {
+      throw new FathomError(`layer ${diffId}: its archive ${ref.path} is gone; open the image again from where it is now`);
+    }
+    if (st.size !== ref.fileBytes || st.mtimeMs !== ref.mtimeMs) {
+      throw new FathomError(`layer ${diffId}: ${ref.path} changed since it was read; open the image again`);
+    }
+    const stream = ref.size === 0 ? (async function* () {})() : fs.createReadStream(ref.path, { start: ref.offset, end: ref.offset + ref.size - 1, highWaterMark: 1 << 20 });
+    return { stream, compression: meta.compression };
   }
 
   private imageFile(id: string): string {

@@ -14,6 +14,7 @@ export const OPEN_OPTIONS: Options = {
   tag: { type: 'string' },
   platform: { type: 'string' },
   host: { type: 'string' },
+  'copy-blobs': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 

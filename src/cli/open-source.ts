@@ -12,12 +12,14 @@ export interface OpenOptions {
   tag?: string;
   platform?: string;
   host?: string;
+  /** Keep a copy of blobs that sit in local archives (default: a verified reference). */
+  'copy-blobs'?: boolean;
   /** Print ingest progress on stderr (only when it is a terminal). */
   progress?: boolean;
 }
 
-export function openStore(dir: string | undefined): LayerStore {
-  return new LayerStore(dir ?? process.env.FATHOM_STORE ?? defaultStoreRoot());
+export function openStore(dir: string | undefined, copyBlobs = false): LayerStore {
+  return new LayerStore(dir ?? process.env.FATHOM_STORE ?? defaultStoreRoot(), copyBlobs || process.env.FATHOM_COPY_BLOBS === '1');
 }
 
 export function sourceFor(input: string, opts: OpenOptions): ImageSource {
@@ -45,7 +47,7 @@ function progressPrinter(): (p: IngestProgress) => void {
 
 /** Opens any source into the store and builds its model. */
 export async function openModel(input: string, opts: OpenOptions): Promise<{ model: ImageModel; store: LayerStore; source: string }> {
-  const store = openStore(opts.store);
+  const store = openStore(opts.store, opts['copy-blobs']);
   const spec = parseSourceSpec(input);
   if (spec.kind === 'store') {
     const found = store.findImages(spec.ref);

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
 import { FathomError } from '../errors.js';
 import { EntryKind } from '../model/entry.js';
 import { LayerIndexBuilder, type LayerIndex } from '../../store/layer-index.js';
@@ -50,8 +50,10 @@ export async function indexLayerStream(input: AsyncIterable<Buffer>, opts: Index
   const parser = new TarStreamParser((header, contentOffset) => visitEntry(builder, header, contentOffset, where), where);
   let compression: Compression | null = null;
   let decompressor: ReturnType<typeof createDecompressor> | null = null;
+  // For a plain tar the blob is the layer: one hash serves as both digests.
+  let plainIsBlob = false;
   const onPlain = (chunk: Buffer) => {
-    diffHash.update(chunk);
+    if (!plainIsBlob) diffHash.update(chunk);
     parser.push(chunk);
   };
 
@@ -59,6 +61,7 @@ export async function indexLayerStream(input: AsyncIterable<Buffer>, opts: Index
     if (chunk.length === 0) continue;
     if (!decompressor) {
       compression = sniffCompression(chunk);
+      plainIsBlob = compression === 'none';
       decompressor = createDecompressor(compression, onPlain, where);
     }
     blobHash.update(chunk);
@@ -70,12 +73,13 @@ export async function indexLayerStream(input: AsyncIterable<Buffer>, opts: Index
   if (!decompressor) throw new FathomError(`${where}: the layer blob is empty`);
   await decompressor.finish();
   parser.end();
+  const blobDigest = `sha256:${blobHash.digest('hex')}`;
   return {
     index: builder.build(parser.position),
     compression: compression ?? 'none',
-    blobDigest: `sha256:${blobHash.digest('hex')}`,
+    blobDigest,
     blobBytes,
-    diffId: `sha256:${diffHash.digest('hex')}`,
+    diffId: plainIsBlob ? blobDigest : `sha256:${diffHash.digest('hex')}`,
   };
 }
 
@@ -116,14 +120,18 @@ function visitEntry(builder: LayerIndexBuilder, header: TarHeader, contentOffset
     device: kind === EntryKind.char || kind === EntryKind.block ? `${header.devmajor},${header.devminor}` : null,
   });
   if (!isContent || size === 0) return null;
-  let hash: Hash | null = createHash('sha256');
+  let hash: Hash | null = null;
   let left = size;
   return (chunk) => {
-    hash!.update(chunk);
-    left -= chunk.length;
-    if (left === 0) {
-      builder.setHash(i, hash!.digest());
-      hash = null;
+    // Most files arrive whole in one chunk: hash them in one call, without a Hash object.
+    if (hash === null && chunk.length === size) {
+      builder.setHash(i, hashOnce('sha256', chunk, 'buffer') as unknown as Buffer);
+      left = 0;
+      return;
     }
+    hash ??= createHash('sha256');
+    hash.update(chunk);
+    left -= chunk.length;
+    if (left === 0) builder.setHash(i, hash.digest());
   };
 }

@@ -59,23 +59,43 @@ export class ImageModel {
   readonly layers: readonly LayerIndex[];
   readonly record: ImageRecord;
   readonly history: HistoryRow[];
-  readonly layerSummaries: LayerSummary[];
-  /** The union of every layer. */
-  readonly top: UnionNode;
+  private summaries: LayerSummary[] | null = null;
+  private topRoot: UnionNode | null = null;
   private unionCache: { upTo: number; root: UnionNode } | null = null;
   private wasteCache: WasteReport | null = null;
   private readonly changesCache = new Map<number, LayerChange[]>();
 
+  /** Cheap: only pairs history with layers. Unions, change counts and waste are computed when first asked for. */
   constructor(opened: OpenedImage) {
     this.layers = opened.layers;
     this.record = opened.record;
     this.history = historyRows(this.record);
+  }
+
+  /** Each layer with its change counts: one pass over every layer (done once, on first use). */
+  get layerSummaries(): LayerSummary[] {
+    if (!this.summaries) this.summarize();
+    return this.summaries!;
+  }
+
+  /** The union of every layer. */
+  get top(): UnionNode {
+    if (!this.topRoot) this.summarize();
+    return this.topRoot!;
+  }
+
+  /** `docker history` SIZE of layer n, without building anything. */
+  layerSize(n: number): number {
+    return this.layers[n].stats.dockerSizeBytes;
+  }
+
+  private summarize(): void {
     const commands = new Map(this.history.filter((h) => h.layerIndex !== null).map((h) => [h.layerIndex!, h.createdBy]));
     const diffIdCounts = new Map<string, number>();
     for (const l of this.record.layers) diffIdCounts.set(l.diffId, (diffIdCounts.get(l.diffId) ?? 0) + 1);
 
     const root = newRoot();
-    this.layerSummaries = this.layers.map((index, n) => {
+    const summaries: LayerSummary[] = this.layers.map((index, n) => {
       const removedBytes = hiddenBytes(root, this.layers, n);
       const changes = applyLayerWithChanges(root, this.layers, n, (e) => this.where(n, e));
       const ref = this.record.layers[n];
@@ -94,7 +114,6 @@ export class ImageModel {
         repeated: (diffIdCounts.get(ref.diffId) ?? 0) > 1,
       };
     });
-    this.top = root;
     const visible = this.layers.map((l) => new Uint8Array(l.count));
     forEachBelow(root, (node) => {
       if (node.entry >= 0) visible[node.layer][node.entry] = 1;
@@ -103,8 +122,10 @@ export class ImageModel {
     this.layers.forEach((index, n) => {
       let shadowed = 0;
       for (let i = 0; i < index.count; i++) if (index.kinds[i] === EntryKind.file && !visible[n][i]) shadowed += index.sizes[i];
-      this.layerSummaries[n].shadowedBytes = shadowed;
+      summaries[n].shadowedBytes = shadowed;
     });
+    this.summaries = summaries;
+    this.topRoot = root;
   }
 
   get layerCount(): number {
@@ -113,7 +134,7 @@ export class ImageModel {
 
   /** `docker image inspect` Size: the sum of the layers' `docker history` sizes. */
   get sizeBytes(): number {
-    return this.layerSummaries.reduce((n, l) => n + l.sizeBytes, 0);
+    return this.layers.reduce((n, l) => n + l.stats.dockerSizeBytes, 0);
   }
 
   where(layer: number, entry: number): string {
@@ -124,7 +145,7 @@ export class ImageModel {
 
   /** The merged filesystem after layers 0..upTo; the last one asked for is kept. */
   unionAt(upTo: number): UnionNode {
-    if (upTo === this.layers.length - 1) return this.top;
+    if (upTo === this.layers.length - 1 && this.topRoot) return this.topRoot;
     if (this.unionCache?.upTo === upTo) return this.unionCache.root;
     const root = newRoot();
     for (let n = 0; n <= upTo; n++) applyLayer(root, this.layers, n, (e) => this.where(n, e));

@@ -11,6 +11,14 @@ export interface ArchiveFiles {
   size(name: string): number;
   read(name: string): Buffer;
   stream(name: string): AsyncIterable<Buffer>;
+  /** Where the member's bytes sit on disk, so the store can refer to them instead of copying. */
+  location(name: string): BlobLocation;
+}
+
+export interface BlobLocation {
+  path: string;
+  offset: number;
+  size: number;
 }
 
 const READ_CHUNK = 1 << 20;
@@ -134,6 +142,11 @@ export class TarFiles implements ArchiveFiles {
     yield* fs.createReadStream(this.label, { start: m.offset, end: m.offset + m.size - 1, highWaterMark: READ_CHUNK });
   }
 
+  location(name: string): BlobLocation {
+    const m = this.resolve(name);
+    return { path: path.resolve(this.label), offset: m.offset, size: m.size };
+  }
+
   names(): string[] {
     return [...this.members.keys()];
   }
@@ -166,6 +179,10 @@ export class DirFiles implements ArchiveFiles {
   read(name: string): Buffer {
     if (this.stat(name).size > MAX_METADATA_BYTES) throw new FathomError(`${this.label}: "${name}" is too large to be metadata`);
     return fs.readFileSync(this.file(name));
+  }
+
+  location(name: string): BlobLocation {
+    return { path: path.resolve(this.file(name)), offset: 0, size: this.stat(name).size };
   }
 
   async *stream(name: string): AsyncIterable<Buffer> {

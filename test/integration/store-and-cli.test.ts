@@ -64,7 +64,8 @@ describe('the layer store', () => {
     execFileSync('tar', ['-cf', path.join(work, 'big-layer.tar'), '-C', src, 'big.bin']);
     writeOciLayout(dir, [fs.readFileSync(path.join(work, 'big-layer.tar'))]);
     fs.rmSync(path.join(work, 'big-layer.tar'));
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/fathom.js'), 'inspect', dir, '--json', '--files', 'none', '--store', store]);
+    // --copy-blobs: the store writes the blob itself, so a half-written copy is there to be left behind.
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/fathom.js'), 'inspect', dir, '--json', '--files', 'none', '--copy-blobs', '--store', store]);
     // Wait until the ingest has started writing, then kill it without warning.
     const started = Date.now();
     while (Date.now() - started < 20_000) {

@@ -53,11 +53,11 @@ describe('union resolver', () => {
   });
 
   it('a hard link to a missing target is refused with the layer and entry named', async () => {
-    await expect(modelOf([[{ file: 'a', content: 'a' }], [{ hardlink: 'b', target: 'nope' }]])).rejects.toThrow(/layer 1 .*entry "b".*hard link/);
+    await expect(modelOf([[{ file: 'a', content: 'a' }], [{ hardlink: 'b', target: 'nope' }]]).then((m) => m.top)).rejects.toThrow(/layer 1 .*entry "b".*hard link/);
   });
 
   it('a whiteout of a path no lower layer has is refused', async () => {
-    await expect(modelOf([[{ file: 'a', content: 'a' }], [{ whiteout: 'ghost' }]])).rejects.toThrow(/layer 1.*whiteout of "ghost"/);
+    await expect(modelOf([[{ file: 'a', content: 'a' }], [{ whiteout: 'ghost' }]]).then((m) => m.top)).rejects.toThrow(/layer 1.*whiteout of "ghost"/);
   });
 
   it('symlinks are never followed: a file under a symlinked directory path makes a real directory', async () => {

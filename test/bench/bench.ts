@@ -1,0 +1,104 @@
+/**
+ * `npm run bench`: fathom against its peers on the same data, as ratios from one run.
+ * Peers: GNU `tar -t` over the same layer blobs, and dive when it is on PATH.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { writeBenchImage } from './bench-image.js';
+import { runUiBench } from './ui-bench.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../..');
+const bin = path.join(root, 'bin', 'fathom.js');
+const work = process.env.FATHOM_BENCH_DIR ?? path.join(os.tmpdir(), 'fathom-bench');
+const RUNS = Number(process.env.FATHOM_BENCH_RUNS ?? 5);
+
+function timeCmd(cmd: string, args: string[], env: Record<string, string> = {}): number {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env }, maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return ms;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function measure(label: string, fn: () => number): number {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) times.push(fn());
+  const m = median(times);
+  console.log(`  ${label.padEnd(58)} ${m.toFixed(1).padStart(9)} ms`);
+  return m;
+}
+
+function onPath(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+async function main() {
+  const layers = Number(process.env.FATHOM_BENCH_LAYERS ?? 5);
+  const filesPerLayer = Number(process.env.FATHOM_BENCH_FILES ?? 20_000);
+  console.log(`fathom bench — synthetic image: ${layers} layers × ${filesPerLayer} files (cached in ${work})`);
+  const marker = path.join(work, `ready-${layers}-${filesPerLayer}`);
+  if (!fs.existsSync(marker)) {
+    fs.rmSync(work, { recursive: true, force: true });
+    const made = await writeBenchImage(work, layers, filesPerLayer);
+    fs.writeFileSync(marker, JSON.stringify(made));
+  }
+  const image = JSON.parse(fs.readFileSync(marker, 'utf8')) as Awaited<ReturnType<typeof writeBenchImage>>;
+  const plainLayers = fs.readdirSync(path.join(work, 'plain-layers')).map((f) => path.join(work, 'plain-layers', f));
+  const tarBytes = plainLayers.reduce((n, f) => n + fs.statSync(f).size, 0);
+  console.log(`  ${image.entries} entries, ${(tarBytes / 1e6).toFixed(0)} MB of layer tars\n`);
+
+  const fresh = () => fs.mkdtempSync(path.join(work, 'store-'));
+  const cleanup = () => {
+    for (const d of fs.readdirSync(work)) if (d.startsWith('store-')) fs.rmSync(path.join(work, d), { recursive: true, force: true });
+  };
+
+  console.log('Cold open (nothing in the store; every blob read, hashed and indexed):');
+  const tarPlain = measure('GNU tar -t over the plain layer tars', () => plainLayers.reduce((n, f) => n + timeCmd('tar', ['-tf', f]), 0));
+  const tarGz = measure('GNU tar -tz over the gzip layer blobs', () => image.layerFiles.reduce((n, f) => n + timeCmd('tar', ['-tzf', f]), 0));
+  const coldPlain = measure('fathom inspect docker-save.tar (plain layers)', () => timeCmd(process.execPath, [bin, 'inspect', image.dockerSave, '--json', '--files', 'none', '--store', fresh()]));
+  const coldGz = measure('fathom inspect oci (gzip layers)', () => timeCmd(process.execPath, [bin, 'inspect', image.ociGzip, '--json', '--files', 'none', '--store', fresh()]));
+  cleanup();
+  let dive: number | null = null;
+  if (onPath('dive')) {
+    dive = measure('dive --source docker-archive --json', () => timeCmd('dive', ['--source', 'docker-archive', image.dockerSave, '--json', path.join(work, 'dive.json')], { CI: 'true' }));
+  } else console.log('  dive: not on PATH — install dive to compare against it');
+
+  console.log('\nWarm reopen (layers already in the store):');
+  const warmStore = fresh();
+  timeCmd(process.execPath, [bin, 'inspect', image.dockerSave, '--json', '--files', 'none', '--store', warmStore]);
+  const warm = measure('fathom inspect docker-save.tar, store warm', () => timeCmd(process.execPath, [bin, 'inspect', image.dockerSave, '--json', '--files', 'none', '--store', warmStore]));
+  const nodeStart = measure('(node startup alone, for reference)', () => timeCmd(process.execPath, ['-e', '0']));
+
+  const imageId = JSON.parse(spawnSync(process.execPath, [bin, 'store', 'ls', '--json', '--store', warmStore], { encoding: 'utf8' }).stdout)[0].id;
+  const rss = JSON.parse(spawnSync(process.execPath, ['--expose-gc', path.join(here, 'rss.js'), warmStore, imageId], { encoding: 'utf8' }).stdout);
+
+  const ui = await runUiBench(warmStore, imageId);
+
+  console.log('\nResults (ratios from this run):');
+  const row = (name: string, value: string, target: string, ok: boolean | null) => console.log(`  ${name.padEnd(46)} ${value.padStart(14)}   target ${target.padEnd(16)} ${ok === null ? '' : ok ? 'OK' : 'MISSED'}`);
+  row('cold open plain / tar -t', `${(coldPlain / tarPlain).toFixed(2)}×`, '< 1× (below tar)', coldPlain < tarPlain);
+  row('cold open gzip / tar -tz', `${(coldGz / tarGz).toFixed(2)}×`, '≤ dive', null);
+  if (dive !== null) {
+    row('cold open plain / dive', `${(coldPlain / dive).toFixed(2)}×`, '≤ 1×', coldPlain <= dive);
+    row('dive / warm reopen', `${(dive / warm).toFixed(1)}×`, '≥ 10×', dive / warm >= 10);
+  }
+  row('warm reopen', `${warm.toFixed(0)} ms`, '≤ 150 ms', warm <= 150);
+  row('RSS per file entry', `${rss.perEntry.toFixed(0)} B`, '≤ 300 B', rss.perEntry <= 300);
+  if (ui) {
+    row('first frame of a stored image', `${ui.firstFrameMs.toFixed(0)} ms`, '≤ 150 ms', ui.firstFrameMs <= 150);
+    row(`keystroke → frame p95 (${ui.rows} rows)`, `${ui.keyP95Ms.toFixed(1)} ms`, '≤ 16 ms', ui.keyP95Ms <= 16);
+  }
+  console.log(`\n  (node itself starts in ${nodeStart.toFixed(0)} ms; every fathom figure includes it)`);
+  fs.rmSync(warmStore, { recursive: true, force: true });
+}
+
+await main();
