@@ -39,6 +39,9 @@ export interface LayerSummary {
 
 export interface DuplicateContent {
   sizeBytes: number;
+  /** How many different paths hold this content. */
+  pathCount: number;
+  /** Up to DUPLICATE_PATHS_SHOWN of them, sorted. */
   paths: string[];
   /** Bytes saved if only one copy were kept. */
   extraBytes: number;
@@ -243,6 +246,8 @@ function hiddenBytes(before: UnionNode, layers: readonly LayerIndex[], n: number
   return { whiteout, opaque };
 }
 
+const DUPLICATE_PATHS_SHOWN = 20;
+
 /** Files with identical content stored under two or more different paths. */
 function findDuplicateContent(layers: readonly LayerIndex[]): DuplicateContent[] {
   const groups = new Map<string, { size: number; paths: Set<string> }>();
@@ -261,7 +266,7 @@ function findDuplicateContent(layers: readonly LayerIndex[]): DuplicateContent[]
   const out: DuplicateContent[] = [];
   for (const g of groups.values()) {
     if (g.paths.size < 2) continue;
-    out.push({ sizeBytes: g.size, paths: [...g.paths].sort(), extraBytes: g.size * (g.paths.size - 1) });
+    out.push({ sizeBytes: g.size, pathCount: g.paths.size, paths: [...g.paths].sort().slice(0, DUPLICATE_PATHS_SHOWN), extraBytes: g.size * (g.paths.size - 1) });
   }
   return out.sort((a, b) => b.extraBytes - a.extraBytes);
 }

@@ -66,14 +66,18 @@ export function isZeroBlock(buf: Buffer, start: number): boolean {
 
 function checksumMatches(buf: Buffer, start: number): boolean {
   const stored = tarNumber(buf, start + 148, 8);
-  let unsigned = 0;
-  let signed = 0;
+  let unsigned = 8 * 0x20; // the checksum field itself counts as spaces
+  for (let i = start; i < start + 148; i++) unsigned += buf[i];
+  for (let i = start + 156; i < start + BLOCK; i++) unsigned += buf[i];
+  if (stored === unsigned) return true;
+  // Some old tars summed signed bytes; only worth computing when the usual sum fails.
+  let signed = 8 * 0x20;
   for (let i = 0; i < BLOCK; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : buf[start + i];
-    unsigned += b;
+    if (i >= 148 && i < 156) continue;
+    const b = buf[start + i];
     signed += b > 127 ? b - 256 : b;
   }
-  return stored === unsigned || stored === signed;
+  return stored === signed;
 }
 
 /** A raw 512-byte header, before any PAX/GNU overrides. Throws on a bad checksum. */

@@ -10,11 +10,13 @@ const settle = () => {
 };
 settle();
 const before = process.memoryUsage().rss;
+const heapBefore = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
 const store = new LayerStore(storeDir);
 const record = store.getImage(imageId)!;
 const model = new ImageModel(loadStoredImage(record, store));
 const waste = model.waste();
 settle();
 const after = process.memoryUsage().rss;
+const heapAfter = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
 const entries = model.layers.reduce((n, l) => n + l.count, 0);
-process.stdout.write(JSON.stringify({ entries, rssBytes: after - before, perEntry: (after - before) / entries, efficiency: waste.efficiencyScore }));
+process.stdout.write(JSON.stringify({ entries, rssBytes: after - before, perEntry: (after - before) / entries, heapPerEntry: (heapAfter - heapBefore) / entries, efficiency: waste.efficiencyScore }));

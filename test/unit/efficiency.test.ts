@@ -60,7 +60,7 @@ describe('dive-compatible efficiency', () => {
 
   it('identical content at different paths is reported', async () => {
     const m = await modelOf([[{ file: 'a', content: 'same bytes' }], [{ file: 'b', content: 'same bytes' }]]);
-    expect(m.waste().duplicateContent).toEqual([{ sizeBytes: 10, paths: ['/a', '/b'], extraBytes: 10 }]);
+    expect(m.waste().duplicateContent).toEqual([{ sizeBytes: 10, pathCount: 2, paths: ['/a', '/b'], extraBytes: 10 }]);
   });
 });
 
