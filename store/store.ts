@@ -67,7 +67,10 @@ export interface ImageConfigJson {
 }
 
 export interface LayerBlobSource {
-  diffId: string;
+  /** The diff ID the image config names; null when only the bytes will tell (then `accept` must). */
+  diffId: string | null;
+  /** For a layer of unknown diff ID: which computed diff IDs are acceptable. */
+  accept?: (diffId: string) => boolean;
   /** Digest the bytes must have as received; null where the source names none. */
   blobDigest: string | null;
   where: string;
@@ -134,7 +137,6 @@ export class LayerStore {
 
   /** Reads a layer blob once, verifies both digests, and commits blob + index atomically. */
   async ingestLayer(source: LayerBlobSource, onProgress?: (bytes: number) => void): Promise<StoredLayerMeta> {
-    const finalDir = this.layerDir(source.diffId);
     const temp = this.makeTemp();
     try {
       const location = !this.copyBlobs && source.location ? source.location() : null;
@@ -157,9 +159,13 @@ export class LayerStore {
       if (source.blobDigest && indexed.blobDigest !== source.blobDigest) {
         throw new FathomError(`${source.where}: digest mismatch: the blob should be ${source.blobDigest} but is ${indexed.blobDigest} (corrupt or altered)`);
       }
-      if (indexed.diffId !== source.diffId) {
+      if (source.diffId !== null && indexed.diffId !== source.diffId) {
         throw new FathomError(`${source.where}: diff ID mismatch: the image config says ${source.diffId} but the uncompressed layer is ${indexed.diffId} (corrupt or altered)`);
       }
+      if (source.diffId === null && !source.accept?.(indexed.diffId)) {
+        throw new FathomError(`${source.where}: layer ${indexed.diffId} is not one of the image's diff IDs`);
+      }
+      const finalDir = this.layerDir(indexed.diffId);
       const meta: StoredLayerMeta = {
         diffId: indexed.diffId,
         blob,
@@ -182,7 +188,7 @@ export class LayerStore {
         if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw e;
         fs.rmSync(temp, { recursive: true, force: true });
       }
-      this.indexCache.set(source.diffId, indexed.index);
+      this.indexCache.set(indexed.diffId, indexed.index);
       return meta;
     } catch (e) {
       fs.rmSync(temp, { recursive: true, force: true });

@@ -26,7 +26,7 @@ export function sourceFor(input: string, opts: OpenOptions): ImageSource {
   const spec = parseSourceSpec(input);
   switch (spec.kind) {
     case 'engine':
-      return engineSource(spec.engine, spec.ref, { host: opts.host, fallbackMessage: `${input}: no such file or directory` });
+      return engineSource(spec.engine, spec.ref, { host: opts.host, fallbackMessage: spec.bare ? `${input}: no such file or directory` : undefined });
     case 'store':
       throw new FathomError('internal: store sources are opened directly');
     default:

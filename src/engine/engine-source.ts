@@ -1,18 +1,184 @@
+import { Readable } from 'node:stream';
+import tar, { type Entry } from 'tar-stream';
 import { FathomError } from '../errors.js';
-import type { ImageSource } from '../sources/types.js';
+import type { ArchiveFiles } from '../sources/archive-files.js';
+import { resolveDockerSave } from '../sources/docker-archive.js';
+import { resolveOciLayout } from '../sources/oci-layout.js';
+import type { ImageSource, IngestProgress, ResolveOptions, ResolvedImage } from '../sources/types.js';
+import { normalizeRef } from '../sources/verify.js';
+import type { ImageRecord, LayerStore } from '../../store/store.js';
+import { connect, explainConnectionError, isConnectionError, type Engine, type EngineKind } from './connection.js';
 
 export interface EngineSourceOptions {
   host?: string;
-  /** What to say when the reference names no file and no engine answers. */
+  /** For a bare reference that is also no file: what to say when no engine answers either. */
   fallbackMessage?: string;
 }
 
-/** Images from a Docker-compatible engine (docker://, podman://). */
-export function engineSource(engine: 'docker' | 'podman', ref: string, opts: EngineSourceOptions): ImageSource {
+/** Metadata files of an export, held in memory; layer blobs went straight to the store. */
+class ExportMetadata implements ArchiveFiles {
+  readonly files = new Map<string, Buffer>();
+  readonly sizes = new Map<string, number>();
+  /** Symlinked members (docker save links a repeated layer to its first copy). */
+  readonly links = new Map<string, string>();
+  constructor(readonly label: string) {}
+  has(name: string): boolean {
+    return this.sizes.has(name);
+  }
+  size(name: string): number {
+    const target = this.links.get(name);
+    if (target !== undefined) return this.size(target);
+    const s = this.sizes.get(name);
+    if (s === undefined) throw new FathomError(`${this.label}: "${name}" is missing from the export`);
+    return s;
+  }
+  read(name: string): Buffer {
+    const b = this.files.get(name);
+    if (!b) throw new FathomError(`${this.label}: "${name}" is missing from the export`);
+    return b;
+  }
+  // eslint-disable-next-line require-yield
+  async *stream(name: string): AsyncIterable<Buffer> {
+    throw new FathomError(`${this.label}: internal: layer ${name} should already be in the store`);
+  }
+}
+
+const METADATA_LIMIT = 64 << 20;
+
+function cleanName(name: string): string {
+  return name.replace(/^\.\//, '').replace(/\/$/, '');
+}
+
+async function drain(stream: Readable): Promise<void> {
+  for await (const _ of stream) void _;
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Streams `docker save` of one image from the engine into the store: each layer blob goes through the
+ * store's ingest as it arrives (no temp file, no buffering); layers already stored are skipped where the
+ * export names them by digest (Docker 25+), and hashed then dropped where it doesn't (older engines).
+ */
+async function exportIntoStore(engine: Engine, label: string, imageId: string, diffIds: string[], store: LayerStore, totalBytes: number, onProgress?: (p: IngestProgress) => void): Promise<ExportMetadata> {
+  const expected = new Set(diffIds);
+  const meta = new ExportMetadata(label);
+  const progress: IngestProgress = { layersDone: 0, layersTotal: diffIds.length, bytesDone: 0, bytesTotal: totalBytes };
+  let raw: NodeJS.ReadableStream;
+  try {
+    raw = (await engine.docker.getImage(imageId).get()) as NodeJS.ReadableStream;
+  } catch (e) {
+    throw explainConnectionError(e, engine.endpoint);
+  }
+  const extract = tar.extract();
+  const input = raw as unknown as Readable;
+  input.on('error', (e) => extract.destroy(e));
+  input.pipe(extract);
+  try {
+    for await (const entry of extract as unknown as AsyncIterable<Entry>) {
+      const header = entry.header;
+      const name = cleanName(header.name);
+      meta.sizes.set(name, header.size ?? 0);
+      const blobHex = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(name)?.[1];
+      const isLegacyLayer = /(^|\/)layer\.tar$/.test(name);
+      if (header.type === 'symlink' && header.linkname) {
+        const dir = name.includes('/') ? name.slice(0, name.lastIndexOf('/')) : '';
+        const target = `${dir}/${header.linkname}`.split('/').reduce<string[]>((acc, part) => (part === '..' ? acc.slice(0, -1) : part && part !== '.' ? [...acc, part] : acc), []).join('/');
+        meta.links.set(name, target);
+      }
+      if (header.type !== 'file') {
+        await drain(entry as unknown as Readable);
+        continue;
+      }
+      if ((blobHex && expected.has(`sha256:${blobHex}`)) || isLegacyLayer) {
+        const known = blobHex ? `sha256:${blobHex}` : null;
+        if (known && store.hasLayer(known)) {
+          await drain(entry as unknown as Readable);
+        } else {
+          let seen = 0;
+          await store.ingestLayer(
+            { diffId: known, accept: (d) => expected.has(d), blobDigest: known, where: `${label}: ${name}`, open: async () => entry as AsyncIterable<Buffer> },
+            (bytes) => {
+              progress.bytesDone += bytes - seen;
+              seen = bytes;
+              onProgress?.({ ...progress });
+            },
+          );
+        }
+        progress.layersDone++;
+        onProgress?.({ ...progress });
+        continue;
+      }
+      if ((header.size ?? 0) <= METADATA_LIMIT) meta.files.set(name, await collect(entry as unknown as Readable));
+      else await drain(entry as unknown as Readable);
+    }
+  } catch (e) {
+    if (isConnectionError(e)) throw explainConnectionError(e, engine.endpoint);
+    throw e;
+  }
+  return meta;
+}
+
+function fromRecord(record: ImageRecord, source: string, repoTags: string[]): ResolvedImage {
   return {
-    spec: `${engine}://${ref}`,
-    async resolve() {
-      throw new FathomError(opts.fallbackMessage ?? `${engine}://${ref}: engine sources are not available in this build`);
+    source,
+    id: record.id,
+    config: record.config,
+    repoTags: repoTags.length ? repoTags : record.repoTags,
+    manifestDigest: record.manifestDigest,
+    layers: record.layers.map((l, i) => ({
+      diffId: l.diffId,
+      digest: l.digest,
+      mediaType: l.mediaType,
+      compressedBytes: l.compressedBytes,
+      blob: {
+        diffId: l.diffId,
+        blobDigest: null,
+        where: `${source}: layer ${i}`,
+        open: async () => {
+          throw new FathomError(`${source}: layer ${i} (${l.diffId}) vanished from the store while opening`);
+        },
+      },
+    })),
+  };
+}
+
+/** Images from a Docker-compatible engine (docker://, podman://), through the store. */
+export function engineSource(kind: EngineKind, ref: string, opts: EngineSourceOptions = {}): ImageSource {
+  const spec = `${kind}://${ref}`;
+  return {
+    spec,
+    async resolve(options: ResolveOptions): Promise<ResolvedImage> {
+      const engine = connect(kind, opts.host);
+      let info: { Id: string; RepoTags?: string[] | null; RootFS?: { Layers?: string[] }; Size?: number };
+      try {
+        info = (await engine.docker.getImage(ref).inspect()) as typeof info;
+      } catch (e) {
+        const status = (e as { statusCode?: number }).statusCode;
+        if (status === 404) {
+          throw new FathomError(opts.fallbackMessage ? `${opts.fallbackMessage}, and the ${kind} engine has no image ${ref}` : `${spec}: no such image in the ${kind} engine at ${engine.endpoint.url}`);
+        }
+        const explained = explainConnectionError(e, engine.endpoint);
+        throw new FathomError(opts.fallbackMessage ? `${opts.fallbackMessage} (and ${explained.message})` : explained.message);
+      }
+      const id = info.Id.startsWith('sha256:') ? info.Id : `sha256:${info.Id}`;
+      const diffIds = info.RootFS?.Layers ?? [];
+      const repoTags = (info.RepoTags ?? []).filter((t) => t !== '<none>:<none>').map(normalizeRef);
+      const stored = options.store.getImage(id);
+      if (stored && diffIds.every((d) => options.store.hasLayer(d))) {
+        // Everything is here already: no export at all.
+        return fromRecord(stored, spec, repoTags);
+      }
+      const label = `${spec} (export from ${engine.endpoint.url})`;
+      const files = await exportIntoStore(engine, label, id, diffIds, options.store, info.Size ?? 0, options.onProgress);
+      const resolve = files.has('manifest.json') ? resolveDockerSave : resolveOciLayout;
+      const resolved = resolve(files, spec, { ...options, tag: undefined });
+      if (resolved.id !== id) throw new FathomError(`${label}: the export holds image ${resolved.id}, not ${id}`);
+      return { ...resolved, repoTags: repoTags.length ? repoTags : resolved.repoTags };
     },
   };
 }

@@ -12,7 +12,7 @@ export interface ArchiveFiles {
   read(name: string): Buffer;
   stream(name: string): AsyncIterable<Buffer>;
   /** Where the member's bytes sit on disk, so the store can refer to them instead of copying. */
-  location(name: string): BlobLocation;
+  location?(name: string): BlobLocation;
 }
 
 export interface BlobLocation {

@@ -52,7 +52,7 @@ export function resolveDockerSave(files: ArchiveFiles, source: string, opts: Res
       digest,
       mediaType: null,
       compressedBytes: files.size(layerPath),
-      blob: { diffId: diffIds[i], blobDigest: digest, where, open: async () => files.stream(layerPath), location: () => files.location(layerPath) },
+      blob: { diffId: diffIds[i], blobDigest: digest, where, open: async () => files.stream(layerPath), location: files.location ? () => files.location!(layerPath) : undefined },
     };
   });
   return { source, id, config, repoTags: (entry.RepoTags ?? []).map(normalizeRef), manifestDigest: null, layers };

@@ -11,7 +11,7 @@ export type SourceSpec =
   | { kind: 'docker-archive'; path: string; tag?: string }
   | { kind: 'oci-dir'; path: string; tag?: string }
   | { kind: 'oci-archive'; path: string; tag?: string }
-  | { kind: 'engine'; engine: 'docker' | 'podman'; ref: string }
+  | { kind: 'engine'; engine: 'docker' | 'podman'; ref: string; /** written without a scheme, and no such file */ bare?: boolean }
   | { kind: 'store'; ref: string };
 
 /** Splits "PATH:TAG" only when PATH exists and the whole string does not. */
@@ -55,7 +55,7 @@ export function parseSourceSpec(input: string): SourceSpec {
   try {
     st = fs.statSync(p);
   } catch {
-    return { kind: 'engine', engine: 'docker', ref: input };
+    return { kind: 'engine', engine: 'docker', ref: input, bare: true };
   }
   if (st.isDirectory()) {
     if (fs.existsSync(path.join(p, 'oci-layout')) || fs.existsSync(path.join(p, 'index.json'))) return { kind: 'oci-dir', path: p, tag };
