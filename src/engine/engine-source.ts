@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import tar, { type Entry } from 'tar-stream';
+import tar from 'tar-stream';
 import { FathomError } from '../errors.js';
 import type { ArchiveFiles } from '../sources/archive-files.js';
 import { resolveDockerSave } from '../sources/docker-archive.js';
@@ -79,7 +79,7 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
   input.on('error', (e) => extract.destroy(e));
   input.pipe(extract);
   try {
-    for await (const entry of extract as unknown as AsyncIterable<Entry>) {
+    for await (const entry of extract as unknown as AsyncIterable<Readable & { header: tar.Headers }>) {
       const header = entry.header;
       const name = cleanName(header.name);
       meta.sizes.set(name, header.size ?? 0);
