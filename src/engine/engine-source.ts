@@ -79,7 +79,7 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
   input.on('error', (e) => extract.destroy(e));
   input.pipe(extract);
   try {
-    for await (const entry of extract as unknown as AsyncIterable<Readable & { header: tar.Headers }>) {
+    for await (const entry of extract as unknown as AsyncIterable<Readable & { header: tar.Header }>) {
       const header = entry.header;
       const name = cleanName(header.name);
       meta.sizes.set(name, header.size ?? 0);

@@ -5,7 +5,7 @@ import tar from 'tar-stream';
 import { indexLayerStream } from '../../src/layer/index-layer.js';
 import { layerTar, sha256 } from '../helpers/layers.js';
 
-async function packRaw(headers: tar.Headers[]): Promise<Buffer> {
+async function packRaw(headers: tar.Header[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   pack.on('data', (c: Buffer) => chunks.push(c));
