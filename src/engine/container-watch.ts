@@ -1,0 +1,184 @@
+import { FathomError } from '../errors.js';
+import { diffChanges, type ChangeFeed, type ContainerSizes, type FeedStatus, type FeedUpdate, type LiveChange } from '../model/change-feed.js';
+import { isConnectionError, type Engine } from './connection.js';
+import { containerSizes, inspectContainer, planSizing, rawChanges, sizeChanges, type SizingPlan } from './containers.js';
+
+export interface WatchOptions {
+  /** Poll interval; the default matches `docker diff` run once a second. */
+  intervalMs?: number;
+  /** How often to ask for `docker ps -s` sizes (costly for the engine). */
+  sizesEveryMs?: number;
+}
+
+/**
+ * Watches one container's writable layer: polls its changes, reports only what moved since the last
+ * poll (with first-seen times), follows start/stop/destroy from the engine's event stream, and rides out
+ * a daemon restart ("disconnected, retrying") without throwing.
+ */
+export class ContainerWatcher implements ChangeFeed {
+  readonly simulated = false;
+  label: string;
+  private id: string | null = null;
+  private plan: SizingPlan | null = null;
+  private current = new Map<string, LiveChange>();
+  private currentStatus: FeedStatus = { state: 'connecting', message: 'connecting…' };
+  private currentSizes: ContainerSizes | null = null;
+  private readonly listeners = new Set<(u: FeedUpdate | null) => void>();
+  private timer: NodeJS.Timeout | null = null;
+  private polling = false;
+  private stopped = false;
+  private lastSizesAt = 0;
+  private failures = 0;
+  private events: NodeJS.ReadableStream | null = null;
+  private readonly intervalMs: number;
+  private readonly sizesEveryMs: number;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly nameOrId: string,
+    opts: WatchOptions = {},
+  ) {
+    this.label = nameOrId;
+    this.intervalMs = opts.intervalMs ?? 1000;
+    this.sizesEveryMs = opts.sizesEveryMs ?? 5000;
+  }
+
+  snapshot(): LiveChange[] {
+    return [...this.current.values()];
+  }
+  status(): FeedStatus {
+    return this.currentStatus;
+  }
+  sizes(): ContainerSizes | null {
+    return this.currentSizes;
+  }
+  subscribe(listener: (u: FeedUpdate | null) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Starts polling; the first poll runs at once. */
+  start(): this {
+    void this.tick();
+    return this;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    (this.events as { destroy?: () => void } | null)?.destroy?.();
+    this.events = null;
+  }
+
+  /** Resolves once the first poll has completed (for callers that want a full first snapshot). */
+  async ready(timeoutMs = 10_000): Promise<void> {
+    const start = Date.now();
+    while (this.currentStatus.state === 'connecting' && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private emit(update: FeedUpdate | null): void {
+    for (const l of this.listeners) l(update);
+  }
+
+  private setStatus(status: FeedStatus): void {
+    if (status.state === this.currentStatus.state && status.message === this.currentStatus.message) return;
+    this.currentStatus = status;
+    this.emit(null);
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick(), delay);
+    this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped || this.polling) return;
+    this.polling = true;
+    try {
+      await this.poll();
+      this.failures = 0;
+      this.schedule(this.intervalMs);
+    } catch (e) {
+      if (e instanceof FathomError && /was removed|no such container/.test(e.message)) {
+        this.setStatus({ state: 'gone', message: 'container removed' });
+        this.stop();
+      } else {
+        this.failures++;
+        const retryIn = Math.min(1000 * 2 ** (this.failures - 1), 5000);
+        this.setStatus({ state: 'disconnected', message: `disconnected, retrying in ${Math.round(retryIn / 1000)}s (${(e as Error).message})` });
+        this.events = null;
+        this.schedule(retryIn);
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async poll(): Promise<void> {
+    const info = await inspectContainer(this.engine, this.id ?? this.nameOrId);
+    if (!this.id) {
+      this.id = info.Id;
+      this.label = info.Name.replace(/^\//, '');
+      this.plan = planSizing(info);
+    }
+    if (!this.events) this.followEvents();
+    const raw = await rawChanges(this.engine, this.id);
+    const sized = await sizeChanges(this.engine, this.id, raw, this.plan!);
+    const { next, update } = diffChanges(this.current, sized, Date.now());
+    this.current = next;
+    const state = info.State?.Status ?? 'unknown';
+    this.setStatus({ state: 'live', message: state === 'exited' ? `exited (${info.State?.ExitCode ?? '?'})` : state });
+    if (Date.now() - this.lastSizesAt >= this.sizesEveryMs) {
+      this.lastSizesAt = Date.now();
+      void containerSizes(this.engine, this.id).then(
+        (s) => {
+          if (s.sizeRw === null || s.sizeRootFs === null) return;
+          this.currentSizes = { writableBytes: s.sizeRw, virtualBytes: s.sizeRootFs, imageBytes: s.sizeRootFs - s.sizeRw };
+          this.emit(null);
+        },
+        () => {},
+      );
+    }
+    if (update.appeared.length || update.disappeared.length || update.changed.length) this.emit(update);
+  }
+
+  /** start/stop/destroy arrive as events, so the pane changes state without waiting for a poll. */
+  private followEvents(): void {
+    if (!this.id) return;
+    this.engine.docker.getEvents({ filters: { container: [this.id], type: ['container'] } }, (err, stream) => {
+      if (err || !stream || this.stopped) return;
+      this.events = stream;
+      let buffered = '';
+      stream.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          try {
+            const ev = JSON.parse(line) as { status?: string; Action?: string };
+            const action = ev.Action ?? ev.status ?? '';
+            if (action === 'destroy') {
+              this.setStatus({ state: 'gone', message: 'container removed' });
+              this.stop();
+            } else if (action === 'die' || action === 'stop') this.setStatus({ state: 'stopped', message: 'stopped' });
+            else if (action === 'start' || action === 'restart') {
+              this.setStatus({ state: 'live', message: 'running' });
+              void this.tick();
+            }
+          } catch {
+            /* a partial or foreign line: the next poll tells the truth anyway */
+          }
+        }
+      });
+      stream.on('error', (e: unknown) => {
+        if (isConnectionError(e)) this.events = null;
+      });
+      stream.on('end', () => {
+        this.events = null;
+      });
+    });
+  }
+}

@@ -1,0 +1,80 @@
+import type { FileTypeName } from './entry.js';
+
+export type ChangeKindLetter = 'A' | 'C' | 'D';
+
+/** One path of a container's writable layer, as `docker diff` reports it, with what fathom adds. */
+export interface ContainerChange {
+  path: string;
+  kind: ChangeKindLetter;
+  type: FileTypeName | null;
+  sizeBytes: number | null;
+}
+
+/** A change as a live pane shows it: when it was first seen and when its size last moved. */
+export interface LiveChange extends ContainerChange {
+  firstSeen: number;
+  lastChanged: number;
+}
+
+export interface FeedUpdate {
+  appeared: LiveChange[];
+  disappeared: LiveChange[];
+  changed: LiveChange[];
+  at: number;
+}
+
+export type FeedState = 'connecting' | 'live' | 'stopped' | 'disconnected' | 'gone' | 'error';
+
+export interface FeedStatus {
+  state: FeedState;
+  /** What a person reads in the pane: "exited (0)", "disconnected, retrying in 2s", "container removed". */
+  message: string;
+}
+
+export interface ContainerSizes {
+  /** Read-only image layers (docker image inspect Size). */
+  imageBytes: number;
+  /** The writable layer (docker ps -s SizeRw). */
+  writableBytes: number;
+  /** Both (docker ps -s "virtual", SizeRootFs). */
+  virtualBytes: number;
+}
+
+/**
+ * A container's changes as they happen. The engine's watcher and the demo's simulated container both
+ * implement it, so the same pane shows either.
+ */
+export interface ChangeFeed {
+  readonly label: string;
+  /** True for the demo's simulated container: the pane says so. */
+  readonly simulated: boolean;
+  snapshot(): LiveChange[];
+  status(): FeedStatus;
+  sizes(): ContainerSizes | null;
+  /** Called with each update, or with null when only the status or sizes changed. Returns unsubscribe. */
+  subscribe(listener: (update: FeedUpdate | null) => void): () => void;
+  stop(): void;
+}
+
+/** What changed between two polls: new paths, gone paths, and paths whose kind, type or size moved. */
+export function diffChanges(previous: ReadonlyMap<string, LiveChange>, current: readonly ContainerChange[], now: number): { next: Map<string, LiveChange>; update: FeedUpdate } {
+  const next = new Map<string, LiveChange>();
+  const appeared: LiveChange[] = [];
+  const changed: LiveChange[] = [];
+  for (const c of current) {
+    const before = previous.get(c.path);
+    if (!before) {
+      const live = { ...c, firstSeen: now, lastChanged: now };
+      next.set(c.path, live);
+      appeared.push(live);
+    } else if (before.kind !== c.kind || before.type !== c.type || before.sizeBytes !== c.sizeBytes) {
+      const live = { ...c, firstSeen: before.firstSeen, lastChanged: now };
+      next.set(c.path, live);
+      changed.push(live);
+    } else {
+      next.set(c.path, before);
+    }
+  }
+  const disappeared = [...previous.values()].filter((c) => !next.has(c.path));
+  return { next, update: { appeared, disappeared, changed, at: now } };
+}
