@@ -7,7 +7,8 @@ Usage:
   fathom inspect SOURCE --json    the image as JSON: history, layers, analysis, files
   fathom ci SOURCE                dive's CI gate (also: fathom SOURCE --ci)
   fathom diff SOURCE_A SOURCE_B   compare two images file by file
-  fathom container NAME --json    a container's changes with sizes
+  fathom images [--json]          the engine's images: size, shared, unique (docker system df -v)
+  fathom container [NAME] [--json|--watch]  containers; one container's changes with sizes, live
   fathom store ls|rm|gc|path      the local layer store
   fathom demo                     a narrated tour of image layering (no daemon needed)
 
@@ -58,6 +59,11 @@ The layers both images share (the build-cache prefix), then their top unions com
   container: `Usage: fathom container NAME [--json] [--watch] [--interval SECONDS]
 
 A container's writable layer: docker diff with sizes, and its sizes as docker ps -s shows them.
+`,
+  images: `Usage: fathom images [--json] [--host URL] [--podman]
+
+The engine's images with tags, ID, created, size, shared and unique size (as docker system df -v),
+how many containers use each, and whether it is dangling.
 `,
   demo: `Usage: fathom demo [--step N] [--autoplay [--pace SECONDS]] [--lang en|ko] [--docker]
 

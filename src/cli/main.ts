@@ -64,6 +64,10 @@ export async function main(argv: string[]): Promise<number> {
       return runDiff(rest);
     case 'store':
       return runStore(rest);
+    case 'images': {
+      const { runImages } = await import('./commands/images.js');
+      return runImages(rest);
+    }
     case 'container': {
       const { runContainer } = await import('./commands/container.js');
       return runContainer(rest);

@@ -80,39 +80,78 @@ export function typeOfStats(st: fs.Stats): FileTypeName {
   return 'file';
 }
 
-/** Regular-file bytes under a directory of the upper dir (what the writable layer holds there). */
-export function upperBytesBelow(dir: string): number {
-  let total = 0;
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return 0;
+/**
+ * One walk of the overlay upper dir: every path's type and size, and for each directory the regular
+ * bytes beneath it. Async and batched, so a writable layer of 50k files never blocks the event loop.
+ */
+export async function walkUpperDir(upperDir: string): Promise<Map<string, { type: FileTypeName; size: number }>> {
+  const out = new Map<string, { type: FileTypeName; size: number }>();
+  const visit = async (rel: string): Promise<number> => {
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(path.join(upperDir, rel), { withFileTypes: true });
+    } catch {
+      return 0;
+    }
+    let total = 0;
+    const dirs: string[] = [];
+    const files: string[] = [];
+    for (const e of entries) {
+      const child = `${rel}/${e.name}`;
+      if (e.isDirectory()) dirs.push(child);
+      else if (e.isFile()) files.push(child);
+      else out.set(child, { type: e.isSymbolicLink() ? 'symlink' : e.isCharacterDevice() ? 'char' : e.isBlockDevice() ? 'block' : e.isFIFO() ? 'fifo' : 'file', size: 0 });
+    }
+    for (let i = 0; i < files.length; i += 256) {
+      const stats = await Promise.all(files.slice(i, i + 256).map((f) => fs.promises.lstat(path.join(upperDir, f)).catch(() => null)));
+      stats.forEach((st, j) => {
+        const size = st?.size ?? 0;
+        out.set(files[i + j], { type: 'file', size });
+        total += size;
+      });
+    }
+    for (const d of dirs) {
+      const below = await visit(d);
+      out.set(d, { type: 'dir', size: below });
+      total += below;
+    }
+    return total;
+  };
+  await visit('');
+  // Symlink sizes are their target lengths, as on disk.
+  const links = [...out].filter(([, v]) => v.type === 'symlink').map(([k]) => k);
+  for (let i = 0; i < links.length; i += 256) {
+    await Promise.all(
+      links.slice(i, i + 256).map(async (l) => {
+        const st = await fs.promises.lstat(path.join(upperDir, l)).catch(() => null);
+        if (st) out.set(l, { type: 'symlink', size: st.size });
+      }),
+    );
   }
-  for (const name of names) {
-    const p = path.join(dir, name);
-    const st = fs.lstatSync(p, { throwIfNoEntry: false });
-    if (!st) continue;
-    if (st.isDirectory()) total += upperBytesBelow(p);
-    else if (st.isFile()) total += st.size;
-  }
-  return total;
+  return out;
 }
 
-/** Sizes and types from the overlay dirs: the upper dir for what exists, lower dirs for what was deleted. */
-export function sizeFromOverlay(change: { path: string; kind: ChangeKindLetter }, upperDir: string, lowerDirs: string[]): ContainerChange {
-  if (change.kind === 'D') {
-    for (const lower of lowerDirs) {
-      const st = fs.lstatSync(path.join(lower, change.path), { throwIfNoEntry: false });
-      if (st) return { ...change, type: typeOfStats(st), sizeBytes: 0 };
+/** Types and sizes for changes from the overlay dirs: the upper dir for what exists, lower dirs for what was deleted. */
+export async function sizeFromOverlay(changes: { path: string; kind: ChangeKindLetter }[], upperDir: string, lowerDirs: string[]): Promise<ContainerChange[]> {
+  const upper = await walkUpperDir(upperDir);
+  const out: ContainerChange[] = [];
+  for (const c of changes) {
+    if (c.kind === 'D') {
+      let type: FileTypeName | null = null;
+      for (const lower of lowerDirs) {
+        const st = await fs.promises.lstat(path.join(lower, c.path)).catch(() => null);
+        if (st) {
+          type = typeOfStats(st);
+          break;
+        }
+      }
+      out.push({ ...c, type, sizeBytes: 0 });
+      continue;
     }
-    return { ...change, type: null, sizeBytes: 0 };
+    const u = upper.get(c.path);
+    out.push({ ...c, type: u?.type ?? null, sizeBytes: u ? u.size : null });
   }
-  const p = path.join(upperDir, change.path);
-  const st = fs.lstatSync(p, { throwIfNoEntry: false });
-  if (!st) return { ...change, type: null, sizeBytes: null };
-  const type = typeOfStats(st);
-  return { ...change, type, sizeBytes: type === 'dir' ? upperBytesBelow(p) : type === 'file' || type === 'symlink' ? st.size : 0 };
+  return out;
 }
 
 /** Go's os.FileMode bits, as the engine's archive stat reports them. */
@@ -164,7 +203,7 @@ export function planSizing(inspect: InspectJson): SizingPlan {
 export async function sizeChanges(engine: Engine, id: string, raw: { Path: string; Kind: number }[], plan: SizingPlan): Promise<ContainerChange[]> {
   const letters: ChangeKindLetter[] = ['C', 'A', 'D'];
   const changes = raw.map((c) => ({ path: c.Path, kind: letters[c.Kind] ?? 'C' })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  if (plan.kind === 'upperdir') return changes.map((c) => sizeFromOverlay(c, plan.upperDir!, plan.lowerDirs));
+  if (plan.kind === 'upperdir') return sizeFromOverlay(changes, plan.upperDir!, plan.lowerDirs);
   if (changes.length > API_STAT_LIMIT) return changes.map((c) => ({ ...c, type: null, sizeBytes: c.kind === 'D' ? 0 : null }));
   const out: ContainerChange[] = [];
   for (const c of changes) {
@@ -190,7 +229,10 @@ export async function inspectContainer(engine: Engine, nameOrId: string): Promis
 
 export async function rawChanges(engine: Engine, id: string): Promise<{ Path: string; Kind: number }[]> {
   try {
-    return ((await engine.docker.getContainer(id).changes()) as { Path: string; Kind: number }[] | null) ?? [];
+    const answer: unknown = await engine.docker.getContainer(id).changes();
+    // An unchanged container answers `null`, which dockerode passes on as raw bytes.
+    const parsed: unknown = Buffer.isBuffer(answer) ? JSON.parse(answer.toString('utf8').trim() || 'null') : answer;
+    return Array.isArray(parsed) ? (parsed as { Path: string; Kind: number }[]) : [];
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode === 404) throw new FathomError(`container ${id.slice(0, 12)} was removed`);
     throw explainConnectionError(e, engine.endpoint);
