@@ -1,7 +1,11 @@
+import fs from 'node:fs';
 import { FathomError } from '../errors.js';
 import { diffChanges, type ChangeFeed, type ContainerSizes, type FeedStatus, type FeedUpdate, type LiveChange } from '../model/change-feed.js';
 import { isConnectionError, type Engine } from './connection.js';
 import { containerSizes, inspectContainer, planSizing, rawChanges, sizeChanges, type SizingPlan } from './containers.js';
+
+/** A recursive inotify watch over a bigger writable layer costs more than the latency it saves. */
+const MAX_CHANGES_FOR_INOTIFY = 20_000;
 
 export interface WatchOptions {
   /** Poll interval; the default matches `docker diff` run once a second. */
@@ -26,10 +30,13 @@ export class ContainerWatcher implements ChangeFeed {
   private readonly listeners = new Set<(u: FeedUpdate | null) => void>();
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
+  private pollAgain = false;
   private stopped = false;
   private lastSizesAt = 0;
   private failures = 0;
   private events: NodeJS.ReadableStream | null = null;
+  private upperWatch: fs.FSWatcher | null = null;
+  private nudgeTimer: NodeJS.Timeout | null = null;
   private readonly intervalMs: number;
   private readonly sizesEveryMs: number;
 
@@ -69,6 +76,9 @@ export class ContainerWatcher implements ChangeFeed {
     this.timer = null;
     (this.events as { destroy?: () => void } | null)?.destroy?.();
     this.events = null;
+    this.upperWatch?.close();
+    this.upperWatch = null;
+    if (this.nudgeTimer) clearTimeout(this.nudgeTimer);
   }
 
   /** Resolves once the first poll has completed (for callers that want a full first snapshot). */
@@ -89,17 +99,23 @@ export class ContainerWatcher implements ChangeFeed {
 
   private schedule(delay: number): void {
     if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.tick(), delay);
     this.timer.unref?.();
   }
 
   private async tick(): Promise<void> {
-    if (this.stopped || this.polling) return;
+    if (this.stopped) return;
+    if (this.polling) {
+      this.pollAgain = true; // a nudge during a poll: its change may have missed this snapshot
+      return;
+    }
     this.polling = true;
+    this.pollAgain = false;
     try {
       await this.poll();
       this.failures = 0;
-      this.schedule(this.intervalMs);
+      this.schedule(this.pollAgain ? 0 : this.intervalMs);
     } catch (e) {
       if (e instanceof FathomError && /was removed|no such container/.test(e.message)) {
         this.setStatus({ state: 'gone', message: 'container removed' });
@@ -125,6 +141,7 @@ export class ContainerWatcher implements ChangeFeed {
     }
     if (!this.events) this.followEvents();
     const raw = await rawChanges(this.engine, this.id);
+    if (this.plan?.kind === 'upperdir' && !this.upperWatch && raw.length < MAX_CHANGES_FOR_INOTIFY) this.watchUpperDir(this.plan.upperDir!);
     const sized = await sizeChanges(this.engine, this.id, raw, this.plan!);
     const { next, update } = diffChanges(this.current, sized, Date.now());
     this.current = next;
@@ -142,6 +159,31 @@ export class ContainerWatcher implements ChangeFeed {
       );
     }
     if (update.appeared.length || update.disappeared.length || update.changed.length) this.emit(update);
+  }
+
+  /**
+   * Writes inside the container land in the overlay upper dir, where inotify sees them within
+   * milliseconds: each one brings the next poll forward, so a change shows well inside the interval.
+   */
+  private watchUpperDir(upperDir: string): void {
+    try {
+      this.upperWatch = fs.watch(upperDir, { recursive: true, persistent: false }, () => this.nudge());
+      this.upperWatch.on('error', () => {
+        this.upperWatch?.close();
+      });
+    } catch {
+      this.upperWatch = null; // polling alone still tells the truth
+    }
+  }
+
+  private nudge(): void {
+    if (this.stopped || this.nudgeTimer) return;
+    this.nudgeTimer = setTimeout(() => {
+      this.nudgeTimer = null;
+      if (this.timer) clearTimeout(this.timer);
+      void this.tick();
+    }, 40);
+    this.nudgeTimer.unref?.();
   }
 
   /** start/stop/destroy arrive as events, so the pane changes state without waiting for a poll. */

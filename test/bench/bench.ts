@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { writeBenchImage } from './bench-image.js';
 import { runUiBench } from './ui-bench.js';
+import { runEngineBench } from './engine-bench.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -82,6 +83,14 @@ async function main() {
   const rss = JSON.parse(spawnSync(process.execPath, ['--expose-gc', path.join(here, 'rss.js'), warmStore, imageId], { encoding: 'utf8' }).stdout);
 
   const ui = await runUiBench(warmStore, imageId);
+  console.log('\nEngine (docker://, when a daemon answers):');
+  const engine = await runEngineBench(bin, image.dockerSave, work);
+  if (engine) {
+    console.log(`  ${'fathom inspect docker://bench/big (cold: export streamed into the store)'.padEnd(58)} ${engine.coldOpenMs.toFixed(1).padStart(9)} ms`);
+    console.log(`  ${'fathom inspect docker://bench/big (warm: no export)'.padEnd(58)} ${engine.warmOpenMs.toFixed(1).padStart(9)} ms`);
+    if (engine.diveMs !== null) console.log(`  ${'dive --source docker (re-exports every time)'.padEnd(58)} ${engine.diveMs.toFixed(1).padStart(9)} ms`);
+    else console.log('  dive: not on PATH — install dive to compare against it');
+  } else console.log('  no engine answers: skipped');
 
   console.log('\nResults (ratios from this run):');
   const row = (name: string, value: string, target: string, ok: boolean | null) => console.log(`  ${name.padEnd(46)} ${value.padStart(14)}   target ${target.padEnd(16)} ${ok === null ? '' : ok ? 'OK' : 'MISSED'}`);
@@ -93,6 +102,12 @@ async function main() {
   }
   row('warm reopen', `${warm.toFixed(0)} ms`, '≤ 150 ms', warm <= 150);
   row('RSS per file entry', `${rss.perEntry.toFixed(0)} B`, '≤ 300 B', rss.perEntry <= 300);
+  if (engine) {
+    if (engine.diveMs !== null) row('dive (engine) / fathom warm engine open', `${(engine.diveMs / engine.warmOpenMs).toFixed(1)}×`, '≥ 10×', engine.diveMs / engine.warmOpenMs >= 10);
+    row('fathom engine open: cold / warm', `${(engine.coldOpenMs / engine.warmOpenMs).toFixed(1)}×`, '(export avoided)', null);
+    const worst = Math.max(...engine.liveLatencyMs);
+    if (engine.liveLatencyMs.length) row('live diff: write → watcher event (max of 5)', `${worst.toFixed(0)} ms`, '≤ 1000 ms', worst <= 1000);
+  }
   if (ui) {
     row('first frame of a stored image', `${ui.firstFrameMs.toFixed(0)} ms`, '≤ 150 ms', ui.firstFrameMs <= 150);
     row(`keystroke → frame p95 (${ui.rows} rows)`, `${ui.keyP95Ms.toFixed(1)} ms`, '≤ 16 ms', ui.keyP95Ms <= 16);
