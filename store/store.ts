@@ -45,6 +45,8 @@ export interface ImageRecord {
   config: ImageConfigJson;
   layers: StoredLayerRef[];
   storedAt: string;
+  /** Headline numbers, kept once computed so image lists can show them without opening the image. */
+  analysis?: { sizeBytes: number; efficiencyScore: number; wastedBytes: number };
 }
 
 /** The parts of the OCI/Docker image config fathom reads. */
@@ -268,6 +270,7 @@ export class LayerStore {
           repoTags: [...new Set([...record.repoTags, ...existing.repoTags])],
           sources: [...new Set([...record.sources, ...existing.sources])],
           manifestDigest: record.manifestDigest ?? existing.manifestDigest,
+          analysis: record.analysis ?? existing.analysis,
         }
       : record;
     fs.mkdirSync(this.imagesDir, { recursive: true });

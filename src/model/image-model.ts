@@ -64,7 +64,8 @@ export class ImageModel {
   readonly history: HistoryRow[];
   private summaries: LayerSummary[] | null = null;
   private topRoot: UnionNode | null = null;
-  private unionCache: { upTo: number; root: UnionNode } | null = null;
+  /** The last few unions built (a layer view needs the one below the layer and the one at it). */
+  private readonly unionCache = new Map<number, UnionNode>();
   private wasteCache: WasteReport | null = null;
   private readonly changesCache = new Map<number, LayerChange[]>();
 
@@ -146,13 +147,20 @@ export class ImageModel {
     return `${source}: layer ${layer} (${this.record.layers[layer]?.diffId ?? '?'})${path}`;
   }
 
-  /** The merged filesystem after layers 0..upTo; the last one asked for is kept. */
+  /** The merged filesystem after layers 0..upTo (-1: empty); the last few asked for are kept. */
   unionAt(upTo: number): UnionNode {
+    if (upTo < 0) return newRoot();
     if (upTo === this.layers.length - 1 && this.topRoot) return this.topRoot;
-    if (this.unionCache?.upTo === upTo) return this.unionCache.root;
+    const cached = this.unionCache.get(upTo);
+    if (cached) {
+      this.unionCache.delete(upTo);
+      this.unionCache.set(upTo, cached);
+      return cached;
+    }
     const root = newRoot();
     for (let n = 0; n <= upTo; n++) applyLayer(root, this.layers, n, (e) => this.where(n, e));
-    this.unionCache = { upTo, root };
+    if (this.unionCache.size >= 3) this.unionCache.delete(this.unionCache.keys().next().value!);
+    this.unionCache.set(upTo, root);
     return root;
   }
 

@@ -1,5 +1,86 @@
+import React from 'react';
+import { render } from 'ink';
 import { FathomError } from '../../errors.js';
+import { App, type StartAt } from '../../../components/App.js';
+import { pickTheme } from '../../../components/theme.js';
+import { loadUiConfig } from '../../view/ui-config.js';
+import { OPEN_OPTIONS, parse } from '../main.js';
+import { openStore } from '../open-source.js';
+import { realIo } from '../real-io.js';
+import { commandHelp } from '../help.js';
 
-export async function runTui(_args: string[]): Promise<number> {
-  throw new FathomError('the interactive UI is not built yet; use `fathom inspect SOURCE` or `fathom inspect SOURCE --json`');
+const ENTER_ALT = '\x1b[?1049h\x1b[H';
+const LEAVE_ALT = '\x1b[?1049l';
+// Button press/release and wheel, in SGR encoding (coordinates past column 223 work).
+const MOUSE_ON = '\x1b[?1000h\x1b[?1006h';
+const MOUSE_OFF = '\x1b[?1000l\x1b[?1006l';
+
+/** `fathom`, `fathom SOURCE`, `fathom A B`, `fathom containers`: the interactive UI. */
+export async function runTui(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { ...OPEN_OPTIONS, theme: { type: 'string' }, podman: { type: 'boolean' }, 'no-mouse': { type: 'boolean' } }, 'fathom');
+  if (values.help) {
+    process.stdout.write(commandHelp('fathom'));
+    return 0;
+  }
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    throw new FathomError('the interactive UI needs a terminal; in scripts use `fathom inspect SOURCE --json` (or `fathom ci SOURCE`)');
+  }
+  let start: StartAt;
+  if (positionals.length === 0) start = { kind: 'images' };
+  else if (positionals.length === 1 && positionals[0] === 'containers') start = { kind: 'containers' };
+  else if (positionals.length === 1) start = { kind: 'image', source: positionals[0] };
+  else if (positionals.length === 2) start = { kind: 'compare', a: positionals[0], b: positionals[1] };
+  else throw new FathomError('give no source (image list), one (its layers) or two (compare them)');
+
+  const config = loadUiConfig();
+  const theme = pickTheme((values.theme as string | undefined) ?? config.theme);
+  const store = openStore(values.store as string | undefined, Boolean(values['copy-blobs']));
+  const io = realIo(store, { ...(values as Record<string, string>), engine: values.podman ? 'podman' : 'docker' });
+  const mouse = !values['no-mouse'];
+
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    process.stdout.write(`${mouse ? MOUSE_OFF : ''}${LEAVE_ALT}\x1b[?25h`);
+  };
+  process.stdout.write(`${ENTER_ALT}${mouse ? MOUSE_ON : ''}`);
+  const onSignal = (signal: NodeJS.Signals) => {
+    restore();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', restore);
+  process.once('uncaughtException', (e) => {
+    restore();
+    process.stderr.write(`fathom: ${e.message}\n`);
+    process.exit(2);
+  });
+
+  let exitCode = 0;
+  let exitMessage: string | null = null;
+  const app = render(
+    React.createElement(App, {
+      start,
+      io,
+      keymap: config.keymap,
+      theme,
+      onExit: (code, message) => {
+        exitCode = code;
+        exitMessage = message;
+      },
+    }),
+    { exitOnCtrlC: false, patchConsole: true, maxFps: 30, // Ink 6's incremental renderer leaves stale lines when the top line is unchanged; measured correct without it.
+    incrementalRendering: process.env.FATHOM_INCREMENTAL === "1" },
+  );
+  try {
+    await app.waitUntilExit();
+  } finally {
+    restore();
+  }
+  if (exitCode !== 0 && exitMessage) process.stderr.write(`fathom: ${exitMessage}\n`);
+  // Watchers and event streams may still hold the loop open; the UI is done.
+  setImmediate(() => process.exit(exitCode));
+  return exitCode;
 }

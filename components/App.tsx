@@ -1,0 +1,124 @@
+import React, { useEffect, useRef, useState } from 'react';
+import { Box, Text, useApp, useInput } from 'ink';
+import type { ImageModel } from '../src/model/image-model.js';
+import type { IngestProgress } from '../src/sources/types.js';
+import type { KeyMap } from '../src/view/keys.js';
+import type { AppIo } from '../src/view/app-io.js';
+import { fit } from '../src/view/format.js';
+import { useTerminalSize, type TerminalSize } from './hooks/useTerminalSize.js';
+import { ImageView } from './screens/ImageView.js';
+import { Loading } from './screens/Loading.js';
+import { ImagesScreen } from './screens/ImagesScreen.js';
+import { CompareScreen } from './screens/CompareScreen.js';
+import { ContainersScreen } from './screens/ContainersScreen.js';
+import type { Theme } from './theme.js';
+
+export type StartAt = { kind: 'images' } | { kind: 'image'; source: string } | { kind: 'compare'; a: string; b: string } | { kind: 'containers' };
+
+type Screen =
+  | { kind: 'images' }
+  | { kind: 'containers' }
+  | { kind: 'loading'; label: string; progress: IngestProgress | null; startedAt: number }
+  | { kind: 'image'; model: ImageModel; fromList: boolean }
+  | { kind: 'compare'; a: ImageModel; b: ImageModel }
+  | { kind: 'error'; message: string };
+
+export interface AppProps {
+  start: StartAt;
+  io: AppIo;
+  keymap: KeyMap;
+  theme: Theme;
+  /** Fixed size for tests; the real terminal otherwise. */
+  size?: TerminalSize;
+  /** Receives the exit code when the app ends (2 when it ends on an error). */
+  onExit?: (code: number, message: string | null) => void;
+  onFrame?: () => void;
+}
+
+function ErrorScreen({ message, width, theme }: { message: string; width: number; theme: Theme }) {
+  return (
+    <Box flexDirection="column" paddingLeft={1}>
+      <Text color={theme.change.removed} bold>
+        {fit(`fathom: ${message}`, width - 2)}
+      </Text>
+      <Text dimColor={theme.dim}>q quits</Text>
+    </Box>
+  );
+}
+
+/** The app shell: one screen at a time, each with the only key handler while it is shown. */
+export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame }: AppProps) {
+  const { exit } = useApp();
+  const size = useTerminalSize(fixedSize);
+  const [screen, setScreen] = useState<Screen>(() =>
+    start.kind === 'images' ? { kind: 'images' } : start.kind === 'containers' ? { kind: 'containers' } : { kind: 'loading', label: start.kind === 'image' ? start.source : `${start.a} ↔ ${start.b}`, progress: null, startedAt: Date.now() },
+  );
+  const lastError = useRef<string | null>(null);
+
+  const quit = (code = 0) => {
+    onExit?.(code, lastError.current);
+    exit();
+  };
+
+  const open = async (source: string, fromList: boolean) => {
+    setScreen({ kind: 'loading', label: source, progress: null, startedAt: Date.now() });
+    try {
+      const model = await io.openImage(source, (p) => setScreen((s) => (s.kind === 'loading' ? { ...s, progress: p } : s)));
+      setScreen({ kind: 'image', model, fromList });
+    } catch (e) {
+      lastError.current = (e as Error).message;
+      setScreen({ kind: 'error', message: (e as Error).message });
+    }
+  };
+
+  useEffect(() => {
+    if (start.kind === 'image') void open(start.source, false);
+    if (start.kind === 'compare') {
+      void (async () => {
+        try {
+          const a = await io.openImage(start.a, (p) => setScreen((s) => (s.kind === 'loading' ? { ...s, progress: p } : s)));
+          const b = await io.openImage(start.b, (p) => setScreen((s) => (s.kind === 'loading' ? { ...s, progress: p } : s)));
+          setScreen({ kind: 'compare', a, b });
+        } catch (e) {
+          lastError.current = (e as Error).message;
+          setScreen({ kind: 'error', message: (e as Error).message });
+        }
+      })();
+    }
+  }, []);
+
+  // Screens without a key handler of their own (loading, error) still answer q and ctrl+c.
+  useInput(
+    (input, key) => {
+      if (input === 'q' || (key.ctrl && input === 'c') || key.escape) quit(screen.kind === 'error' ? 2 : 0);
+    },
+    { isActive: screen.kind === 'loading' || screen.kind === 'error' },
+  );
+
+  switch (screen.kind) {
+    case 'loading':
+      return <Loading label={screen.label} progress={screen.progress} startedAt={screen.startedAt} width={size.columns} theme={theme} />;
+    case 'error':
+      return <ErrorScreen message={screen.message} width={size.columns} theme={theme} />;
+    case 'image':
+      return (
+        <ImageView
+          model={screen.model}
+          store={io.store}
+          keymap={keymap}
+          theme={theme}
+          size={size}
+          sharedDiffIds={io.sharedDiffIds(screen.model)}
+          onQuit={() => quit(0)}
+          onBack={screen.fromList ? () => setScreen({ kind: 'images' }) : undefined}
+          onFrame={onFrame}
+        />
+      );
+    case 'compare':
+      return <CompareScreen a={screen.a} b={screen.b} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} />;
+    case 'containers':
+      return <ContainersScreen io={io} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} onImages={() => setScreen({ kind: 'images' })} />;
+    case 'images':
+      return <ImagesScreen io={io} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} onOpen={(source) => void open(source, true)} onContainers={() => setScreen({ kind: 'containers' })} />;
+  }
+}

@@ -1,0 +1,44 @@
+import React, { memo } from 'react';
+import { Box, Text } from 'ink';
+import type { ChangeKind } from '../../src/union/changes.js';
+import { fit, treeRowText } from '../../src/view/format.js';
+import type { TreeRow } from '../../src/view/tree-rows.js';
+import type { Theme } from '../theme.js';
+
+export interface FileTreePaneProps {
+  rows: readonly TreeRow[];
+  cursor: number;
+  top: number;
+  height: number;
+  width: number;
+  focused: boolean;
+  attributes: boolean;
+  title: string;
+  status: string;
+  theme: Theme;
+}
+
+/** One memoised <Text> per row, built from a string: only the visible rows are ever mounted. */
+const Row = memo(function Row({ text, change, selected, theme }: { text: string; change: ChangeKind; selected: boolean; theme: Theme }) {
+  return (
+    <Text inverse={selected} color={theme.change[change]} bold={theme.bold && change !== 'unmodified'}>
+      {text}
+    </Text>
+  );
+});
+
+export function FileTreePane(p: FileTreePaneProps) {
+  const visible = p.rows.slice(p.top, p.top + p.height);
+  return (
+    <Box flexDirection="column" width={p.width} height={p.height + 2}>
+      <Text bold color={p.focused ? p.theme.accent : undefined}>
+        {fit(`${p.focused ? '▶' : ' '} ${p.title}`, p.width)}
+      </Text>
+      <Text dimColor={p.theme.dim}>{fit(p.status, p.width)}</Text>
+      {visible.length === 0 ? <Text dimColor={p.theme.dim}>{fit('  (nothing to show: check the filter and hide toggles)', p.width)}</Text> : null}
+      {visible.map((row, i) => (
+        <Row key={p.top + i} text={fit(treeRowText(row, p.attributes, p.theme.markers, p.width), p.width)} change={row.node.change} selected={p.focused && p.top + i === p.cursor} theme={p.theme} />
+      ))}
+    </Box>
+  );
+}

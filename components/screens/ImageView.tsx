@@ -1,0 +1,275 @@
+import React, { useEffect, useMemo, useRef, useState } from 'react';
+import { Box, Text, useInput } from 'ink';
+import type { ImageModel, WasteReport } from '../../src/model/image-model.js';
+import type { LayerStore } from '../../store/store.js';
+import { humanBytes, percent } from '../../src/format.js';
+import { extractFile, viewFile } from '../../src/view/file-actions.js';
+import { applyFilter, editDraft, initialImageViewState, layerAtRow, reduceImageView, scrollTo, type ImageViewState, type ViewContext } from '../../src/view/image-view-state.js';
+import { keyName, type KeyMap } from '../../src/view/keys.js';
+import { allDirectories, flattenTree, rowOfPath } from '../../src/view/tree-rows.js';
+import { describeSelection, treeForSelection } from '../../src/view/tree-source.js';
+import { fit } from '../../src/view/format.js';
+import { parseMouse } from '../../src/view/mouse.js';
+import { LayersPane } from '../panes/LayersPane.js';
+import { FileTreePane } from '../panes/FileTreePane.js';
+import { DetailsOverlay, HelpOverlay, PromptBar, TextOverlay, WasteOverlay } from '../overlays/Overlays.js';
+import type { Theme } from '../theme.js';
+import type { TerminalSize } from '../hooks/useTerminalSize.js';
+
+export interface ImageViewProps {
+  model: ImageModel;
+  store: LayerStore;
+  keymap: KeyMap;
+  theme: Theme;
+  size: TerminalSize;
+  /** Layers whose diff IDs other stored images use too (marked ◆). */
+  sharedDiffIds: ReadonlySet<string>;
+  onQuit: () => void;
+  /** Back to the image list, when the view was opened from it. */
+  onBack?: () => void;
+  /** Called after each frame's state change (the bench times keystroke → frame with it). */
+  onFrame?: () => void;
+}
+
+/** Compiles the filter, or says why it can't (the pane shows the message; the tree is unfiltered). */
+function compileFilter(text: string): { re: RegExp | null; error: string | null } {
+  if (!text) return { re: null, error: null };
+  try {
+    return { re: new RegExp(text), error: null };
+  } catch (e) {
+    return { re: null, error: `bad filter: ${(e as Error).message}` };
+  }
+}
+
+export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, onQuit, onBack, onFrame }: ImageViewProps) {
+  const [state, setStateRaw] = useState<ImageViewState>(() => initialImageViewState(model.history));
+  // Keys can arrive faster than frames: each handler must see the state the previous key left,
+  // so the ref is updated synchronously and is the source of truth between renders.
+  const stateRef = useRef(state);
+  const setState = (next: ImageViewState | ((s: ImageViewState) => ImageViewState)) => {
+    stateRef.current = typeof next === 'function' ? next(stateRef.current) : next;
+    setStateRaw(stateRef.current);
+  };
+  const [waste, setWaste] = useState<WasteReport | null>(null);
+  const [viewer, setViewer] = useState<{ title: string; lines: string[]; scroll: number } | null>(null);
+  const [confirmOverwrite, setConfirmOverwrite] = useState<string | null>(null);
+  const [jumpTo, setJumpTo] = useState<string | null>(null);
+
+  // Layout: frame at most rows-1 tall (a full-height frame makes Ink clear the screen on every render).
+  const frameRows = Math.max(10, size.rows - 1);
+  const leftWidth = Math.max(28, Math.min(64, Math.floor(size.columns * 0.42)));
+  const rightWidth = Math.max(20, size.columns - leftWidth - 1);
+  const bodyRows = frameRows - 3; // header, status line, bottom bar
+  const detailRows = Math.min(6, Math.max(3, Math.floor(bodyRows / 4)));
+  const historyHeight = Math.max(3, bodyRows - detailRows - 1);
+  const treeHeight = Math.max(3, bodyRows - 2);
+
+  // The costly analysis waits for the first frame.
+  useEffect(() => {
+    const t = setTimeout(() => {
+      setWaste(model.waste());
+    }, 30);
+    return () => clearTimeout(t);
+  }, [model]);
+
+  const selection = { historyRow: state.historyCursor, mode: state.mode, rangeStart: state.rangeStart };
+  const described = describeSelection(model, selection);
+  const tree = useMemo(() => treeForSelection(model, selection), [model, state.historyCursor, state.mode, state.rangeStart]);
+  const filter = useMemo(() => compileFilter(state.filter), [state.filter]);
+  const rows = useMemo(
+    () => flattenTree(tree, { collapsed: state.collapsed, hidden: state.hidden, filter: filter.re, sort: state.sort }),
+    [tree, state.collapsed, state.hidden, filter, state.sort],
+  );
+  const layerSizes = useMemo(() => model.layers.map((_, n) => model.layerSize(n)), [model]);
+  const sharedLayers = useMemo(() => new Set(model.record.layers.map((l, i) => (sharedDiffIds.has(l.diffId) ? i : -1)).filter((i) => i >= 0)), [model, sharedDiffIds]);
+  const cursorRow = rows[state.treeCursor] ?? null;
+
+  // Jumping to a path (from the waste pane): show the top layer, everything, unfold its parents.
+  useEffect(() => {
+    if (!jumpTo) return;
+    const at = rowOfPath(rows, jumpTo);
+    if (at >= 0) {
+      setState((s) => ({ ...s, treeCursor: at, treeTop: scrollTo(at, s.treeTop, treeHeight), focus: 'tree' }));
+      setJumpTo(null);
+      return;
+    }
+    const parents = new Set<string>();
+    for (let i = jumpTo.indexOf('/', 1); i > 0; i = jumpTo.indexOf('/', i + 1)) parents.add(jumpTo.slice(0, i));
+    if ([...parents].some((p) => state.collapsed.has(p)) || state.filter || Object.values(state.hidden).some(Boolean)) {
+      setState((s) => ({ ...s, collapsed: new Set([...s.collapsed].filter((c) => !parents.has(c))), filter: '', hidden: { added: false, modified: false, removed: false, unmodified: false } }));
+    } else setJumpTo(null);
+  }, [jumpTo, rows]);
+
+  useEffect(() => {
+    onFrame?.();
+  });
+
+  const ctx: ViewContext = {
+    historyRows: model.history.length,
+    treeRows: rows.length,
+    historyHeight,
+    treeHeight,
+    wasteRows: waste?.inefficiencies.length ?? 0,
+    cursorPath: cursorRow?.path ?? null,
+    cursorIsDir: cursorRow?.node.children != null,
+    allDirectories: () => allDirectories(tree),
+  };
+
+  const openViewer = async (path: string) => {
+    setViewer({ title: `${path} — loading…`, lines: [], scroll: 0 });
+    const shown = await viewFile(model, store, Math.max(0, described.to), path, size.columns - 6);
+    setViewer({ ...shown, scroll: 0 });
+  };
+
+  const extract = async (target: string, overwrite: boolean) => {
+    const path = cursorRow?.path;
+    if (!path) return;
+    const result = await extractFile(model, store, Math.max(0, described.to), path, target, overwrite);
+    if (result.kind === 'exists') {
+      setConfirmOverwrite(result.target);
+      return;
+    }
+    setConfirmOverwrite(null);
+    setState((s) => ({ ...s, overlay: 'none', draft: '', message: result.message }));
+  };
+
+  useInput((input, key) => {
+    const s = stateRef.current;
+    const mouse = parseMouse(input);
+    if (mouse.length) {
+      for (const m of mouse) {
+        const inTree = m.x > leftWidth;
+        if (m.kind === 'wheel') {
+          setState((st) => reduceImageView({ ...st, focus: inTree ? 'tree' : 'layers' }, m.delta < 0 ? 'up' : 'down', ctx));
+        } else if (m.kind === 'click') {
+          if (inTree) {
+            const row = s.treeTop + (m.y - 4);
+            if (row >= 0 && row < rows.length) setState((st) => ({ ...st, focus: 'tree', treeCursor: row }));
+          } else {
+            const row = s.historyTop + (m.y - 3);
+            if (row >= 0 && row < model.history.length) setState((st) => ({ ...st, focus: 'layers', historyCursor: row, treeCursor: 0, treeTop: 0 }));
+          }
+        }
+      }
+      return;
+    }
+    if (confirmOverwrite) {
+      if (input === 'y' || input === 'Y') void extract(confirmOverwrite, true);
+      else {
+        setConfirmOverwrite(null);
+        setState((st) => ({ ...st, overlay: 'none', draft: '', message: 'not overwritten' }));
+      }
+      return;
+    }
+    if (s.overlay === 'filter' || s.overlay === 'extract') {
+      if (key.escape) setState((st) => ({ ...st, overlay: 'none', draft: '' }));
+      else if (key.return) {
+        if (s.overlay === 'filter') setState(applyFilter);
+        else void extract(s.draft, false);
+      } else if (key.backspace || key.delete) setState((st) => editDraft(st, '', true));
+      else if (input && !key.ctrl && !key.meta) setState((st) => editDraft(st, input, false));
+      return;
+    }
+    const name = keyName(input, key);
+    const action = keymap.resolve(name, s.overlay === 'none' ? s.focus : 'global');
+    if (!action) return;
+    if (action === 'quit') return onQuit();
+    if (action === 'back' && s.overlay === 'none' && onBack) return onBack();
+    if (s.overlay === 'viewer' || s.overlay === 'history') {
+      if (action === 'close' || action === 'back') {
+        setViewer(null);
+        setState((st) => ({ ...st, overlay: 'none' }));
+      } else if (viewer && (action === 'down' || action === 'up' || action === 'page-down' || action === 'page-up')) {
+        const by = action === 'down' ? 1 : action === 'up' ? -1 : action === 'page-down' ? treeHeight : -treeHeight;
+        setViewer({ ...viewer, scroll: Math.max(0, Math.min(viewer.lines.length - 1, viewer.scroll + by)) });
+      }
+      return;
+    }
+    if (s.overlay === 'waste' && action === 'open' && waste) {
+      const target = waste.inefficiencies[s.wasteCursor];
+      if (target) {
+        setState((st) => ({ ...st, overlay: 'none', focus: 'tree', mode: 'aggregated', rangeStart: null, historyCursor: model.history.length - 1, treeCursor: 0, treeTop: 0 }));
+        setJumpTo(target.path);
+      }
+      return;
+    }
+    const next = reduceImageView(s, action, ctx);
+    const opened = next.overlay !== s.overlay ? next.overlay : null;
+    if (opened === 'viewer' && cursorRow) void openViewer(cursorRow.path);
+    if (opened === 'history' && cursorRow) {
+      const hist = model.pathHistory(cursorRow.path.slice(1));
+      setViewer({
+        title: `Every layer that touched ${cursorRow.path} — esc closes`,
+        lines: hist.length ? hist.map((h) => `layer ${String(h.layer).padStart(3)}  ${h.change.change}${h.change.diff ? ` (${describeBits(h.change.diff)})` : ''}  ${model.history.find((r) => r.layerIndex === h.layer)?.createdBy.slice(0, 80) ?? ''}`) : ['(no layer wrote it directly: it is an implied parent directory)'],
+        scroll: 0,
+      });
+    }
+    setState(next);
+  });
+
+  const selectedRow = model.history[state.historyCursor];
+  const selectedLayer = layerAtRow(model.history, state.historyCursor);
+  const summaries = waste ? model.layerSummaries : null;
+  const hiddenNames = (Object.keys(state.hidden) as (keyof typeof state.hidden)[]).filter((k) => state.hidden[k]);
+  const image = model.record;
+  const header = `fathom  ${image.repoTags[0] ?? image.id.slice(7, 19)}  ${image.id.slice(7, 19)}  ${humanBytes(model.sizeBytes)}  ${model.layerCount} layers${waste ? `  efficiency ${percent(waste.efficiencyScore, 1)}  wasted ${humanBytes(waste.wastedBytes)}` : ''}`;
+  const treeTitle = `Files  ${described.label}`;
+  const treeStatus = `${tree.counts.added}+ ${tree.counts.modified}~ ${tree.counts.removed}-  sort:${state.sort}${hiddenNames.length ? `  hiding:${hiddenNames.join(',')}` : ''}${state.filter ? `  filter:/${state.filter}/` : ''}${filter.error ? `  (${filter.error})` : ''}  ${rows.length} rows`;
+  const hints = state.focus === 'layers' ? 'tab files  ↑↓ layer  ^L layer  ^A all  r range  d details  w waste  ? keys  q quit' : 'tab layers  space fold  ^A/^R/^M/^U hide  ^F filter  ^B attrs  s sort  v view  x extract  t history  ? keys';
+  const bodyWidth = size.columns;
+  const overlayHeight = bodyRows;
+
+  let body: React.ReactNode;
+  if (state.overlay === 'help') body = <HelpOverlay keymap={keymap} width={bodyWidth} height={overlayHeight} theme={theme} />;
+  else if (state.overlay === 'waste') body = <WasteOverlay waste={waste} cursor={state.wasteCursor} width={bodyWidth} height={overlayHeight} theme={theme} />;
+  else if (state.overlay === 'details' && selectedRow) body = <DetailsOverlay row={selectedRow} summary={selectedRow.layerIndex !== null && summaries ? summaries[selectedRow.layerIndex] : null} width={bodyWidth} height={overlayHeight} theme={theme} />;
+  else if ((state.overlay === 'viewer' || state.overlay === 'history') && viewer) body = <TextOverlay title={viewer.title} lines={viewer.lines} scroll={viewer.scroll} width={bodyWidth} height={overlayHeight} theme={theme} />;
+  else {
+    const detail = selectedRow ? `${selectedLayer >= 0 && selectedRow.layerIndex !== null ? `layer ${selectedRow.layerIndex}: ` : 'metadata: '}${selectedRow.createdBy.replace(/\s+/g, ' ')}` : '';
+    const detailLines: string[] = [];
+    for (let i = 0; i < detail.length && detailLines.length < detailRows; i += leftWidth) detailLines.push(detail.slice(i, i + leftWidth));
+    body = (
+      <Box flexDirection="row" height={bodyRows}>
+        <Box flexDirection="column" width={leftWidth}>
+          <LayersPane history={model.history} layerSizes={layerSizes} sharedLayers={sharedLayers} cursor={state.historyCursor} top={state.historyTop} height={historyHeight} width={leftWidth} focused={state.focus === 'layers'} rangeStart={state.rangeStart} theme={theme} />
+          <Box flexDirection="column" height={detailRows}>
+            {detailLines.map((l, i) => (
+              <Text key={i} dimColor={theme.dim}>
+                {l}
+              </Text>
+            ))}
+          </Box>
+        </Box>
+        <Box width={1} />
+        <FileTreePane rows={rows} cursor={state.treeCursor} top={state.treeTop} height={treeHeight} width={rightWidth} focused={state.focus === 'tree'} attributes={state.attributes} title={treeTitle} status={treeStatus} theme={theme} />
+      </Box>
+    );
+  }
+
+  let bottom: React.ReactNode;
+  if (state.overlay === 'filter') bottom = <PromptBar label="filter (regex, enter applies, esc cancels): " value={state.draft} width={size.columns} theme={theme} />;
+  else if (confirmOverwrite) bottom = <PromptBar label={`${confirmOverwrite} exists: overwrite? (y/N) `} value="" width={size.columns} theme={theme} />;
+  else if (state.overlay === 'extract') bottom = <PromptBar label={`extract ${cursorRow?.path ?? ''} to: `} value={state.draft} width={size.columns} theme={theme} />;
+  else bottom = <Text dimColor={theme.dim}>{fit(state.message ? `${state.message}  ·  ${hints}` : hints, size.columns)}</Text>;
+
+  return (
+    <Box flexDirection="column" width={size.columns} height={frameRows}>
+      <Text bold color={theme.accent}>
+        {fit(header, size.columns)}
+      </Text>
+      {body}
+      {bottom}
+    </Box>
+  );
+}
+
+function describeBits(bits: number): string {
+  const names: string[] = [];
+  if (bits & 1) names.push('type');
+  if (bits & 2) names.push('content');
+  if (bits & 4) names.push('mode');
+  if (bits & 8) names.push('uid');
+  if (bits & 16) names.push('gid');
+  if (bits & 32) names.push('link');
+  return names.join(', ');
+}

@@ -1,0 +1,136 @@
+import { ImageModel } from '../model/image-model.js';
+import { loadStoredImage, openImage } from '../open-image.js';
+import { parseSourceSpec } from '../sources/source-spec.js';
+import type { IngestProgress } from '../sources/types.js';
+import type { AppIo, ContainerDetail, ContainerListRow, ImageListRow } from '../view/app-io.js';
+import type { LayerStore } from '../../store/store.js';
+import { connect, type Engine, type EngineKind } from '../engine/connection.js';
+import { EngineImageList } from '../engine/images.js';
+import { containerSizes, inspectContainer, listContainers } from '../engine/containers.js';
+import { ContainerWatcher } from '../engine/container-watch.js';
+import { FathomError } from '../errors.js';
+import { sourceFor, type OpenOptions } from './open-source.js';
+
+function storeRows(store: LayerStore, skipIds: Set<string>): ImageListRow[] {
+  return store
+    .listImages()
+    .filter((r) => !skipIds.has(r.id))
+    .map((r) => ({
+      source: `store://${r.id}`,
+      origin: 'store' as const,
+      tag: r.repoTags[0] ?? '<none>',
+      id: r.id,
+      created: r.config.created ? Math.floor(Date.parse(r.config.created) / 1000) : null,
+      sizeBytes: r.analysis?.sizeBytes ?? null,
+      layers: r.layers.length,
+      efficiency: r.analysis?.efficiencyScore ?? null,
+    }));
+}
+
+/** The panes' window on the world: the store, the engine (when one answers), archives named on the command line. */
+export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineKind; archives?: string[] }): AppIo {
+  let engine: Engine | null = null;
+  const getEngine = () => (engine ??= connect(opts.engine ?? 'docker', opts.host));
+
+  return {
+    store,
+    async openImage(source: string, onProgress: (p: IngestProgress) => void) {
+      const spec = parseSourceSpec(source);
+      if (spec.kind === 'store') {
+        const found = store.findImages(spec.ref);
+        if (found.length !== 1) throw new FathomError(`${source}: ${found.length ? 'matches several stored images' : 'no such image in the store'}`);
+        return new ImageModel(loadStoredImage(found[0], store));
+      }
+      const opened = await openImage(sourceFor(source, opts), store, { tag: opts.tag, platform: opts.platform, onProgress });
+      return new ImageModel(opened);
+    },
+    sharedDiffIds(model) {
+      const out = new Set<string>();
+      for (const r of store.listImages()) if (r.id !== model.record.id) for (const l of r.layers) out.add(l.diffId);
+      return out;
+    },
+    watchImages(onChange) {
+      let list: EngineImageList | null = null;
+      let stopped = false;
+      const archives: ImageListRow[] = (opts.archives ?? []).map((a) => ({ source: a, origin: 'archive', tag: a, id: '', created: null, sizeBytes: null, layers: null, efficiency: null }));
+      const publish = () => {
+        if (stopped) return;
+        const engineRows: ImageListRow[] = (list?.list() ?? []).map((i) => {
+          const stored = store.getImage(i.id);
+          return {
+            source: `${opts.engine ?? 'docker'}://${i.repoTags[0] ?? i.id}`,
+            origin: 'engine',
+            tag: i.repoTags[0] ?? '<none>',
+            id: i.id,
+            created: i.created,
+            sizeBytes: i.sizeBytes,
+            layers: stored?.layers.length ?? null,
+            efficiency: stored?.analysis?.efficiencyScore ?? null,
+          };
+        });
+        const problem = list?.problem() ?? null;
+        onChange([...archives, ...engineRows, ...storeRows(store, new Set(engineRows.map((r) => r.id)))], problem ? `${problem} — showing the store's images` : null);
+      };
+      publish();
+      new EngineImageList(getEngine())
+        .start()
+        .then((l) => {
+          if (stopped) return l.stop();
+          list = l;
+          l.subscribe(publish);
+          publish();
+        })
+        .catch(() => publish());
+      return () => {
+        stopped = true;
+        list?.stop();
+      };
+    },
+    watchContainers(onChange) {
+      let stopped = false;
+      const sizes = new Map<string, { rw: number | null; root: number | null }>();
+      const refresh = async () => {
+        try {
+          const list = await listContainers(getEngine());
+          const rows: ContainerListRow[] = list.map((c) => ({
+            id: c.id,
+            name: c.name,
+            image: c.image,
+            state: c.state,
+            status: c.status,
+            sizeRwBytes: sizes.get(c.id)?.rw ?? null,
+            sizeRootFsBytes: sizes.get(c.id)?.root ?? null,
+            simulated: false,
+          }));
+          if (!stopped) onChange(rows, null);
+          // Sizes are costly for the engine: one container at a time, after the list is on screen.
+          for (const c of list) {
+            if (stopped || sizes.has(c.id)) continue;
+            const s = await containerSizes(getEngine(), c.id).catch(() => ({ sizeRw: null, sizeRootFs: null }));
+            sizes.set(c.id, { rw: s.sizeRw, root: s.sizeRootFs });
+            if (!stopped) onChange(rows.map((r) => ({ ...r, sizeRwBytes: sizes.get(r.id)?.rw ?? null, sizeRootFsBytes: sizes.get(r.id)?.root ?? null })), null);
+          }
+        } catch (e) {
+          if (!stopped) onChange([], (e as Error).message);
+        }
+      };
+      void refresh();
+      const timer = setInterval(() => void refresh(), 3000);
+      return () => {
+        stopped = true;
+        clearInterval(timer);
+      };
+    },
+    containerDetail(id: string): ContainerDetail {
+      const feed = new ContainerWatcher(getEngine(), id).start();
+      const detail: ContainerDetail = { feed, storage: null };
+      void inspectContainer(getEngine(), id)
+        .then((info) => {
+          const d = info.GraphDriver?.Data ?? {};
+          detail.storage = { driver: info.GraphDriver?.Name ?? 'unknown', lowerDir: d.LowerDir ?? null, upperDir: d.UpperDir ?? null, mergedDir: d.MergedDir ?? null };
+        })
+        .catch(() => {});
+      return detail;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import type { ImageModel } from '../model/image-model.js';
+import type { ChangeFeed } from '../model/change-feed.js';
+import type { IngestProgress } from '../sources/types.js';
+import type { LayerStore } from '../../store/store.js';
+
+/** A row of the image list, whatever it came from. */
+export interface ImageListRow {
+  /** What to open it with: "docker://app:1", "store://sha256:…", a path. */
+  source: string;
+  origin: 'engine' | 'store' | 'archive';
+  tag: string;
+  id: string;
+  /** Unix seconds, or null when unknown. */
+  created: number | null;
+  sizeBytes: number | null;
+  layers: number | null;
+  /** Known once the image has been opened (from the store's analysis cache). */
+  efficiency: number | null;
+}
+
+export interface ContainerListRow {
+  id: string;
+  name: string;
+  image: string;
+  state: string;
+  status: string;
+  /** Filled in lazily: sizes are costly for the engine. */
+  sizeRwBytes: number | null;
+  sizeRootFsBytes: number | null;
+  simulated: boolean;
+}
+
+/** A container pane's live data: the change feed plus its storage facts. */
+export interface ContainerDetail {
+  feed: ChangeFeed;
+  storage: { driver: string; lowerDir: string | null; upperDir: string | null; mergedDir: string | null } | null;
+}
+
+/**
+ * Everything the panes ask of the outside world, injected by the CLI (or by the demo and the tests),
+ * so components stay free of parsing and I/O.
+ */
+export interface AppIo {
+  store: LayerStore;
+  openImage(source: string, onProgress: (p: IngestProgress) => void): Promise<ImageModel>;
+  /** Diff IDs that other stored images use too. */
+  sharedDiffIds(model: ImageModel): Set<string>;
+  /** Images to list; `onChange` fires when the list changes (engine events). Returns a stop function. */
+  watchImages(onChange: (rows: ImageListRow[], problem: string | null) => void): () => void;
+  /** Containers to list, and a feed for one of them. */
+  watchContainers(onChange: (rows: ContainerListRow[], problem: string | null) => void): () => void;
+  containerDetail(id: string): ContainerDetail;
+}

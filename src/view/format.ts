@@ -1,0 +1,51 @@
+import { humanBytes } from '../format.js';
+import type { FileTypeName } from '../model/entry.js';
+import type { TreeRow } from './tree-rows.js';
+
+const TYPE_CHAR: Record<FileTypeName, string> = { file: '-', hardlink: '-', dir: 'd', symlink: 'l', char: 'c', block: 'b', fifo: 'p' };
+
+/** "drwxr-sr-x", with setuid/setgid/sticky shown as s/S and t/T, as ls does. */
+export function permissionString(type: FileTypeName, mode: string): string {
+  const m = parseInt(mode, 8);
+  const bit = (mask: number, ch: string) => (m & mask ? ch : '-');
+  const special = (exec: boolean, set: boolean, on: string, off: string) => (set ? (exec ? on : off) : exec ? 'x' : '-');
+  return (
+    TYPE_CHAR[type] +
+    bit(0o400, 'r') +
+    bit(0o200, 'w') +
+    special(Boolean(m & 0o100), Boolean(m & 0o4000), 's', 'S') +
+    bit(0o040, 'r') +
+    bit(0o020, 'w') +
+    special(Boolean(m & 0o010), Boolean(m & 0o2000), 's', 'S') +
+    bit(0o004, 'r') +
+    bit(0o002, 'w') +
+    special(Boolean(m & 0o001), Boolean(m & 0o1000), 't', 'T')
+  );
+}
+
+/** Control characters in names (newline, tab, \001) would break a row: show them as escapes. */
+export function printableName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+export const CHANGE_MARK = { added: '+', modified: '~', removed: '-', unmodified: ' ' } as const;
+
+/** One file tree line as text (colour is applied by the component). */
+export function treeRowText(row: TreeRow, attributes: boolean, markers: boolean, width: number): string {
+  const n = row.node;
+  const a = n.attrs;
+  const size = a.type === 'dir' ? humanBytes(n.totalBytes) : humanBytes(a.sizeBytes);
+  const attrs = attributes ? `${permissionString(a.type, a.mode)} ${`${a.uid}:${a.gid}`.padStart(9)} ${size.padStart(8)}  ` : '';
+  const mark = markers ? `${CHANGE_MARK[n.change]} ` : '';
+  const fold = row.collapsed ? '⊕ ' : '';
+  const link = a.linkTarget !== null ? ` → ${printableName(a.linkTarget)}` : '';
+  const text = `${mark}${attrs}${row.guides}${fold}${printableName(n.name)}${link}`;
+  return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
+}
+
+/** Cuts or pads to exactly `width` columns (rows never wrap: wrapping would break the windowing). */
+export function fit(text: string, width: number): string {
+  if (width <= 0) return '';
+  return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width);
+}

@@ -1,0 +1,177 @@
+/** The key facts Ink reports for one keypress (a subset of its Key, so this stays testable without Ink). */
+export interface KeyInfo {
+  upArrow?: boolean;
+  downArrow?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  ctrl?: boolean;
+  shift?: boolean;
+  tab?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
+  meta?: boolean;
+  home?: boolean;
+  end?: boolean;
+}
+
+/** Where a binding applies: dive binds ctrl+a to "compare all" over layers and "toggle added" over files. */
+export type KeyScope = 'global' | 'layers' | 'tree';
+
+export type KeyAction =
+  | 'quit'
+  | 'toggle-view'
+  | 'filter-files'
+  | 'close'
+  | 'up'
+  | 'down'
+  | 'left'
+  | 'right'
+  | 'page-up'
+  | 'page-down'
+  | 'top'
+  | 'bottom'
+  | 'compare-layer'
+  | 'compare-all'
+  | 'range-start'
+  | 'toggle-collapse-dir'
+  | 'toggle-collapse-all-dir'
+  | 'toggle-added-files'
+  | 'toggle-removed-files'
+  | 'toggle-modified-files'
+  | 'toggle-unmodified-files'
+  | 'toggle-filetree-attributes'
+  | 'toggle-sort-order'
+  | 'toggle-wrap-tree'
+  | 'extract-file'
+  | 'view-file'
+  | 'path-history'
+  | 'waste'
+  | 'details'
+  | 'help'
+  | 'open'
+  | 'back';
+
+interface Binding {
+  action: KeyAction;
+  scope: KeyScope;
+  keys: string[];
+}
+
+/** dive's defaults (its config names), then fathom's additions; vim keys beside the arrows. */
+export const DEFAULT_BINDINGS: Binding[] = [
+  { action: 'quit', scope: 'global', keys: ['ctrl+c', 'q'] },
+  { action: 'toggle-view', scope: 'global', keys: ['tab'] },
+  { action: 'filter-files', scope: 'global', keys: ['ctrl+f', '/'] },
+  { action: 'close', scope: 'global', keys: ['esc'] },
+  { action: 'up', scope: 'global', keys: ['up', 'k'] },
+  { action: 'down', scope: 'global', keys: ['down', 'j'] },
+  { action: 'left', scope: 'global', keys: ['left', 'h'] },
+  { action: 'right', scope: 'global', keys: ['right', 'l'] },
+  { action: 'page-up', scope: 'global', keys: ['pgup', 'ctrl+u'] },
+  { action: 'page-down', scope: 'global', keys: ['pgdn', 'ctrl+d'] },
+  { action: 'top', scope: 'global', keys: ['home', 'g'] },
+  { action: 'bottom', scope: 'global', keys: ['end', 'G'] },
+  { action: 'compare-layer', scope: 'layers', keys: ['ctrl+l'] },
+  { action: 'compare-all', scope: 'layers', keys: ['ctrl+a'] },
+  { action: 'range-start', scope: 'layers', keys: ['r'] },
+  { action: 'toggle-collapse-dir', scope: 'tree', keys: ['space'] },
+  { action: 'toggle-collapse-all-dir', scope: 'tree', keys: ['ctrl+space', 'z'] },
+  { action: 'toggle-added-files', scope: 'tree', keys: ['ctrl+a'] },
+  { action: 'toggle-removed-files', scope: 'tree', keys: ['ctrl+r'] },
+  // ctrl+m is Enter on a terminal; dive binds it anyway, so Enter on a file keeps doing that, and m does too.
+  { action: 'toggle-modified-files', scope: 'tree', keys: ['ctrl+m', 'm'] },
+  { action: 'toggle-unmodified-files', scope: 'tree', keys: ['ctrl+u', 'u'] },
+  { action: 'toggle-filetree-attributes', scope: 'tree', keys: ['ctrl+b', 'b'] },
+  { action: 'toggle-sort-order', scope: 'tree', keys: ['ctrl+o', 's'] },
+  { action: 'extract-file', scope: 'tree', keys: ['ctrl+e', 'x'] },
+  { action: 'view-file', scope: 'tree', keys: ['v'] },
+  { action: 'path-history', scope: 'tree', keys: ['t'] },
+  { action: 'waste', scope: 'global', keys: ['w'] },
+  { action: 'details', scope: 'layers', keys: ['d', 'enter'] },
+  { action: 'help', scope: 'global', keys: ['?', 'f1'] },
+  { action: 'open', scope: 'global', keys: ['enter'] },
+  { action: 'back', scope: 'global', keys: ['backspace'] },
+];
+
+/** dive's `.dive.yaml` keybinding names that differ from fathom's action names. */
+const DIVE_NAMES: Record<string, KeyAction> = {
+  'toggle-added-files': 'toggle-added-files',
+  'toggle-removed-files': 'toggle-removed-files',
+  'toggle-modified-files': 'toggle-modified-files',
+  'toggle-unmodified-files': 'toggle-unmodified-files',
+  'toggle-filetree-attributes': 'toggle-filetree-attributes',
+  'close-filter-files': 'close',
+};
+
+/** The name of a keypress as bindings spell it: "ctrl+a", "tab", "pgdn", "j", "G". */
+export function keyName(input: string, key: KeyInfo): string {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pgup';
+  if (key.pageDown) return 'pgdn';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
+  if (key.tab) return 'tab';
+  if (key.escape) return 'esc';
+  if (key.return) return 'enter';
+  if (key.backspace || key.delete) return 'backspace';
+  if (input === '\u0000') return 'ctrl+space';
+  if (input === ' ') return key.ctrl ? 'ctrl+space' : 'space';
+  if (key.ctrl && input) return `ctrl+${input.toLowerCase()}`;
+  if (input === '\u001bOP' || input === '[11~') return 'f1';
+  return input;
+}
+
+export class KeyMap {
+  private readonly byScope = new Map<KeyScope, Map<string, KeyAction[]>>();
+
+  constructor(bindings: Binding[] = DEFAULT_BINDINGS) {
+    for (const b of bindings) {
+      const scope = this.byScope.get(b.scope) ?? new Map<string, KeyAction[]>();
+      for (const k of b.keys) scope.set(k, [...(scope.get(k) ?? []), b.action]);
+      this.byScope.set(b.scope, scope);
+    }
+  }
+
+  /** The action for a key: the focused pane's binding wins over a global one. */
+  resolve(name: string, scope: KeyScope): KeyAction | null {
+    return this.byScope.get(scope)?.get(name)?.[0] ?? this.byScope.get('global')?.get(name)?.[0] ?? null;
+  }
+
+  /** Every binding, for the help screen. */
+  describe(): { action: KeyAction; scope: KeyScope; keys: string[] }[] {
+    const out = new Map<string, { action: KeyAction; scope: KeyScope; keys: string[] }>();
+    for (const [scope, map] of this.byScope) {
+      for (const [key, actions] of map) {
+        for (const action of actions) {
+          const id = `${scope}:${action}`;
+          const entry = out.get(id) ?? { action, scope, keys: [] };
+          entry.keys.push(key);
+          out.set(id, entry);
+        }
+      }
+    }
+    return [...out.values()];
+  }
+}
+
+/**
+ * Applies user overrides ({"toggle-added-files": "ctrl+a, a"}) from fathom's config or dive's
+ * `keybinding:` section: an override replaces that action's default keys.
+ */
+export function withOverrides(overrides: Record<string, string | string[]>): Binding[] {
+  const parsed = new Map<KeyAction, string[]>();
+  for (const [name, value] of Object.entries(overrides)) {
+    const action = (DIVE_NAMES[name] ?? name) as KeyAction;
+    if (!DEFAULT_BINDINGS.some((b) => b.action === action)) continue;
+    const keys = (Array.isArray(value) ? value : String(value).split(',')).map((k) => k.trim().toLowerCase().replace(/^page(up|down)$/, (_, d) => (d === 'up' ? 'pgup' : 'pgdn'))).filter(Boolean);
+    parsed.set(action, keys);
+  }
+  return DEFAULT_BINDINGS.map((b) => (parsed.has(b.action) ? { ...b, keys: parsed.get(b.action)! } : b));
+}

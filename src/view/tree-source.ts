@@ -1,0 +1,30 @@
+import type { ImageModel } from '../model/image-model.js';
+import { newRoot } from '../union/union-tree.js';
+import { buildDisplayTree, type DisplayTree } from './display-tree.js';
+import { layerAtRow, type CompareMode } from './image-view-state.js';
+
+export interface TreeSelection {
+  historyRow: number;
+  mode: CompareMode;
+  rangeStart: number | null;
+}
+
+/** Which two unions the file tree compares for a selection, described for the status line. */
+export function describeSelection(model: ImageModel, sel: TreeSelection): { from: number; to: number; label: string } {
+  const to = layerAtRow(model.history, sel.historyRow);
+  const metadataRow = model.history[sel.historyRow]?.layerIndex === null;
+  if (sel.mode === 'layer') {
+    if (metadataRow) return { from: to + 1, to, label: `metadata row: no file changes (tree of layer ${to})` };
+    return { from: to, to, label: `layer ${to}: its own changes` };
+  }
+  const from = sel.rangeStart === null ? 0 : Math.max(0, layerAtRow(model.history, sel.rangeStart));
+  return { from, to, label: from === 0 ? `layers 0..${to}: everything up to here` : `layers ${from}..${to}: changes over the range` };
+}
+
+/** The display tree for a selection: the union at the selected layer, compared with the union below the range. */
+export function treeForSelection(model: ImageModel, sel: TreeSelection): DisplayTree {
+  const { from, to } = describeSelection(model, sel);
+  const after = to < 0 ? newRoot() : model.unionAt(to);
+  const before = from > to ? after : from <= 0 ? null : model.unionAt(from - 1);
+  return buildDisplayTree(model.layers, before, after);
+}
