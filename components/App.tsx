@@ -67,6 +67,8 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
       setScreen({ kind: 'image', model, fromList });
     } catch (e) {
       lastError.current = (e as Error).message;
+      // Opened from the command line: end as any command does (one line on stderr, exit 2).
+      if (!fromList) return quit(2);
       setScreen({ kind: 'error', message: (e as Error).message });
     }
   };
@@ -81,7 +83,7 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
           setScreen({ kind: 'compare', a, b });
         } catch (e) {
           lastError.current = (e as Error).message;
-          setScreen({ kind: 'error', message: (e as Error).message });
+          quit(2);
         }
       })();
     }
@@ -112,6 +114,7 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
           onQuit={() => quit(0)}
           onBack={screen.fromList ? () => setScreen({ kind: 'images' }) : undefined}
           onFrame={onFrame}
+          onAnalysis={(w) => io.rememberAnalysis(screen.model, w)}
         />
       );
     case 'compare':

@@ -33,18 +33,19 @@ function trimRight(shot: string): string {
     .replace(/\n+$/, '');
 }
 
-/** A vertical bar chart (e.g. image / writable / virtual sizes). `labels` under the bars, values in them. */
+/** A vertical bar chart (e.g. image / writable / virtual sizes): titles under the bars, human sizes below. */
 export function barChart(titles: string[], values: number[], valueLabels: string[], width: number, height: number): string {
   return remember(`bar:${titles.join('|')}:${values.join('|')}:${valueLabels.join('|')}:${width}x${height}`, () => {
     const screen = offscreen(width, height);
     try {
       const max = Math.max(...values, 1);
-      const bar = contrib.bar({ width, height, left: 0, top: 0, barWidth: Math.max(4, Math.floor(width / (titles.length * 2))), barSpacing: 2, xOffset: 1, maxHeight: max, showText: true, barBgColor: 'blue', barFgColor: 'white', labelColor: 'white' } as never);
+      const slot = Math.floor((width - 2) / titles.length);
+      const bar = contrib.bar({ width, height, left: 0, top: 0, barWidth: Math.max(3, slot - 3), barSpacing: 3, xOffset: 1, maxHeight: max, showText: false, barBgColor: 'blue', barFgColor: 'white', labelColor: 'white' } as never);
       screen.append(bar as never);
       (bar as unknown as { setData(d: { titles: string[]; data: number[] }): void }).setData({ titles, data: values });
       screen.render();
       // blessed-contrib prints raw numbers inside the bars; put the human sizes underneath instead.
-      return `${trimRight(screen.screenshot(0, width, 0, height))}\n${valueLabels.map((l, i) => `${titles[i]}: ${l}`).join('   ')}`;
+      return `${trimRight(screen.screenshot(0, width, 0, height))}\n${valueLabels.map((l, i) => `${titles[i]}: ${l}`).join('\n')}`;
     } finally {
       screen.destroy();
     }
@@ -66,6 +67,14 @@ export function gauge(percent: number, label: string, width: number): string {
       screen.destroy();
     }
   });
+}
+
+/** Colourless bars for NO_COLOR, where blessed's coloured cells would be blank: "image    ████████ 5MB". */
+export function textBars(titles: string[], values: number[], valueLabels: string[], width: number): string {
+  const max = Math.max(...values, 1);
+  const label = Math.max(...titles.map((t) => t.length));
+  const room = Math.max(4, width - label - 12);
+  return titles.map((t, i) => `${t.padEnd(label)} ${'█'.repeat(Math.round((values[i] / max) * room))} ${valueLabels[i]}`).join('\n');
 }
 
 /** Strips SGR codes, for tests and NO_COLOR. */

@@ -6,7 +6,7 @@ import { changeTreeRows, countKinds, largestWritable } from '../../src/view/chan
 import { fit, printableName } from '../../src/view/format.js';
 import { keyName, type KeyMap } from '../../src/view/keys.js';
 import { scrollTo } from '../../src/view/image-view-state.js';
-import { barChart, plain } from '../chart-adapter.js';
+import { barChart, textBars } from '../chart-adapter.js';
 import { useFeed } from '../hooks/useFeed.js';
 import type { TerminalSize } from '../hooks/useTerminalSize.js';
 import type { Theme } from '../theme.js';
@@ -24,9 +24,11 @@ export function ContainerDetailPane({ detail, width, height, theme, scroll }: { 
   const sizes = feed.sizes();
   const status = feed.status();
   const chartWidth = Math.min(42, Math.max(24, Math.floor(width / 2) - 2));
-  const chart = sizes
-    ? barChart(['image', 'writable', 'virtual'], [sizes.imageBytes, sizes.writableBytes, sizes.virtualBytes], [humanBytes(sizes.imageBytes), humanBytes(sizes.writableBytes), humanBytes(sizes.virtualBytes)], chartWidth, 8)
-    : 'sizes: waiting for the engine…';
+  const chart = !sizes
+    ? 'sizes: waiting for the engine…'
+    : theme.name === 'no-color'
+      ? textBars(['image', 'writable', 'virtual'], [sizes.imageBytes, sizes.writableBytes, sizes.virtualBytes], [humanBytes(sizes.imageBytes), humanBytes(sizes.writableBytes), humanBytes(sizes.virtualBytes)], chartWidth)
+      : barChart(['image', 'writable', 'virtual'], [sizes.imageBytes, sizes.writableBytes, sizes.virtualBytes], [humanBytes(sizes.imageBytes), humanBytes(sizes.writableBytes), humanBytes(sizes.virtualBytes)], chartWidth, 8);
   const top = largestWritable(changes, 5);
   const treeHeight = Math.max(3, height - 12);
   return (
@@ -36,7 +38,7 @@ export function ContainerDetailPane({ detail, width, height, theme, scroll }: { 
       </Text>
       <Box flexDirection="row">
         <Box flexDirection="column" width={chartWidth + 2}>
-          <Text>{theme.name === 'no-color' ? plain(chart) : chart}</Text>
+          <Text>{chart}</Text>
         </Box>
         <Box flexDirection="column" width={Math.max(10, width - chartWidth - 2)}>
           <Text bold>{fit('writable size comes from', width - chartWidth - 2)}</Text>

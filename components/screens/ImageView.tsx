@@ -29,6 +29,8 @@ export interface ImageViewProps {
   onBack?: () => void;
   /** Called after each frame's state change (the bench times keystroke → frame with it). */
   onFrame?: () => void;
+  /** Keeps the analysis once computed (the image list shows it). */
+  onAnalysis?: (waste: WasteReport) => void;
 }
 
 /** Compiles the filter, or says why it can't (the pane shows the message; the tree is unfiltered). */
@@ -41,7 +43,7 @@ function compileFilter(text: string): { re: RegExp | null; error: string | null 
   }
 }
 
-export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, onQuit, onBack, onFrame }: ImageViewProps) {
+export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, onQuit, onBack, onFrame, onAnalysis }: ImageViewProps) {
   const [state, setStateRaw] = useState<ImageViewState>(() => initialImageViewState(model.history));
   // Keys can arrive faster than frames: each handler must see the state the previous key left,
   // so the ref is updated synchronously and is the source of truth between renders.
@@ -67,7 +69,9 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   // The costly analysis waits for the first frame.
   useEffect(() => {
     const t = setTimeout(() => {
-      setWaste(model.waste());
+      const w = model.waste();
+      setWaste(w);
+      onAnalysis?.(w);
     }, 30);
     return () => clearTimeout(t);
   }, [model]);
@@ -212,7 +216,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   const summaries = waste ? model.layerSummaries : null;
   const hiddenNames = (Object.keys(state.hidden) as (keyof typeof state.hidden)[]).filter((k) => state.hidden[k]);
   const image = model.record;
-  const header = `fathom  ${image.repoTags[0] ?? image.id.slice(7, 19)}  ${image.id.slice(7, 19)}  ${humanBytes(model.sizeBytes)}  ${model.layerCount} layers${waste ? `  efficiency ${percent(waste.efficiencyScore, 1)}  wasted ${humanBytes(waste.wastedBytes)}` : ''}`;
+  const header = `fathom  ${image.repoTags[0] ?? (image.sources[0] ?? '').replace(/^[a-z-]+:\/\//, '').split('/').slice(-2).join('/')}  ${image.id.slice(7, 19)}  ${humanBytes(model.sizeBytes)}  ${model.layerCount} layers${waste ? `  efficiency ${percent(waste.efficiencyScore, 1)}  wasted ${humanBytes(waste.wastedBytes)}` : ''}`;
   const treeTitle = `Files  ${described.label}`;
   const treeStatus = `${tree.counts.added}+ ${tree.counts.modified}~ ${tree.counts.removed}-  sort:${state.sort}${hiddenNames.length ? `  hiding:${hiddenNames.join(',')}` : ''}${state.filter ? `  filter:/${state.filter}/` : ''}${filter.error ? `  (${filter.error})` : ''}  ${rows.length} rows`;
   const hints = state.focus === 'layers' ? 'tab files  ↑↓ layer  ^L layer  ^A all  r range  d details  w waste  ? keys  q quit' : 'tab layers  space fold  ^A/^R/^M/^U hide  ^F filter  ^B attrs  s sort  v view  x extract  t history  ? keys';

@@ -18,7 +18,7 @@ function storeRows(store: LayerStore, skipIds: Set<string>): ImageListRow[] {
     .map((r) => ({
       source: `store://${r.id}`,
       origin: 'store' as const,
-      tag: r.repoTags[0] ?? '<none>',
+      tag: r.repoTags[0] ?? (r.sources[0] ?? '<none>').replace(/^[a-z-]+:\/\//, '').split('/').slice(-2).join('/'),
       id: r.id,
       created: r.config.created ? Math.floor(Date.parse(r.config.created) / 1000) : null,
       sizeBytes: r.analysis?.sizeBytes ?? null,
@@ -43,6 +43,9 @@ export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineK
       }
       const opened = await openImage(sourceFor(source, opts), store, { tag: opts.tag, platform: opts.platform, onProgress });
       return new ImageModel(opened);
+    },
+    rememberAnalysis(model, waste) {
+      store.saveImage({ ...model.record, analysis: { sizeBytes: model.sizeBytes, efficiencyScore: waste.efficiencyScore, wastedBytes: waste.wastedBytes } });
     },
     sharedDiffIds(model) {
       const out = new Set<string>();

@@ -30,6 +30,7 @@ export class ContainerWatcher implements ChangeFeed {
   private readonly listeners = new Set<(u: FeedUpdate | null) => void>();
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
+  private polls = 0;
   private pollAgain = false;
   private stopped = false;
   private lastSizesAt = 0;
@@ -143,7 +144,7 @@ export class ContainerWatcher implements ChangeFeed {
     const raw = await rawChanges(this.engine, this.id);
     if (this.plan?.kind === 'upperdir' && !this.upperWatch && raw.length < MAX_CHANGES_FOR_INOTIFY) this.watchUpperDir(this.plan.upperDir!);
     const sized = await sizeChanges(this.engine, this.id, raw, this.plan!);
-    const { next, update } = diffChanges(this.current, sized, Date.now());
+    const { next, update } = diffChanges(this.current, sized, Date.now(), this.polls++ === 0);
     this.current = next;
     const state = info.State?.Status ?? 'unknown';
     this.setStatus({ state: 'live', message: state === 'exited' ? `exited (${info.State?.ExitCode ?? '?'})` : state });

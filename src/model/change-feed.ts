@@ -57,14 +57,15 @@ export interface ChangeFeed {
 }
 
 /** What changed between two polls: new paths, gone paths, and paths whose kind, type or size moved. */
-export function diffChanges(previous: ReadonlyMap<string, LiveChange>, current: readonly ContainerChange[], now: number): { next: Map<string, LiveChange>; update: FeedUpdate } {
+export function diffChanges(previous: ReadonlyMap<string, LiveChange>, current: readonly ContainerChange[], now: number, initial = false): { next: Map<string, LiveChange>; update: FeedUpdate } {
   const next = new Map<string, LiveChange>();
   const appeared: LiveChange[] = [];
   const changed: LiveChange[] = [];
   for (const c of current) {
     const before = previous.get(c.path);
     if (!before) {
-      const live = { ...c, firstSeen: now, lastChanged: now };
+      // What was already there at the first look is not news: lastChanged 0 keeps it unhighlighted.
+      const live = { ...c, firstSeen: now, lastChanged: initial ? 0 : now };
       next.set(c.path, live);
       appeared.push(live);
     } else if (before.kind !== c.kind || before.type !== c.type || before.sizeBytes !== c.sizeBytes) {

@@ -14,6 +14,11 @@ export type SourceSpec =
   | { kind: 'engine'; engine: 'docker' | 'podman'; ref: string; /** written without a scheme, and no such file */ bare?: boolean }
   | { kind: 'store'; ref: string };
 
+/** An image reference as the engine takes it: name[:tag][@digest], or an image ID. */
+export function isImageReference(ref: string): boolean {
+  return /^[a-z0-9][a-z0-9._/-]*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/i.test(ref) && !ref.includes('//') && ref.length <= 512;
+}
+
 /** Splits "PATH:TAG" only when PATH exists and the whole string does not. */
 function splitTag(location: string): { path: string; tag?: string } {
   if (fs.existsSync(location)) return { path: location };
@@ -43,6 +48,7 @@ export function parseSourceSpec(input: string): SourceSpec {
         return { kind: 'oci-archive', ...splitTag(rest) };
       case 'docker':
       case 'podman':
+        if (!isImageReference(rest)) throw new FathomError(`${input}: "${rest}" is not an image reference (name[:tag][@digest] or an ID)`);
         return { kind: 'engine', engine: scheme, ref: rest };
       case 'store':
         return { kind: 'store', ref: rest };
@@ -55,6 +61,8 @@ export function parseSourceSpec(input: string): SourceSpec {
   try {
     st = fs.statSync(p);
   } catch {
+    // Something spelled like a path is a missing file, not an image name to ask an engine about.
+    if (/^(\/|\.{1,2}\/)|\.tar$/.test(input) || !isImageReference(input)) throw new FathomError(`${input}: no such file or directory`);
     return { kind: 'engine', engine: 'docker', ref: input, bare: true };
   }
   if (st.isDirectory()) {

@@ -19,7 +19,9 @@ export async function runCi(args: string[]): Promise<number> {
   for (const key of ['lowestEfficiency', 'highestWastedBytes', 'highestUserWastedPercent'] as const) {
     if (values[key] !== undefined) settings[key] = values[key] as string;
   }
-  const { model, source } = await openModel(positionals[0], values as Record<string, string>);
+  const { model, source, store } = await openModel(positionals[0], values as Record<string, string>);
+  const headline = model.waste();
+  store.saveImage({ ...model.record, analysis: { sizeBytes: model.sizeBytes, efficiencyScore: headline.efficiencyScore, wastedBytes: headline.wastedBytes } });
   const analysis = model.waste();
   const results = evaluateRules(settings, analysis);
   const passed = ciPassed(results);

@@ -14,7 +14,9 @@ export async function runInspect(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new FathomError('inspect: give exactly one SOURCE (see `fathom inspect --help`)');
   const files = (values.files ?? 'union') as FilesMode;
   if (!['union', 'changes', 'none'].includes(files)) throw new FathomError(`inspect: --files must be union, changes or none (got "${files}")`);
-  const { model, source } = await openModel(positionals[0], values as Record<string, string>);
+  const { model, source, store } = await openModel(positionals[0], values as Record<string, string>);
+  const headline = model.waste();
+  store.saveImage({ ...model.record, analysis: { sizeBytes: model.sizeBytes, efficiencyScore: headline.efficiencyScore, wastedBytes: headline.wastedBytes } });
   let layer: number | undefined;
   if (values.layer !== undefined) {
     layer = Number(values.layer);

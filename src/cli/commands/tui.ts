@@ -8,6 +8,7 @@ import { OPEN_OPTIONS, parse } from '../main.js';
 import { openStore } from '../open-source.js';
 import { realIo } from '../real-io.js';
 import { commandHelp } from '../help.js';
+import { parseSourceSpec } from '../../sources/source-spec.js';
 
 const ENTER_ALT = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT = '\x1b[?1049l';
@@ -32,6 +33,9 @@ export async function runTui(args: string[]): Promise<number> {
   else if (positionals.length === 2) start = { kind: 'compare', a: positionals[0], b: positionals[1] };
   else throw new FathomError('give no source (image list), one (its layers) or two (compare them)');
 
+  // Sources that cannot be opened at all fail here, before the screen is taken over.
+  if (start.kind === 'image') parseSourceSpec(start.source);
+  if (start.kind === 'compare') [start.a, start.b].forEach((src) => parseSourceSpec(src));
   const config = loadUiConfig();
   const theme = pickTheme((values.theme as string | undefined) ?? config.theme);
   const store = openStore(values.store as string | undefined, Boolean(values['copy-blobs']));

@@ -1,0 +1,192 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { KEYS, renderApp, testIo } from '../helpers/tui.js';
+import { imagePath } from '../helpers/fixtures.js';
+import type { ChangeFeed, FeedUpdate, LiveChange } from '../../src/model/change-feed.js';
+
+let storeDir: string;
+let work: string;
+beforeAll(() => {
+  storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-tui-store-'));
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-tui-'));
+});
+afterAll(() => {
+  fs.rmSync(storeDir, { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+const EDGE = imagePath('edge', 'docker-save.tar');
+
+describe('the layer view', () => {
+  it('opens on the first layer, and moving to a layer shows its changes', async () => {
+    const t = renderApp({ kind: 'image', source: EDGE }, testIo(storeDir));
+    await t.waitFor('Layers  26 rows, 18 layers');
+    expect(t.frame()).toContain('Files  layer 0: its own changes');
+    expect(t.frame()).toContain('fixture/edge:latest');
+    await t.press(...Array(9).fill(KEYS.down));
+    await t.waitFor('Files  layer 9: its own changes');
+    expect(t.frame()).toContain('2+ 4~ 14-');
+    // Metadata rows are listed as 0B rows that change nothing.
+    await t.press(...Array(9).fill(KEYS.down));
+    await t.waitFor('metadata row: no file changes');
+    t.app.unmount();
+  });
+
+  it('tab into the files, hide unmodified, filter, fold, and the aggregated view', async () => {
+    const t = renderApp({ kind: 'image', source: EDGE }, testIo(storeDir));
+    await t.waitFor('Layers  26 rows');
+    await t.press(...Array(9).fill(KEYS.down), KEYS.tab, KEYS.ctrl('u'));
+    await t.waitFor('hiding:unmodified');
+    expect(t.frame()).toContain('- -rw-r--r--       0:0      10B  │   ├── delete-me.txt');
+    await t.press(KEYS.ctrl('f'), ...'renamed', KEYS.enter);
+    await t.waitFor('filter:/renamed/');
+    expect(t.frame()).toContain('+ -rw-r--r--       0:0      10B      └── renamed.txt');
+    await t.press(KEYS.esc, KEYS.ctrl('u'), KEYS.tab, KEYS.ctrl('a'));
+    await t.waitFor('layers 0..9: everything up to here');
+    await t.press(KEYS.tab, ' ');
+    await t.waitFor('⊕ bin');
+    t.app.unmount();
+  });
+
+  it('the waste pane lists the inefficient files and enter jumps to one in the tree', async () => {
+    const t = renderApp({ kind: 'image', source: EDGE }, testIo(storeDir));
+    await t.waitFor('efficiency 59.1 %');
+    await t.press('w');
+    await t.waitFor('Wasted space');
+    expect(t.frame()).toMatch(/2\s+2\.1MB\s+2\.1MB\s+\/edge\/random-2MiB\.bin/);
+    await t.press(KEYS.down, KEYS.enter);
+    await t.waitFor('layers 0..17: everything up to here');
+    expect(t.frame()).toMatch(/▶ Files/);
+    expect(t.frame()).toContain('motd');
+    t.app.unmount();
+  });
+
+  it('views a text file and extracts it, never overwriting silently', async () => {
+    const t = renderApp({ kind: 'image', source: EDGE }, testIo(storeDir));
+    await t.waitFor('Layers  26 rows');
+    await t.press(...Array(15).fill(KEYS.down), KEYS.tab, KEYS.ctrl('f'), ...'added-hello', KEYS.enter);
+    await t.waitFor('filter:/added-hello/');
+    await t.press(KEYS.down, 'v');
+    await t.waitFor(/added-hello\.txt \(29B, text\)/);
+    expect(t.frame()).toContain('hello from the build context');
+    await t.press(KEYS.esc);
+    const target = path.join(work, 'out.txt');
+    fs.writeFileSync(target, 'keep me');
+    await t.press('x', ...Array(20).fill('\u007f'), ...target, KEYS.enter);
+    await t.waitFor('exists: overwrite? (y/N)');
+    await t.press('n');
+    await t.waitFor('not overwritten');
+    expect(fs.readFileSync(target, 'utf8')).toBe('keep me');
+    await t.press('x', ...Array(20).fill('\u007f'), ...target, KEYS.enter, 'y');
+    await t.waitFor('extracted /edge/added-hello.txt');
+    expect(fs.readFileSync(target, 'utf8')).toBe('hello from the build context\n');
+    t.app.unmount();
+  });
+
+  it('the help screen lists every binding; q quits with 0', async () => {
+    const t = renderApp({ kind: 'image', source: EDGE }, testIo(storeDir));
+    await t.waitFor('Layers  26 rows');
+    await t.press('?');
+    await t.waitFor('Keys (remap');
+    expect(t.frame()).toContain('toggle-added-files');
+    await t.press(KEYS.esc, 'q');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.exitCode()).toBe(0);
+  });
+
+  it('fits an 80×24 terminal', async () => {
+    const t = renderApp({ kind: 'image', source: EDGE }, testIo(storeDir), { columns: 80, rows: 24 });
+    await t.waitFor('Layers  26 rows');
+    const lines = t.frame().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(23);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+  });
+
+  it('a source that fails to open ends the app with exit 2', async () => {
+    const bad = path.join(work, 'garbage.tar');
+    fs.writeFileSync(bad, Buffer.alloc(2048, 65));
+    const t = renderApp({ kind: 'image', source: bad }, testIo(storeDir));
+    await vi.waitFor(() => expect(t.exitCode()).toBe(2), { timeout: 5000 });
+  });
+});
+
+describe('the image list', () => {
+  it('sorts, filters and opens', async () => {
+    const rows = [
+      { source: EDGE, origin: 'archive' as const, tag: 'fixture/edge:latest', id: 'sha256:aa', created: 100, sizeBytes: 5_000_000, layers: 18, efficiency: 0.59 },
+      { source: imagePath('busybox', 'oci-gzip'), origin: 'store' as const, tag: 'corpus/busybox:latest', id: 'sha256:bb', created: 200, sizeBytes: 2_000_000, layers: 1, efficiency: 1 },
+    ];
+    const t = renderApp({ kind: 'images' }, testIo(storeDir, { watchImages: (cb) => (cb(rows, null), () => {}) }));
+    await t.waitFor('images (2)');
+    const lines = () => t.frame().split('\n');
+    expect(lines()[2]).toContain('corpus/busybox:latest');
+    await t.press('s');
+    await t.waitFor('sort:size');
+    expect(lines()[2]).toContain('fixture/edge:latest');
+    await t.press('/', ...'busy', KEYS.enter);
+    await t.waitFor('images (1 matching "busy")');
+    await t.press(KEYS.enter);
+    await t.waitFor('Layers  1 rows, 1 layers');
+  });
+});
+
+describe('the containers pane', () => {
+  class StaticFeed implements ChangeFeed {
+    readonly simulated = true;
+    readonly label = 'demo-container';
+    private listeners = new Set<(u: FeedUpdate | null) => void>();
+    constructor(private changes: LiveChange[]) {}
+    snapshot() {
+      return this.changes;
+    }
+    status() {
+      return { state: 'live' as const, message: 'running' };
+    }
+    sizes() {
+      return { imageBytes: 5_000_000, writableBytes: 65_536, virtualBytes: 5_065_536 };
+    }
+    subscribe(l: (u: FeedUpdate | null) => void) {
+      this.listeners.add(l);
+      return () => this.listeners.delete(l);
+    }
+    add(c: LiveChange) {
+      this.changes = [...this.changes, c];
+      for (const l of this.listeners) l({ appeared: [c], changed: [], disappeared: [], at: Date.now() });
+    }
+    stop() {}
+  }
+
+  it('shows a live diff as a tree with sizes, a size chart, and new entries as they come', async () => {
+    const feed = new StaticFeed([
+      { path: '/etc', kind: 'C', type: 'dir', sizeBytes: 0, firstSeen: 0, lastChanged: 0 },
+      { path: '/etc/motd', kind: 'D', type: 'file', sizeBytes: 0, firstSeen: 0, lastChanged: 0 },
+      { path: '/app', kind: 'A', type: 'dir', sizeBytes: 65536, firstSeen: 0, lastChanged: 0 },
+      { path: '/app/big.bin', kind: 'A', type: 'file', sizeBytes: 65536, firstSeen: 0, lastChanged: 0 },
+    ]);
+    const io = testIo(storeDir, {
+      watchContainers: (cb) => (cb([{ id: 'c1', name: 'demo-container', image: 'demo', state: 'running', status: 'Up', sizeRwBytes: 65536, sizeRootFsBytes: 5_065_536, simulated: true }], null), () => {}),
+      containerDetail: () => ({ feed, storage: { driver: 'overlay2 (simulated)', lowerDir: '/l1:/l2', upperDir: '/upper', mergedDir: '/merged' } }),
+    });
+    const t = renderApp({ kind: 'containers' }, io);
+    await t.waitFor('[SIMULATED] demo-container  running   A 2  C 1  D 1');
+    expect(t.frame()).toMatch(/A\s+65\.5kB\s+\│?.*big\.bin/);
+    expect(t.frame()).toMatch(/image\s+█+ 5MB/);
+    expect(t.frame()).toMatch(/writable\s+█? 65\.5kB/);
+    expect(t.frame()).toMatch(/virtual\s+█+ 5\.07MB/);
+    expect(t.frame()).toContain('storage: overlay2 (simulated)');
+    feed.add({ path: '/app/new.txt', kind: 'A', type: 'file', sizeBytes: 12, firstSeen: Date.now(), lastChanged: Date.now() });
+    await t.waitFor(/new\.txt  ●/);
+    t.app.unmount();
+  });
+});
+
+describe('the compare view', () => {
+  it('shows the shared layers and the file-level diff', async () => {
+    const t = renderApp({ kind: 'compare', a: imagePath('busybox', 'docker-save.tar'), b: imagePath('multistage', 'oci-gzip') }, testIo(storeDir));
+    await t.waitFor('shared leading layers: 1');
+    expect(t.frame()).toMatch(/\+ \/usr\/local\/bin\/hello  683kB/);
+    t.app.unmount();
+  });
+});
