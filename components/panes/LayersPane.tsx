@@ -44,7 +44,8 @@ export function LayersPane(p: LayersPaneProps) {
         const idx = layer === null ? '  ·' : String(layer).padStart(3);
         const size = layer === null ? '0B' : humanBytes(p.layerSizes[layer]);
         const shared = layer !== null && p.sharedLayers.has(layer) ? '◆' : ' ';
-        const text = fit(`${idx} ${shared}${size.padStart(8)}  ${instructionText(h.createdBy).replace(/\s+/g, ' ')}`, p.width);
+        const mark = p.theme.markers ? (row === p.cursor ? '>' : ' ') : '';
+        const text = fit(`${mark}${idx} ${shared}${size.padStart(8)}  ${instructionText(h.createdBy).replace(/\s+/g, ' ')}`, p.width);
         return <Row key={row} text={text} selected={row === p.cursor} inRange={row >= lo && row <= hi} dim={layer === null} theme={p.theme} />;
       })}
     </Box>

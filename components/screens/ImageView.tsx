@@ -66,13 +66,14 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   const historyHeight = Math.max(3, bodyRows - detailRows - 1);
   const treeHeight = Math.max(3, bodyRows - 2);
 
-  // The costly analysis waits for the first frame.
+  // The costly analysis waits until the first frame is on screen: Ink flushes frames on a 33 ms
+  // throttle, and a long synchronous computation before that flush would hold the frame back.
   useEffect(() => {
     const t = setTimeout(() => {
       const w = model.waste();
       setWaste(w);
       onAnalysis?.(w);
-    }, 30);
+    }, 120);
     return () => clearTimeout(t);
   }, [model]);
 

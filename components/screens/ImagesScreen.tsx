@@ -88,7 +88,7 @@ export function ImagesScreen({ io, keymap, theme, size, onQuit, onOpen, onContai
       {shown.slice(top, top + height).map((r, i) => (
         <Text key={r.source} inverse={top + i === cursor}>
           {fit(
-            `${r.tag.slice(0, 36).padEnd(36)} ${r.id.replace('sha256:', '').slice(0, 12).padEnd(12)} ${age(r.created).padStart(9)} ${(r.sizeBytes === null ? '' : humanBytes(r.sizeBytes)).padStart(8)} ${(r.layers === null ? '' : String(r.layers)).padStart(6)} ${(r.efficiency === null ? '' : percent(r.efficiency, 0)).padStart(7)}  ${r.origin}`,
+            `${theme.markers ? (top + i === cursor ? '>' : ' ') : ''}${r.tag.slice(0, 36).padEnd(36)} ${r.id.replace('sha256:', '').slice(0, 12).padEnd(12)} ${age(r.created).padStart(9)} ${(r.sizeBytes === null ? '' : humanBytes(r.sizeBytes)).padStart(8)} ${(r.layers === null ? '' : String(r.layers)).padStart(6)} ${(r.efficiency === null ? '' : percent(r.efficiency, 0)).padStart(7)}  ${r.origin}`,
             w,
           )}
         </Text>
