@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { humanBytes, percent } from '../../src/format.js';
 import type { LayerSummary, HistoryRow, WasteReport } from '../../src/model/image-model.js';
 import type { KeyMap } from '../../src/view/keys.js';
-import { fit } from '../../src/view/format.js';
+import { cellWidth, fit } from '../../src/view/format.js';
 import { instructionText } from '../../src/view/instruction.js';
 import { gauge } from '../chart-adapter.js';
 import type { Theme } from '../theme.js';
@@ -17,21 +17,24 @@ function Frame({ title, width, height, children, theme }: { title: string; width
   );
 }
 
-/** Wraps text at `width` columns, breaking long words. */
+/** Wraps text at `width` terminal columns (double-width scripts included), breaking long words. */
 export function wrap(text: string, width: number): string[] {
   const out: string[] = [];
   for (const para of text.split('\n')) {
     let line = '';
     for (const word of para.split(/(\s+)/)) {
-      if ((line + word).length <= width) line += word;
-      else {
-        if (line.trim()) out.push(line.trimEnd());
-        let w = word.trimStart();
-        while (w.length > width) {
-          out.push(w.slice(0, width));
-          w = w.slice(width);
+      if (cellWidth(line + word) <= width) {
+        line += word;
+        continue;
+      }
+      if (line.trim()) out.push(line.trimEnd());
+      line = '';
+      for (const ch of word.trimStart()) {
+        if (cellWidth(line + ch) > width) {
+          out.push(line);
+          line = '';
         }
-        line = w;
+        line += ch;
       }
     }
     out.push(line.trimEnd());

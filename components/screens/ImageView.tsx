@@ -31,6 +31,8 @@ export interface ImageViewProps {
   onFrame?: () => void;
   /** Keeps the analysis once computed (the image list shows it). */
   onAnalysis?: (waste: WasteReport) => void;
+  /** Where to start (the demo sets up each step this way); historyCursor past the end means the last row. */
+  initial?: Partial<ImageViewState>;
 }
 
 /** Compiles the filter, or says why it can't (the pane shows the message; the tree is unfiltered). */
@@ -43,8 +45,11 @@ function compileFilter(text: string): { re: RegExp | null; error: string | null 
   }
 }
 
-export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, onQuit, onBack, onFrame, onAnalysis }: ImageViewProps) {
-  const [state, setStateRaw] = useState<ImageViewState>(() => initialImageViewState(model.history));
+export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, onQuit, onBack, onFrame, onAnalysis, initial }: ImageViewProps) {
+  const [state, setStateRaw] = useState<ImageViewState>(() => {
+    const s = { ...initialImageViewState(model.history), ...initial };
+    return { ...s, historyCursor: Math.min(s.historyCursor, model.history.length - 1) };
+  });
   // Keys can arrive faster than frames: each handler must see the state the previous key left,
   // so the ref is updated synchronously and is the source of truth between renders.
   const stateRef = useRef(state);

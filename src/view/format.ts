@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import { humanBytes } from '../format.js';
 import type { FileTypeName } from '../model/entry.js';
 import type { TreeRow } from './tree-rows.js';
@@ -40,12 +41,32 @@ export function treeRowText(row: TreeRow, attributes: boolean, markers: boolean,
   const mark = markers ? `${CHANGE_MARK[n.change]} ` : '';
   const fold = row.collapsed ? '⊕ ' : '';
   const link = a.linkTarget !== null ? ` → ${printableName(a.linkTarget)}` : '';
-  const text = `${mark}${attrs}${row.guides}${fold}${printableName(n.name)}${link}`;
-  return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
+  return fit(`${mark}${attrs}${row.guides}${fold}${printableName(n.name)}${link}`, width).trimEnd();
 }
 
-/** Cuts or pads to exactly `width` columns (rows never wrap: wrapping would break the windowing). */
+/**
+ * Cuts or pads to exactly `width` terminal columns (rows never wrap: wrapping would break the windowing).
+ * Measured in display cells, so Korean, CJK and emoji names (two cells each) fit too.
+ */
 export function fit(text: string, width: number): string {
   if (width <= 0) return '';
-  return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width);
+  // eslint-disable-next-line no-control-regex
+  const ascii = /^[\x20-\x7e]*$/.test(text);
+  const cells = ascii ? text.length : stringWidth(text);
+  if (cells <= width) return text + ' '.repeat(width - cells);
+  if (ascii) return `${text.slice(0, Math.max(0, width - 1))}…`;
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const w = stringWidth(ch);
+    if (used + w > width - 1) break;
+    out += ch;
+    used += w;
+  }
+  return `${out}${' '.repeat(Math.max(0, width - 1 - used))}…`;
+}
+
+/** Display width in terminal cells. */
+export function cellWidth(text: string): number {
+  return stringWidth(text);
 }
