@@ -5,13 +5,21 @@ import { buildDemoImage, buildDemoImages } from './build.js';
 import type { DemoImage } from './images.js';
 import { SimulatedContainer } from './simulated-container.js';
 import { actionsUpTo, allContainerActions, type ContainerAction } from './tour.js';
+import type { ChangeFeed } from '../src/model/change-feed.js';
+import type { ContainerDetail } from '../src/view/app-io.js';
 
-/** Everything the tour shows, built once before the first frame. */
+/** Everything the tour shows, built once before the first frame: simulated, or from a real engine. */
 export interface DemoWorld {
   store: LayerStore;
   models: Map<string, ImageModel>;
-  /** A fresh simulated container for a story, with the actions of the steps before `step` already done. */
-  container(which: 'cow' | 'committed', step: number): SimulatedContainer;
+  /** A container for a story as it stood before `step` (the step's own actions then play out on screen). */
+  container(which: 'cow' | 'committed', step: number): ChangeFeed;
+  /** The storage facts the container pane shows (filled in when known). */
+  storage(which: 'cow' | 'committed'): ContainerDetail['storage'];
+  /** Does one action inside that container. */
+  perform(container: ChangeFeed, action: ContainerAction): void;
+  /** Removes whatever the world created outside the store (real containers). */
+  close(): void;
 }
 
 export function applyAction(c: SimulatedContainer, a: ContainerAction): void {
@@ -43,5 +51,14 @@ export async function prepareDemo(store: LayerStore): Promise<DemoWorld> {
       for (const a of actionsUpTo(step - 1)) applyAction(c, a);
       return c;
     },
+    storage(which) {
+      const image = which === 'cow' ? 'demo/base' : 'demo/committed';
+      const layers = models.get(`${image}:1`)!.layerCount;
+      return { driver: 'overlay2 (simulated)', lowerDir: Array.from({ length: layers }, (_, i) => `layer ${i} of ${image}`).join(':'), upperDir: '(the writable layer, in memory)', mergedDir: '(simulated)' };
+    },
+    perform(container, action) {
+      applyAction(container as SimulatedContainer, action);
+    },
+    close() {},
   };
 }

@@ -1,7 +1,6 @@
 import React, { useEffect, useMemo, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import type { DemoWorld } from '../../demo/world.js';
-import { applyAction } from '../../demo/world.js';
 import type { Lang, TourStep } from '../../demo/tour.js';
 import { fit } from '../../src/view/format.js';
 import type { KeyMap } from '../../src/view/keys.js';
@@ -48,9 +47,11 @@ export function DemoScreen({ world, steps, lang, start, pace, keymap, theme, siz
 
   // The container as it stood before this step; this step's own actions play out on screen.
   const container = useMemo(() => (step.scene.kind === 'container' ? world.container(step.scene.container, index) : null), [index]);
+  const storage = useMemo(() => (step.scene.kind === 'container' ? world.storage(step.scene.container) : null), [index]);
+  useEffect(() => () => container?.stop(), [container]);
   useEffect(() => {
     if (!container || !step.actions?.length) return;
-    const timers = step.actions.map((a, i) => setTimeout(() => applyAction(container, a), 400 + i * 500));
+    const timers = step.actions.map((a, i) => setTimeout(() => world.perform(container, a), 400 + i * 500));
     return () => timers.forEach(clearTimeout);
   }, [container]);
 
@@ -62,13 +63,11 @@ export function DemoScreen({ world, steps, lang, start, pace, keymap, theme, siz
   } else if (s.kind === 'compare') {
     scene = <CompareScreen key={step.id} a={world.models.get(s.a)!} b={world.models.get(s.b)!} keymap={keymap} theme={theme} size={sceneSize} onQuit={onQuit} />;
   } else {
-    const base = s.container === 'cow' ? 'demo/base:1' : 'demo/committed:1';
-    const layers = world.models.get(base)!.layerCount;
     scene = (
       <Box flexDirection="column" height={sceneSize.rows - 1}>
         <ContainerDetailPane
           key={step.id}
-          detail={{ feed: container!, storage: { driver: 'overlay2 (simulated)', lowerDir: Array.from({ length: layers }, (_, i) => `layer ${i} of ${base.split(':')[0]}`).join(':'), upperDir: '(the writable layer, in memory)', mergedDir: '(simulated)' } }}
+          detail={{ feed: container!, storage }}
           width={size.columns}
           height={sceneSize.rows - 2}
           theme={theme}
