@@ -147,7 +147,7 @@ export const TOUR: TourStep[] = [
       en: 'COPY package.json, RUN npm install, then COPY . — changing server.js for v2 reuses every layer up to npm install; the rebuild starts at the last COPY.',
       ko: 'COPY package.json, RUN npm install, 그다음 COPY . — v2에서 server.js만 바꾸면 npm install까지의 레이어를 모두 재사용하고, 다시 빌드는 마지막 COPY부터 시작합니다.',
     },
-    look: { en: 'Shared leading layers: 3 (= marks); only the source layer differs.', ko: '공유하는 앞쪽 레이어: 3개(= 표시), 소스 레이어만 다릅니다.' },
+    look: { en: 'Shared leading layers (= marks): everything up to npm install; only the source layer differs.', ko: '공유하는 앞쪽 레이어(= 표시): npm install까지 전부, 소스 레이어만 다릅니다.' },
     scene: { kind: 'compare', a: 'demo/cache-good:v1', b: 'demo/cache-good:v2' },
   },
   {
@@ -157,7 +157,7 @@ export const TOUR: TourStep[] = [
       en: 'COPY . before RUN npm install: any source change invalidates the COPY layer, so npm install runs again and its 2 MB layer is new in v2.',
       ko: 'RUN npm install 전에 COPY . 를 하면 소스가 바뀔 때마다 COPY 레이어가 무효가 되어 npm install이 다시 실행되고, 2MB 레이어가 v2에서 새로 생깁니다.',
     },
-    look: { en: 'Shared leading layers: 1 — only the base.', ko: '공유하는 앞쪽 레이어: 1개 — 베이스뿐.' },
+    look: { en: 'Shared leading layers: only those before COPY . — npm install is new in v2.', ko: '공유하는 앞쪽 레이어: COPY . 이전 것뿐 — npm install 레이어가 v2에서 새로 생깁니다.' },
     scene: { kind: 'compare', a: 'demo/cache-bad:v1', b: 'demo/cache-bad:v2' },
   },
 ];
