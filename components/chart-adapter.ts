@@ -1,6 +1,17 @@
+import { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
-import blessed from 'blessed';
-import contrib from 'blessed-contrib';
+import type blessedType from 'blessed';
+
+// blessed and blessed-contrib load on the first chart: startup never pays for them, and they stay
+// out of the bundle (blessed requires its widgets and terminfo by computed paths).
+let libs: { blessed: typeof blessedType; contrib: { bar: (o: unknown) => unknown; gauge: (o: unknown) => unknown } } | null = null;
+function load() {
+  if (!libs) {
+    const require = createRequire(import.meta.url);
+    libs = { blessed: require('blessed') as typeof blessedType, contrib: require('blessed-contrib') as never };
+  }
+  return libs;
+}
 
 /**
  * blessed-contrib charts inside Ink: both want the terminal, so the chart is drawn on an off-screen
@@ -10,10 +21,10 @@ import contrib from 'blessed-contrib';
 const cache = new Map<string, string>();
 const MAX_CACHED = 64;
 
-function offscreen(width: number, height: number): blessed.Widgets.Screen {
+function offscreen(width: number, height: number): blessedType.Widgets.Screen {
   const output = Object.assign(new PassThrough(), { columns: width, rows: height, isTTY: true });
   output.resume(); // nothing reads the escape codes blessed writes: let them drain
-  return blessed.screen({ input: new PassThrough(), output: output as unknown as NodeJS.WriteStream, terminal: 'xterm-256color', warnings: false, autoPadding: false, fullUnicode: true });
+  return load().blessed.screen({ input: new PassThrough(), output: output as unknown as NodeJS.WriteStream, terminal: 'xterm-256color', warnings: false, autoPadding: false, fullUnicode: true });
 }
 
 function remember(key: string, draw: () => string): string {
@@ -40,7 +51,7 @@ export function barChart(titles: string[], values: number[], valueLabels: string
     try {
       const max = Math.max(...values, 1);
       const slot = Math.floor((width - 2) / titles.length);
-      const bar = contrib.bar({ width, height, left: 0, top: 0, barWidth: Math.max(3, slot - 3), barSpacing: 3, xOffset: 1, maxHeight: max, showText: false, barBgColor: 'blue', barFgColor: 'white', labelColor: 'white' } as never);
+      const bar = load().contrib.bar({ width, height, left: 0, top: 0, barWidth: Math.max(3, slot - 3), barSpacing: 3, xOffset: 1, maxHeight: max, showText: false, barBgColor: 'blue', barFgColor: 'white', labelColor: 'white' } as never);
       screen.append(bar as never);
       (bar as unknown as { setData(d: { titles: string[]; data: number[] }): void }).setData({ titles, data: values });
       screen.render();
@@ -58,7 +69,7 @@ export function gauge(percent: number, label: string, width: number): string {
   return remember(`gauge:${p}:${label}:${width}`, () => {
     const screen = offscreen(width, 4);
     try {
-      const g = contrib.gauge({ width, height: 4, left: 0, top: 0, label, stroke: p >= 90 ? 'green' : p >= 70 ? 'yellow' : 'red', fill: 'white' } as never);
+      const g = load().contrib.gauge({ width, height: 4, left: 0, top: 0, label, stroke: p >= 90 ? 'green' : p >= 70 ? 'yellow' : 'red', fill: 'white' } as never);
       screen.append(g as never);
       (g as unknown as { setPercent(n: number): void }).setPercent(p);
       screen.render();

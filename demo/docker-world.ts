@@ -19,7 +19,7 @@ import type { DemoWorld } from './world.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** demo/dockerfiles, from the sources or from dist/. */
 function dockerfilesDir(): string {
-  for (const candidate of [path.join(here, 'dockerfiles'), path.resolve(here, '../../demo/dockerfiles')]) if (fs.existsSync(candidate)) return candidate;
+  for (const candidate of [path.join(here, 'dockerfiles'), path.resolve(here, '../demo/dockerfiles'), path.resolve(here, '../../demo/dockerfiles')]) if (fs.existsSync(candidate)) return candidate;
   throw new FathomError('demo --docker: demo/dockerfiles is missing from this installation');
 }
 

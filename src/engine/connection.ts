@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import Docker from 'dockerode';
+import { createRequire } from 'node:module';
+import type Docker from 'dockerode';
 import { FathomError } from '../errors.js';
 
 export type EngineKind = 'docker' | 'podman';
@@ -127,9 +128,17 @@ export interface Engine {
   docker: Docker;
 }
 
+/** dockerode (and its ssh and native bits) load only when an engine is actually used: archives never pay for it. */
+let dockerode: typeof Docker | null = null;
+function loadDockerode(): typeof Docker {
+  dockerode ??= createRequire(import.meta.url)('dockerode') as typeof Docker;
+  return dockerode;
+}
+
 export function connect(kind: EngineKind, hostFlag?: string): Engine {
   const endpoint = resolveEndpoint(kind, hostFlag);
-  return { endpoint, docker: new Docker(endpoint.options) };
+  const DockerClient = loadDockerode();
+  return { endpoint, docker: new DockerClient(endpoint.options) };
 }
 
 /** Asks the engine to answer; throws the one-line explanation when it doesn't. */
