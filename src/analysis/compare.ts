@@ -1,6 +1,6 @@
 import type { ImageModel } from '../model/image-model.js';
-import { attributesOf, type EntryAttributes } from '../union/changes.js';
-import { EntryKind } from '../model/entry.js';
+import { attributesOf } from '../union/changes.js';
+import { nodeDifferences } from '../union/node-differences.js';
 import type { UnionNode } from '../union/union-tree.js';
 
 export interface FileDifference {
@@ -23,28 +23,6 @@ export interface ImageComparison {
   totals: { added: number; removed: number; modified: number; addedBytes: number; removedBytes: number };
 }
 
-function contentOf(model: ImageModel, node: UnionNode): { layer: number; entry: number } | null {
-  if (node.srcEntry < 0) return null;
-  const kind = model.layers[node.srcLayer].kinds[node.srcEntry];
-  return kind === EntryKind.file ? { layer: node.srcLayer, entry: node.srcEntry } : null;
-}
-
-function differences(a: ImageModel, na: UnionNode, b: ImageModel, nb: UnionNode): string[] {
-  const x: EntryAttributes = attributesOf(a.layers, na.layer, na.entry, na.srcLayer, na.srcEntry);
-  const y: EntryAttributes = attributesOf(b.layers, nb.layer, nb.entry, nb.srcLayer, nb.srcEntry);
-  const kindX = x.type === 'hardlink' ? 'file' : x.type;
-  const kindY = y.type === 'hardlink' ? 'file' : y.type;
-  if (kindX !== kindY) return ['type'];
-  const what: string[] = [];
-  const ca = contentOf(a, na);
-  const cb = contentOf(b, nb);
-  if (ca && cb && !a.layers[ca.layer].sameContent(ca.entry, b.layers[cb.layer], cb.entry)) what.push('content');
-  if (x.type === 'symlink' && x.linkTarget !== y.linkTarget) what.push('link');
-  if (x.mode !== y.mode) what.push('mode');
-  if (x.uid !== y.uid || x.gid !== y.gid) what.push('owner');
-  return what;
-}
-
 function sizeOf(model: ImageModel, node: UnionNode): number {
   return attributesOf(model.layers, node.layer, node.entry, node.srcLayer, node.srcEntry).sizeBytes;
 }
@@ -65,7 +43,7 @@ export function compareImages(a: ImageModel, b: ImageModel): ImageComparison {
       if (ca && !cb) files.push({ path, change: 'removed', sizeBytesA: sizeOf(a, ca), sizeBytesB: null, what: [] });
       else if (!ca && cb) files.push({ path, change: 'added', sizeBytesA: null, sizeBytesB: sizeOf(b, cb), what: [] });
       else if (ca && cb) {
-        const what = differences(a, ca, b, cb);
+        const what = nodeDifferences(a.layers, ca, b.layers, cb);
         if (what.length) files.push({ path, change: 'modified', sizeBytesA: sizeOf(a, ca), sizeBytesB: sizeOf(b, cb), what });
       }
       walk(ca?.children ? ca : null, cb?.children ? cb : null, path);

@@ -1,7 +1,7 @@
 import type { LayerIndex } from '../../store/layer-index.js';
 import type { FileTypeName } from '../model/entry.js';
-import { EntryKind } from '../model/entry.js';
 import { attributesOf, type ChangeKind, type EntryAttributes } from '../union/changes.js';
+import { nodeDifferences } from '../union/node-differences.js';
 import type { UnionNode } from '../union/union-tree.js';
 
 /** A path as the file tree pane shows it: what it is now (or was, when removed) and how it changed. */
@@ -26,25 +26,6 @@ export interface DisplayTree {
   root: DisplayNode;
   count: number;
   counts: Record<ChangeKind, number>;
-}
-
-function contentRef(layers: readonly LayerIndex[], n: UnionNode): [number, number] | null {
-  if (n.srcEntry < 0) return null;
-  return layers[n.srcLayer].kinds[n.srcEntry] === EntryKind.file ? [n.srcLayer, n.srcEntry] : null;
-}
-
-function differences(layers: readonly LayerIndex[], a: UnionNode, x: EntryAttributes, b: UnionNode, y: EntryAttributes): string[] {
-  const kx = x.type === 'hardlink' ? 'file' : x.type;
-  const ky = y.type === 'hardlink' ? 'file' : y.type;
-  if (kx !== ky) return ['type'];
-  const what: string[] = [];
-  const ca = contentRef(layers, a);
-  const cb = contentRef(layers, b);
-  if (ca && cb && !layers[ca[0]].sameContent(ca[1], layers[cb[0]], cb[1])) what.push('content');
-  if (x.type === 'symlink' && x.linkTarget !== y.linkTarget) what.push('link');
-  if (x.mode !== y.mode) what.push('mode');
-  if (x.uid !== y.uid || x.gid !== y.gid) what.push('owner');
-  return what;
 }
 
 const byName = (a: DisplayNode, b: DisplayNode) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -86,7 +67,7 @@ export function buildDisplayTree(layers: readonly LayerIndex[], before: UnionNod
       else if (prior.layer === child.layer && prior.entry === child.entry && prior.srcLayer === child.srcLayer && prior.srcEntry === child.srcEntry) {
         c = make(name, d, 'unmodified', [], child, attrs);
       } else {
-        const what = differences(layers, child, attrs, prior, attrsOf(prior));
+        const what = nodeDifferences(layers, child, layers, prior, attrs, attrsOf(prior));
         c = make(name, d, what.length ? 'modified' : 'unmodified', what, child, attrs);
       }
       if (child.children) visit(child, prior?.children ? prior : null, c);
