@@ -79,7 +79,9 @@ describe('the layer view', () => {
     await t.press('n');
     await t.waitFor('not overwritten');
     expect(fs.readFileSync(target, 'utf8')).toBe('keep me');
-    await t.press('x', ...Array(20).fill('\u007f'), ...target, KEYS.enter, 'y');
+    await t.press('x', ...Array(20).fill('\u007f'), ...target, KEYS.enter);
+    await t.waitFor('exists: overwrite? (y/N)');
+    await t.press('y');
     await t.waitFor('extracted /edge/added-hello.txt');
     expect(fs.readFileSync(target, 'utf8')).toBe('hello from the build context\n');
     t.app.unmount();
