@@ -114,15 +114,19 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     onFrame?.();
   });
 
-  const ctx: ViewContext = {
-    historyRows: model.history.length,
-    treeRows: rows.length,
-    historyHeight,
-    treeHeight,
-    wasteRows: waste?.inefficiencies.length ?? 0,
-    cursorPath: cursorRow?.path ?? null,
-    cursorIsDir: cursorRow?.node.children != null,
-    allDirectories: () => allDirectories(tree),
+  /** The reducer's view of the screen, for a given state: keys can outrun frames, so it is built per key. */
+  const contextFor = (s: ImageViewState): ViewContext => {
+    const row = rows[s.treeCursor] ?? null;
+    return {
+      historyRows: model.history.length,
+      treeRows: rows.length,
+      historyHeight,
+      treeHeight,
+      wasteRows: waste?.inefficiencies.length ?? 0,
+      cursorPath: row?.path ?? null,
+      cursorIsDir: row?.node.children != null,
+      allDirectories: () => allDirectories(tree),
+    };
   };
 
   const openViewer = async (path: string) => {
@@ -132,7 +136,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   };
 
   const extract = async (target: string, overwrite: boolean) => {
-    const path = cursorRow?.path;
+    const path = rows[stateRef.current.treeCursor]?.path;
     if (!path) return;
     const result = await extractFile(model, store, Math.max(0, described.to), path, target, overwrite);
     if (result.kind === 'exists') {
@@ -145,6 +149,8 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
 
   useInput((input, key) => {
     const s = stateRef.current;
+    const ctx = contextFor(s);
+    const current = rows[s.treeCursor] ?? null;
     const mouse = parseMouse(input);
     if (mouse.length) {
       for (const m of mouse) {
@@ -205,11 +211,11 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     }
     const next = reduceImageView(s, action, ctx);
     const opened = next.overlay !== s.overlay ? next.overlay : null;
-    if (opened === 'viewer' && cursorRow) void openViewer(cursorRow.path);
-    if (opened === 'history' && cursorRow) {
-      const hist = model.pathHistory(cursorRow.path.slice(1));
+    if (opened === 'viewer' && current) void openViewer(current.path);
+    if (opened === 'history' && current) {
+      const hist = model.pathHistory(current.path.slice(1));
       setViewer({
-        title: `Every layer that touched ${cursorRow.path} — esc closes`,
+        title: `Every layer that touched ${current.path} — esc closes`,
         lines: hist.length ? hist.map((h) => `layer ${String(h.layer).padStart(3)}  ${h.change.change}${h.change.diff ? ` (${describeBits(h.change.diff)})` : ''}  ${model.history.find((r) => r.layerIndex === h.layer)?.createdBy.slice(0, 80) ?? ''}`) : ['(no layer wrote it directly: it is an implied parent directory)'],
         scroll: 0,
       });
