@@ -19,12 +19,15 @@ export function isImageReference(ref: string): boolean {
   return /^[a-z0-9][a-z0-9._/-]*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/i.test(ref) && !ref.includes('//') && ref.length <= 512;
 }
 
-/** Splits "PATH:TAG" only when PATH exists and the whole string does not. */
+/**
+ * Splits "PATH:TAG" only when the whole string is no file but a prefix up to a colon is; the tag may
+ * itself hold colons and slashes ("img.tar:corpus/app:1").
+ */
 function splitTag(location: string): { path: string; tag?: string } {
   if (fs.existsSync(location)) return { path: location };
-  const colon = location.lastIndexOf(':');
-  if (colon > 0 && !location.slice(colon + 1).includes('/') && fs.existsSync(location.slice(0, colon))) {
-    return { path: location.slice(0, colon), tag: location.slice(colon + 1) };
+  for (let colon = location.indexOf(':'); colon > 0; colon = location.indexOf(':', colon + 1)) {
+    const candidate = location.slice(0, colon);
+    if (fs.existsSync(candidate) && colon < location.length - 1) return { path: candidate, tag: location.slice(colon + 1) };
   }
   return { path: location };
 }
