@@ -19,7 +19,9 @@ export function sortImages(rows: readonly ImageListRow[], sort: Sort, filter: st
     size: (a, b) => (b.sizeBytes ?? 0) - (a.sizeBytes ?? 0),
     tag: (a, b) => a.tag.localeCompare(b.tag),
   };
-  return kept.sort(by[sort]);
+  // Archives named on the command line are what the user asked about: they lead whatever the sort.
+  const named = (r: ImageListRow) => (r.origin === 'archive' ? 0 : 1);
+  return kept.sort((a, b) => named(a) - named(b) || by[sort](a, b));
 }
 
 function age(created: number | null): string {

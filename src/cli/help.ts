@@ -4,6 +4,7 @@ Usage:
   fathom                          browse the daemon's images (or the store's when no daemon answers)
   fathom SOURCE                   open one image in the layer view
   fathom SOURCE_A SOURCE_B        compare two images
+  fathom SOURCE SOURCE SOURCE…    the image list, with these archives in it
   fathom inspect SOURCE --json    the image as JSON: history, layers, analysis, files
   fathom ci SOURCE                dive's CI gate (also: fathom SOURCE --ci)
   fathom diff SOURCE_A SOURCE_B   compare two images file by file

@@ -117,7 +117,7 @@ describe('the layer view', () => {
 describe('the image list', () => {
   it('sorts, filters and opens', async () => {
     const rows = [
-      { source: EDGE, origin: 'archive' as const, tag: 'fixture/edge:latest', id: 'sha256:aa', created: 100, sizeBytes: 5_000_000, layers: 18, efficiency: 0.59 },
+      { source: EDGE, origin: 'store' as const, tag: 'fixture/edge:latest', id: 'sha256:aa', created: 100, sizeBytes: 5_000_000, layers: 18, efficiency: 0.59 },
       { source: imagePath('busybox', 'oci-gzip'), origin: 'store' as const, tag: 'corpus/busybox:latest', id: 'sha256:bb', created: 200, sizeBytes: 2_000_000, layers: 1, efficiency: 1 },
     ];
     const t = renderApp({ kind: 'images' }, testIo(storeDir, { watchImages: (cb) => (cb(rows, null), () => {}) }));

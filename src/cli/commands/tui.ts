@@ -32,15 +32,16 @@ export async function runTui(args: string[]): Promise<number> {
   else if (positionals.length === 1 && positionals[0] === 'containers') start = { kind: 'containers' };
   else if (positionals.length === 1) start = { kind: 'image', source: positionals[0] };
   else if (positionals.length === 2) start = { kind: 'compare', a: positionals[0], b: positionals[1] };
-  else throw new FathomError('give no source (image list), one (its layers) or two (compare them)');
+  else start = { kind: 'images' }; // three or more: the image list, with these archives at its top
 
   // Sources that cannot be opened at all fail here, before the screen is taken over.
   if (start.kind === 'image') parseSourceSpec(start.source);
   if (start.kind === 'compare') [start.a, start.b].forEach((src) => parseSourceSpec(src));
+  if (positionals.length > 2) positionals.forEach((src) => parseSourceSpec(src));
   const config = loadUiConfig();
   const theme = pickTheme((values.theme as string | undefined) ?? config.theme);
   const store = openStore(values.store as string | undefined, Boolean(values['copy-blobs']));
-  const io = realIo(store, { ...(values as Record<string, string>), engine: values.podman ? 'podman' : 'docker' });
+  const io = realIo(store, { ...(values as Record<string, string>), engine: values.podman ? 'podman' : 'docker', archives: positionals.length > 2 ? positionals : [] });
   const mouse = !values['no-mouse'];
 
   let restored = false;
