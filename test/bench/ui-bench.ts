@@ -59,6 +59,8 @@ export async function runUiBench(storeDir: string, imageId: string): Promise<{ f
   };
   // Top layer, everything up to it, files focused: the biggest tree the image has.
   const screenHas = (text: string) => output.slice(-30000).includes(text);
+  // The view's key handler attaches just after its first frame.
+  await new Promise((r) => setTimeout(r, 200));
   stdin.write('G');
   await until(() => screenHas('layer 4: its own changes'));
   stdin.write('\u0001');
