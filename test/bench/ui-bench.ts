@@ -39,7 +39,7 @@ export async function runUiBench(storeDir: string, imageId: string): Promise<{ f
     stdin: stdin as unknown as NodeJS.ReadStream,
     exitOnCtrlC: false,
     patchConsole: false,
-    maxFps: 30,
+    maxFps: Number(process.env.FATHOM_MAX_FPS ?? 30),
   });
   const until = async (test: () => boolean, timeout = 60_000) => {
     const start = performance.now();
