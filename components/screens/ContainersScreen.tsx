@@ -89,7 +89,7 @@ export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages }: 
     [io],
   );
   const selected = rows[cursor] ?? null;
-  const detail = useMemo(() => (selected ? io.containerDetail(selected.id) : null), [selected?.id]);
+  const detail = useMemo(() => (selected ? io.containerDetail(selected.id, selected.name) : null), [selected?.id]);
   useEffect(() => () => detail?.feed.stop(), [detail]);
   const listWidth = Math.max(26, Math.min(44, Math.floor(size.columns * 0.33)));
   const height = Math.max(3, size.rows - 4);

@@ -124,8 +124,8 @@ export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineK
         clearInterval(timer);
       };
     },
-    containerDetail(id: string): ContainerDetail {
-      const feed = new ContainerWatcher(getEngine(), id).start();
+    containerDetail(id: string, name?: string): ContainerDetail {
+      const feed = new ContainerWatcher(getEngine(), id, { label: name }).start();
       const detail: ContainerDetail = { feed, storage: null };
       void inspectContainer(getEngine(), id)
         .then((info) => {

@@ -12,6 +12,8 @@ export interface WatchOptions {
   intervalMs?: number;
   /** How often to ask for `docker ps -s` sizes (costly for the engine). */
   sizesEveryMs?: number;
+  /** What to call the container until the engine has answered (e.g. the name a list showed). */
+  label?: string;
 }
 
 /**
@@ -46,7 +48,7 @@ export class ContainerWatcher implements ChangeFeed {
     private readonly nameOrId: string,
     opts: WatchOptions = {},
   ) {
-    this.label = nameOrId;
+    this.label = opts.label ?? nameOrId;
     this.intervalMs = opts.intervalMs ?? 1000;
     this.sizesEveryMs = opts.sizesEveryMs ?? 5000;
   }

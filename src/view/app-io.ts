@@ -51,5 +51,6 @@ export interface AppIo {
   watchImages(onChange: (rows: ImageListRow[], problem: string | null) => void): () => void;
   /** Containers to list, and a feed for one of them. */
   watchContainers(onChange: (rows: ContainerListRow[], problem: string | null) => void): () => void;
-  containerDetail(id: string): ContainerDetail;
+  /** `name` is what the list already knows, shown until the engine confirms it. */
+  containerDetail(id: string, name?: string): ContainerDetail;
 }

@@ -88,8 +88,13 @@ describe.skipIf(!HAS_DOCKER)('the live containers pane on a real container (tmux
     t.start(['containers'], { FATHOM_STORE: store }, 140, 40);
     await t.waitFor(name.slice(0, 18));
     // Select our container: the list is newest first.
-    await t.waitFor(new RegExp(`${name.slice(0, 18)}.*running`));
-    const screen = await t.waitFor(/A 0\s+C 0\s+D 0|no changes yet/);
+    const list = await t.waitFor(new RegExp(`${name.slice(0, 18)}.*running`));
+    // Other tests' containers may be listed too: move down to ours, as a person would.
+    const rows = list.split('\n').slice(1);
+    const ours = rows.findIndex((l) => l.slice(0, 20).includes(name.slice(0, 18)));
+    const first = rows.findIndex((l) => /^[ ◇]\S/.test(l));
+    for (let i = first; i < ours; i++) await t.keys('Down');
+    const screen = await t.waitFor(new RegExp(`${name}\\s+running\\s+A 0\\s+C 0\\s+D 0`));
     expect(screen).toContain(name);
     docker('exec', name, 'sh', '-c', 'mkdir -p /live && echo hello > /live/written-now.txt');
     const live = await t.waitFor(/written-now\.txt/, 8000);
