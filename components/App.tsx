@@ -1,4 +1,4 @@
-import React, { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import type { ImageModel } from '../src/model/image-model.js';
 import type { IngestProgress } from '../src/sources/types.js';

@@ -356,10 +356,6 @@ export class LayerStore {
     }
     return { removedLayers, freedBytes };
   }
-
-  layerBytesOnDisk(diffId: string): number {
-    return dirBytes(this.layerDir(diffId));
-  }
 }
 
 function writeAll(fd: number, chunk: Buffer): void {

@@ -1,4 +1,4 @@
-import React, { memo } from 'react';
+import { memo } from 'react';
 import { Box, Text } from 'ink';
 import type { ChangeKind } from '../../src/union/changes.js';
 import { fit, treeRowText } from '../../src/view/format.js';

@@ -1,4 +1,4 @@
-import React, { memo } from 'react';
+import { memo } from 'react';
 import { Box, Text } from 'ink';
 import type { HistoryRow } from '../../src/model/image-model.js';
 import { humanBytes } from '../../src/format.js';

@@ -1,4 +1,4 @@
-import React, { useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { compareImages } from '../../src/analysis/compare.js';
 import { humanBytes } from '../../src/format.js';

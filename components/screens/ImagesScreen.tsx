@@ -1,4 +1,4 @@
-import React, { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { humanBytes, percent } from '../../src/format.js';
 import type { AppIo, ImageListRow } from '../../src/view/app-io.js';

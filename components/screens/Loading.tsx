@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Text } from 'ink';
 import { humanBytes } from '../../src/format.js';
 import type { IngestProgress } from '../../src/sources/types.js';
