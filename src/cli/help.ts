@@ -5,6 +5,7 @@ Usage:
   fathom SOURCE                   open one image in the layer view
   fathom SOURCE_A SOURCE_B        compare two images
   fathom SOURCE SOURCE SOURCE…    the image list, with these archives in it
+  fathom containers               containers, each with its live diff, sizes and storage
   fathom inspect SOURCE --json    the image as JSON: history, layers, analysis, files
   fathom ci SOURCE                dive's CI gate (also: fathom SOURCE --ci)
   fathom diff SOURCE_A SOURCE_B   compare two images file by file
@@ -26,6 +27,9 @@ Common options:
   --tag TAG          which image of an archive holding several
   --platform OS/ARCH which image of a multi-platform index (default: this machine's)
   --host URL         the engine to talk to (default: DOCKER_HOST, the docker context, the default socket)
+  --podman           use podman's Docker-compatible socket (the UI, images, container)
+  --copy-blobs       keep a copy of layer blobs from local archives (default: a verified reference)
+  --theme NAME       default, high-contrast or no-color (NO_COLOR is honoured)
   -h, --help         help for any command: fathom COMMAND --help
 `;
 
@@ -57,9 +61,12 @@ The layers both images share (the build-cache prefix), then their top unions com
   gc     delete layers no stored image uses, and leftovers of interrupted reads
   path   print the store directory
 `,
-  container: `Usage: fathom container NAME [--json] [--watch] [--interval SECONDS]
+  container: `Usage: fathom container [NAME] [--json] [--watch] [--interval SECONDS] [--host URL] [--podman]
 
-A container's writable layer: docker diff with sizes, and its sizes as docker ps -s shows them.
+Without NAME: every container with its sizes (docker ps -a -s).
+With NAME: its writable layer as docker diff shows it, with sizes, and docker ps -s's sizes.
+  --watch        print changes as they happen (appeared, changed, disappeared), until ctrl+c
+  --interval S   how often to poll the engine when watching (default 1 s)
 `,
   images: `Usage: fathom images [--json] [--host URL] [--podman]
 
