@@ -76,7 +76,8 @@ export function ContainerDetailPane({ detail, width, height, theme, scroll }: { 
 export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages }: { io: AppIo; keymap: KeyMap; theme: Theme; size: TerminalSize; onQuit: () => void; onImages: () => void }) {
   const [rows, setRows] = useState<ContainerListRow[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
-  const [cursor, setCursor] = useState(0);
+  // The selection follows the container, not the row: containers come and go while the list is open.
+  const [selectedId, setSelectedId] = useState<string | null>(null);
   const [top, setTop] = useState(0);
   const [scroll, setScroll] = useState(0);
   const [focus, setFocus] = useState<'list' | 'detail'>('list');
@@ -88,9 +89,13 @@ export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages }: 
       }),
     [io],
   );
+  const found = rows.findIndex((r) => r.id === selectedId);
+  const cursor = found >= 0 ? found : 0;
   const selected = rows[cursor] ?? null;
   const detail = useMemo(() => (selected ? io.containerDetail(selected.id, selected.name) : null), [selected?.id]);
   useEffect(() => () => detail?.feed.stop(), [detail]);
+  // Keep the selected container in view even when rows above it come or go.
+  const shownTop = scrollTo(cursor, Math.min(top, Math.max(0, rows.length - 1)), Math.max(3, size.rows - 4));
   const listWidth = Math.max(26, Math.min(44, Math.floor(size.columns * 0.33)));
   const height = Math.max(3, size.rows - 4);
   useInput((input, key) => {
@@ -103,7 +108,7 @@ export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages }: 
     if (!by) return;
     if (focus === 'list') {
       const c = Math.max(0, Math.min(rows.length - 1, cursor + by));
-      setCursor(c);
+      setSelectedId(rows[c]?.id ?? null);
       setTop((t) => scrollTo(c, t, height));
       setScroll(0);
     } else setScroll((s) => Math.max(0, s + by));
@@ -117,8 +122,8 @@ export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages }: 
       <Box flexDirection="row" height={height + 1}>
         <Box flexDirection="column" width={listWidth}>
           {rows.length === 0 ? <Text dimColor={theme.dim}>{problem ? '' : 'no containers'}</Text> : null}
-          {rows.slice(top, top + height).map((r, i) => (
-            <Text key={r.id} inverse={top + i === cursor} color={r.state === 'running' ? theme.change.added : undefined}>
+          {rows.slice(shownTop, shownTop + height).map((r, i) => (
+            <Text key={r.id} inverse={shownTop + i === cursor} color={r.state === 'running' ? theme.change.added : undefined}>
               {fit(`${r.simulated ? '◇' : ' '}${r.name.slice(0, 18).padEnd(18)} ${r.state.slice(0, 8).padEnd(8)} ${r.sizeRwBytes === null ? '…' : humanBytes(r.sizeRwBytes)}`, listWidth)}
             </Text>
           ))}

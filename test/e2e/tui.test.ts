@@ -97,7 +97,8 @@ describe.skipIf(!HAS_DOCKER)('the live containers pane on a real container (tmux
     const screen = await t.waitFor(new RegExp(`${name}\\s+running\\s+A 0\\s+C 0\\s+D 0`));
     expect(screen).toContain(name);
     docker('exec', name, 'sh', '-c', 'mkdir -p /live && echo hello > /live/written-now.txt');
-    const live = await t.waitFor(/written-now\.txt/, 8000);
+    // The write shows in the diff tree with its size (it also shows among the largest writable files).
+    const live = await t.waitFor(/A\s+6B\s+.*written-now\.txt/, 8000);
     expect(live).toMatch(/A\s+6B\s+.*written-now\.txt/);
     await t.keys('q');
     await t.waitFor('EXIT=0');
