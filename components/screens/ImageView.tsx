@@ -4,6 +4,7 @@ import type { ImageModel, WasteReport } from '../../src/model/image-model.js';
 import type { LayerStore } from '../../store/store.js';
 import { humanBytes, percent } from '../../src/format.js';
 import { extractFile, viewFile } from '../../src/view/file-actions.js';
+import { diffNames } from '../../src/union/changes.js';
 import { applyFilter, editDraft, initialImageViewState, layerAtRow, reduceImageView, scrollTo, type ImageViewState, type ViewContext } from '../../src/view/image-view-state.js';
 import { keyName, type KeyMap } from '../../src/view/keys.js';
 import { allDirectories, flattenTree, rowOfPath } from '../../src/view/tree-rows.js';
@@ -216,7 +217,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
       const hist = model.pathHistory(current.path.slice(1));
       setViewer({
         title: `Every layer that touched ${current.path} — esc closes`,
-        lines: hist.length ? hist.map((h) => `layer ${String(h.layer).padStart(3)}  ${h.change.change}${h.change.diff ? ` (${describeBits(h.change.diff)})` : ''}  ${model.history.find((r) => r.layerIndex === h.layer)?.createdBy.slice(0, 80) ?? ''}`) : ['(no layer wrote it directly: it is an implied parent directory)'],
+        lines: hist.length ? hist.map((h) => `layer ${String(h.layer).padStart(3)}  ${h.change.change}${h.change.diff ? ` (${diffNames(h.change.diff).join(', ')})` : ''}  ${model.history.find((r) => r.layerIndex === h.layer)?.createdBy.slice(0, 80) ?? ''}`) : ['(no layer wrote it directly: it is an implied parent directory)'],
         scroll: 0,
       });
     }
@@ -277,15 +278,4 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
       {bottom}
     </Box>
   );
-}
-
-function describeBits(bits: number): string {
-  const names: string[] = [];
-  if (bits & 1) names.push('type');
-  if (bits & 2) names.push('content');
-  if (bits & 4) names.push('mode');
-  if (bits & 8) names.push('uid');
-  if (bits & 16) names.push('gid');
-  if (bits & 32) names.push('link');
-  return names.join(', ');
 }

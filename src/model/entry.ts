@@ -23,10 +23,6 @@ export function kindName(kind: number): KindName {
   return KIND_NAMES[kind];
 }
 
-export function isWhiteoutKind(kind: number): boolean {
-  return kind === EntryKind.whiteout || kind === EntryKind.opaque;
-}
-
 /** Mode as 4 octal digits, setuid/setgid/sticky included: "0644", "4755". */
 export function formatMode(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, '0');

@@ -60,12 +60,3 @@ export function readWhiteout(path: string): WhiteoutReading {
   const hidden = base.slice(WHITEOUT_PREFIX.length);
   return { kind: EntryKind.whiteout, path: dir ? `${dir}/${hidden}` : hidden };
 }
-
-export function parentOf(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash === -1 ? '' : path.slice(0, slash);
-}
-
-export function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}

@@ -13,7 +13,6 @@ export const Diff = {
   gid: 16,
   link: 32,
 } as const;
-export const METADATA_DIFFS = Diff.mode | Diff.uid | Diff.gid;
 
 /** One path a layer touched, and how. */
 export interface LayerChange {
@@ -182,11 +181,7 @@ export function countChanges(changes: readonly LayerChange[]): { added: number; 
   return { added, modified, removed };
 }
 
-/** Says which of content and metadata a modification touched: "content", "metadata", "type", "content+metadata". */
-export function describeDiff(bits: number): string {
-  if (bits & Diff.type) return 'type';
-  const parts: string[] = [];
-  if (bits & (Diff.content | Diff.link)) parts.push('content');
-  if (bits & METADATA_DIFFS) parts.push('metadata');
-  return parts.join('+');
+/** The names of the differences a modified path has: "type", "content", "mode", "uid", "gid", "link". */
+export function diffNames(bits: number): string[] {
+  return (Object.keys(Diff) as (keyof typeof Diff)[]).filter((name) => bits & Diff[name]);
 }

@@ -138,10 +138,3 @@ function writeEntry(root: UnionNode, layers: readonly LayerIndex[], layerNo: num
     srcEntry,
   });
 }
-
-/** The merged filesystem after layers 0..upTo. */
-export function buildUnion(layers: readonly LayerIndex[], upTo: number, where: (layer: number, entry: number) => string): UnionNode {
-  const root = newRoot();
-  for (let l = 0; l <= upTo; l++) applyLayer(root, layers, l, (e) => where(l, e));
-  return root;
-}

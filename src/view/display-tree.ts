@@ -102,10 +102,5 @@ export function buildDisplayTree(layers: readonly LayerIndex[], before: UnionNod
   return { root, count: nextId, counts };
 }
 
-export function displayPath(node: DisplayNode): string {
-  const parts: string[] = [];
-  for (let n: DisplayNode | null = node; n && n.parent; n = n.parent) parts.push(n.name);
-  return `/${parts.reverse().join('/')}`;
-}
 
 export type { FileTypeName };

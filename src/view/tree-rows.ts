@@ -1,5 +1,5 @@
 import type { ChangeKind } from '../union/changes.js';
-import { displayPath, type DisplayNode, type DisplayTree } from './display-tree.js';
+import type { DisplayNode, DisplayTree } from './display-tree.js';
 
 export type TreeSort = 'name' | 'size';
 
@@ -83,4 +83,3 @@ export function rowOfPath(rows: readonly TreeRow[], path: string): number {
   return rows.findIndex((r) => r.path === path);
 }
 
-export { displayPath };
