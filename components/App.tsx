@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import type { ImageModel } from '../src/model/image-model.js';
 import type { IngestProgress } from '../src/sources/types.js';
@@ -54,6 +54,9 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
     start.kind === 'images' ? { kind: 'images' } : start.kind === 'containers' ? { kind: 'containers' } : { kind: 'loading', label: start.kind === 'image' ? start.source : `${start.a} ↔ ${start.b}`, progress: null, startedAt: Date.now() },
   );
   const lastError = useRef<string | null>(null);
+  // Reads every stored image record: once per opened image, not on every render.
+  const shownModel = screen.kind === 'image' ? screen.model : null;
+  const sharedDiffIds = useMemo(() => (shownModel ? io.sharedDiffIds(shownModel) : new Set<string>()), [shownModel]);
 
   const quit = (code = 0) => {
     onExit?.(code, lastError.current);
@@ -110,11 +113,11 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
           keymap={keymap}
           theme={theme}
           size={size}
-          sharedDiffIds={io.sharedDiffIds(screen.model)}
+          sharedDiffIds={sharedDiffIds}
           onQuit={() => quit(0)}
           onBack={screen.fromList ? () => setScreen({ kind: 'images' }) : undefined}
           onFrame={onFrame}
-          onAnalysis={(w) => io.rememberAnalysis(screen.model, w)}
+          onAnalysis={() => io.rememberAnalysis(screen.model)}
         />
       );
     case 'compare':

@@ -1,6 +1,7 @@
 import { FathomError } from './errors.js';
 import type { ImageRecord, LayerStore, StoredLayerRef } from '../store/store.js';
 import type { LayerIndex } from '../store/layer-index.js';
+import type { ImageModel } from './model/image-model.js';
 import type { Compression } from './layer/compression.js';
 import type { ImageSource, IngestProgress, ResolvedImage } from './sources/types.js';
 import { applyLayer, newRoot } from './union/union-tree.js';
@@ -91,6 +92,12 @@ function checkStacking(image: ResolvedImage, store: LayerStore): void {
   layers.forEach((index, n) => {
     applyLayer(root, layers, n, (e) => `${image.source}: layer ${n} (${image.layers[n].diffId}) entry ${JSON.stringify(index.paths[e])}`);
   });
+}
+
+/** Keeps an image's headline numbers in its record, so image lists show them without reopening it. */
+export function rememberAnalysis(store: LayerStore, model: ImageModel): void {
+  const waste = model.waste();
+  store.saveImage({ ...model.record, analysis: { sizeBytes: model.sizeBytes, efficiencyScore: waste.efficiencyScore, wastedBytes: waste.wastedBytes } });
 }
 
 export function loadStoredImage(record: ImageRecord, store: LayerStore): OpenedImage {

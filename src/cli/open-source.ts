@@ -45,18 +45,24 @@ function progressPrinter(): (p: IngestProgress) => void {
   };
 }
 
-/** Opens any source into the store and builds its model. */
-export async function openModel(input: string, opts: OpenOptions): Promise<{ model: ImageModel; store: LayerStore; source: string }> {
-  const store = openStore(opts.store, opts['copy-blobs']);
+/** Opens any source (a `store://` reference included) into the store and builds its model. */
+export async function modelFor(input: string, store: LayerStore, opts: OpenOptions, onProgress?: (p: IngestProgress) => void): Promise<{ model: ImageModel; source: string }> {
   const spec = parseSourceSpec(input);
   if (spec.kind === 'store') {
     const found = store.findImages(spec.ref);
     if (found.length === 0) throw new FathomError(`${input}: no such image in the store at ${store.root} (see \`fathom store ls\`)`);
     if (found.length > 1) throw new FathomError(`${input}: matches ${found.length} stored images: ${found.map((r) => r.repoTags[0] ?? r.id.slice(7, 19)).join(', ')}`);
-    return { model: new ImageModel(loadStoredImage(found[0], store)), store, source: input };
+    return { model: new ImageModel(loadStoredImage(found[0], store)), source: input };
   }
   const source = sourceFor(input, opts);
+  const opened = await openImage(source, store, { tag: opts.tag, platform: opts.platform, onProgress });
+  return { model: new ImageModel(opened), source: source.spec };
+}
+
+/** The CLI's open: the store from the options, progress on stderr when it is a terminal. */
+export async function openModel(input: string, opts: OpenOptions): Promise<{ model: ImageModel; store: LayerStore; source: string }> {
+  const store = openStore(opts.store, opts['copy-blobs']);
   const showProgress = opts.progress !== false && process.stderr.isTTY;
-  const opened = await openImage(source, store, { tag: opts.tag, platform: opts.platform, onProgress: showProgress ? progressPrinter() : undefined });
-  return { model: new ImageModel(opened), store, source: source.spec };
+  const { model, source } = await modelFor(input, store, opts, showProgress ? progressPrinter() : undefined);
+  return { model, store, source };
 }

@@ -1,6 +1,4 @@
-import { ImageModel } from '../model/image-model.js';
-import { loadStoredImage, openImage } from '../open-image.js';
-import { parseSourceSpec } from '../sources/source-spec.js';
+import { rememberAnalysis } from '../open-image.js';
 import type { IngestProgress } from '../sources/types.js';
 import type { AppIo, ContainerDetail, ContainerListRow, ImageListRow } from '../view/app-io.js';
 import type { LayerStore } from '../../store/store.js';
@@ -8,8 +6,7 @@ import { connect, type Engine, type EngineKind } from '../engine/connection.js';
 import { EngineImageList } from '../engine/images.js';
 import { containerSizes, inspectContainer, listContainers } from '../engine/containers.js';
 import { ContainerWatcher } from '../engine/container-watch.js';
-import { FathomError } from '../errors.js';
-import { sourceFor, type OpenOptions } from './open-source.js';
+import { modelFor, type OpenOptions } from './open-source.js';
 
 function storeRows(store: LayerStore, skipIds: Set<string>): ImageListRow[] {
   return store
@@ -35,17 +32,10 @@ export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineK
   return {
     store,
     async openImage(source: string, onProgress: (p: IngestProgress) => void) {
-      const spec = parseSourceSpec(source);
-      if (spec.kind === 'store') {
-        const found = store.findImages(spec.ref);
-        if (found.length !== 1) throw new FathomError(`${source}: ${found.length ? 'matches several stored images' : 'no such image in the store'}`);
-        return new ImageModel(loadStoredImage(found[0], store));
-      }
-      const opened = await openImage(sourceFor(source, opts), store, { tag: opts.tag, platform: opts.platform, onProgress });
-      return new ImageModel(opened);
+      return (await modelFor(source, store, opts, onProgress)).model;
     },
-    rememberAnalysis(model, waste) {
-      store.saveImage({ ...model.record, analysis: { sizeBytes: model.sizeBytes, efficiencyScore: waste.efficiencyScore, wastedBytes: waste.wastedBytes } });
+    rememberAnalysis(model) {
+      rememberAnalysis(store, model);
     },
     sharedDiffIds(model) {
       const out = new Set<string>();

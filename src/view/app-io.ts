@@ -1,4 +1,4 @@
-import type { ImageModel, WasteReport } from '../model/image-model.js';
+import type { ImageModel } from '../model/image-model.js';
 import type { ChangeFeed } from '../model/change-feed.js';
 import type { IngestProgress } from '../sources/types.js';
 import type { LayerStore } from '../../store/store.js';
@@ -44,7 +44,7 @@ export interface AppIo {
   store: LayerStore;
   openImage(source: string, onProgress: (p: IngestProgress) => void): Promise<ImageModel>;
   /** Keeps an image's headline numbers so lists can show them without reopening it. */
-  rememberAnalysis(model: ImageModel, waste: WasteReport): void;
+  rememberAnalysis(model: ImageModel): void;
   /** Diff IDs that other stored images use too. */
   sharedDiffIds(model: ImageModel): Set<string>;
   /** Images to list; `onChange` fires when the list changes (engine events). Returns a stop function. */

@@ -4,6 +4,7 @@ import { DIVE_DEFAULT_RULES, ciPassed, evaluateRules, loadCiConfig, type CiRuleS
 import { commandHelp } from '../help.js';
 import { CI_OPTIONS, OPEN_OPTIONS, parse } from '../main.js';
 import { openModel } from '../open-source.js';
+import { rememberAnalysis } from '../../open-image.js';
 
 /** `fathom ci SOURCE` and `fathom SOURCE --ci`: dive's CI gate, its flags and its `.dive-ci` file. */
 export async function runCi(args: string[]): Promise<number> {
@@ -20,8 +21,7 @@ export async function runCi(args: string[]): Promise<number> {
     if (values[key] !== undefined) settings[key] = values[key] as string;
   }
   const { model, source, store } = await openModel(positionals[0], values as Record<string, string>);
-  const headline = model.waste();
-  store.saveImage({ ...model.record, analysis: { sizeBytes: model.sizeBytes, efficiencyScore: headline.efficiencyScore, wastedBytes: headline.wastedBytes } });
+  rememberAnalysis(store, model);
   const analysis = model.waste();
   const results = evaluateRules(settings, analysis);
   const passed = ciPassed(results);

@@ -4,6 +4,7 @@ import { inspectReport, type FilesMode } from '../../report/inspect-report.js';
 import { commandHelp } from '../help.js';
 import { OPEN_OPTIONS, parse } from '../main.js';
 import { openModel } from '../open-source.js';
+import { rememberAnalysis } from '../../open-image.js';
 
 export async function runInspect(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { ...OPEN_OPTIONS, json: { type: 'boolean' }, layer: { type: 'string' }, files: { type: 'string' } }, 'inspect');
@@ -15,8 +16,7 @@ export async function runInspect(args: string[]): Promise<number> {
   const files = (values.files ?? 'union') as FilesMode;
   if (!['union', 'changes', 'none'].includes(files)) throw new FathomError(`inspect: --files must be union, changes or none (got "${files}")`);
   const { model, source, store } = await openModel(positionals[0], values as Record<string, string>);
-  const headline = model.waste();
-  store.saveImage({ ...model.record, analysis: { sizeBytes: model.sizeBytes, efficiencyScore: headline.efficiencyScore, wastedBytes: headline.wastedBytes } });
+  rememberAnalysis(store, model);
   let layer: number | undefined;
   if (values.layer !== undefined) {
     layer = Number(values.layer);
