@@ -43,7 +43,7 @@ export function FileTreePane(p: FileTreePaneProps) {
       <Text dimColor={p.theme.dim}>{fit(p.status, p.width)}</Text>
       {visible.length === 0 ? <Text dimColor={p.theme.dim}>{fit('  (nothing to show: check the filter and hide toggles)', p.width)}</Text> : null}
       {visible.map((row, i) => (
-        <Row key={p.top + i} text={cursorMark(p, p.top + i) + fit(treeRowText(row, p.attributes, p.theme.markers, p.width - (p.theme.markers ? 1 : 0)), p.width - (p.theme.markers ? 1 : 0))} change={row.node.change} selected={p.focused && p.top + i === p.cursor} theme={p.theme} />
+        <Row key={p.top + i} text={cursorMark(p, p.top + i) + fit(treeRowText(row, p.attributes, p.theme.markers), p.width - (p.theme.markers ? 1 : 0))} change={row.node.change} selected={p.focused && p.top + i === p.cursor} theme={p.theme} />
       ))}
     </Box>
   );

@@ -32,8 +32,8 @@ export function printableName(name: string): string {
 
 export const CHANGE_MARK = { added: '+', modified: '~', removed: '-', unmodified: ' ' } as const;
 
-/** One file tree line as text (colour is applied by the component). */
-export function treeRowText(row: TreeRow, attributes: boolean, markers: boolean, width: number): string {
+/** One file tree line as text, full length (the pane fits it to its width; colour is the component's). */
+export function treeRowText(row: TreeRow, attributes: boolean, markers: boolean): string {
   const n = row.node;
   const a = n.attrs;
   const size = a.type === 'dir' ? humanBytes(n.totalBytes) : humanBytes(a.sizeBytes);
@@ -41,7 +41,7 @@ export function treeRowText(row: TreeRow, attributes: boolean, markers: boolean,
   const mark = markers ? `${CHANGE_MARK[n.change]} ` : '';
   const fold = row.collapsed ? '⊕ ' : '';
   const link = a.linkTarget !== null ? ` → ${printableName(a.linkTarget)}` : '';
-  return fit(`${mark}${attrs}${row.guides}${fold}${printableName(n.name)}${link}`, width).trimEnd();
+  return `${mark}${attrs}${row.guides}${fold}${printableName(n.name)}${link}`;
 }
 
 /**
