@@ -17,7 +17,7 @@ export type TestEntry =
 export async function layerTar(entries: TestEntry[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
   const done = new Promise<void>((resolve) => pack.on('end', resolve));
   const mtime = new Date('2024-01-01T00:00:00Z');
   for (const e of entries) {

@@ -3,8 +3,12 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { sha256 } from './layers.js';
 
-/** Writes a real OCI image layout whose config lists the layers' true diff IDs; layers may be gzip'd. */
-export function writeOciLayout(dir: string, layers: Buffer[], opts: { gzip?: boolean; history?: { created_by: string; empty_layer?: boolean }[] } = {}): void {
+/** Writes a real OCI image layout whose config lists the layers' true diff IDs; layers may be gzip'd. Returns the layer blobs' paths. */
+export function writeOciLayout(
+  dir: string,
+  layers: Buffer[],
+  opts: { gzip?: boolean; gzipLevel?: number; history?: { created_by: string; empty_layer?: boolean }[] } = {},
+): { layerBlobs: string[] } {
   const blobs = path.join(dir, 'blobs', 'sha256');
   fs.mkdirSync(blobs, { recursive: true });
   const put = (data: Buffer) => {
@@ -13,7 +17,7 @@ export function writeOciLayout(dir: string, layers: Buffer[], opts: { gzip?: boo
     return { digest, size: data.length };
   };
   const layerDescs = layers.map((l) => {
-    const blob = opts.gzip ? zlib.gzipSync(l) : l;
+    const blob = opts.gzip ? zlib.gzipSync(l, { level: opts.gzipLevel }) : l;
     return { mediaType: `application/vnd.oci.image.layer.v1.tar${opts.gzip ? '+gzip' : ''}`, ...put(blob) };
   });
   const config = Buffer.from(
@@ -35,4 +39,5 @@ export function writeOciLayout(dir: string, layers: Buffer[], opts: { gzip?: boo
     path.join(dir, 'index.json'),
     JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m, annotations: { 'org.opencontainers.image.ref.name': 'latest' } }] }),
   );
+  return { layerBlobs: layerDescs.map((d) => path.join(blobs, d.digest.slice(7))) };
 }
