@@ -4,6 +4,7 @@ import type { ImageModel } from '../src/model/image-model.js';
 import type { IngestProgress } from '../src/sources/types.js';
 import type { KeyMap } from '../src/view/keys.js';
 import type { AppIo } from '../src/view/app-io.js';
+import type { PendingOpen } from '../src/view/pending-open.js';
 import { fit } from '../src/view/format.js';
 import { useTerminalSize, type TerminalSize } from './hooks/useTerminalSize.js';
 import { ImageView } from './screens/ImageView.js';
@@ -13,7 +14,11 @@ import { CompareScreen } from './screens/CompareScreen.js';
 import { ContainersScreen } from './screens/ContainersScreen.js';
 import type { Theme } from './theme.js';
 
-export type StartAt = { kind: 'images' } | { kind: 'image'; source: string } | { kind: 'compare'; a: string; b: string } | { kind: 'containers' };
+export type StartAt =
+  | { kind: 'images' }
+  /** `pending`: an open the CLI started before the first frame (see openBeforeFirstFrame). */
+  | { kind: 'image'; source: string; pending?: PendingOpen }
+  | { kind: 'compare'; a: string; b: string } | { kind: 'containers' };
 
 type Screen =
   | { kind: 'images' }
@@ -50,9 +55,11 @@ function ErrorScreen({ message, width, theme }: { message: string; width: number
 export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize(fixedSize);
-  const [screen, setScreen] = useState<Screen>(() =>
-    start.kind === 'images' ? { kind: 'images' } : start.kind === 'containers' ? { kind: 'containers' } : { kind: 'loading', label: start.kind === 'image' ? start.source : `${start.a} ↔ ${start.b}`, progress: null, startedAt: Date.now() },
-  );
+  const [screen, setScreen] = useState<Screen>(() => {
+    if (start.kind === 'image' && start.pending?.model) return { kind: 'image', model: start.pending.model, fromList: false };
+    if (start.kind === 'images' || start.kind === 'containers') return { kind: start.kind };
+    return { kind: 'loading', label: start.kind === 'image' ? start.source : `${start.a} ↔ ${start.b}`, progress: null, startedAt: Date.now() };
+  });
   const lastError = useRef<string | null>(null);
   // Reads every stored image record: once per opened image, not on every render.
   const shownModel = screen.kind === 'image' ? screen.model : null;
@@ -63,10 +70,12 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
     exit();
   };
 
-  const open = async (source: string, fromList: boolean) => {
+  const open = async (source: string, fromList: boolean, pending?: PendingOpen) => {
     setScreen({ kind: 'loading', label: source, progress: null, startedAt: Date.now() });
+    const showProgress = (p: IngestProgress) => setScreen((s) => (s.kind === 'loading' ? { ...s, progress: p } : s));
     try {
-      const model = await io.openImage(source, (p) => setScreen((s) => (s.kind === 'loading' ? { ...s, progress: p } : s)));
+      pending?.onProgress(showProgress);
+      const model = await (pending ? pending.promise : io.openImage(source, showProgress));
       setScreen({ kind: 'image', model, fromList });
     } catch (e) {
       lastError.current = (e as Error).message;
@@ -77,7 +86,7 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
   };
 
   useEffect(() => {
-    if (start.kind === 'image') void open(start.source, false);
+    if (start.kind === 'image' && !start.pending?.model) void open(start.source, false, start.pending);
     if (start.kind === 'compare') {
       void (async () => {
         try {

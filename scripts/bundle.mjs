@@ -11,7 +11,12 @@ await build({
   format: 'esm',
   target: 'node20',
   external: ['blessed', 'blessed-contrib', 'dockerode'],
-  alias: { 'react-devtools-core': './scripts/no-devtools.js' },
+  alias: {
+    'react-devtools-core': './scripts/no-devtools.js',
+    // wrap-ansi pins string-width 7 (with its own emoji-regex); Ink measures with 8. One copy: one
+    // initialisation at start-up, and wrapping and measuring agree on every width.
+    'string-width': './node_modules/string-width/index.js',
+  },
   define: { 'process.env.NODE_ENV': '"production"' },
   banner: { js: "import { createRequire as __fathomRequire } from 'node:module'; const require = __fathomRequire(import.meta.url);" },
   logLevel: 'warning',

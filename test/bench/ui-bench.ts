@@ -6,6 +6,7 @@ import { THEMES } from '../../components/theme.js';
 import { KeyMap } from '../../src/view/keys.js';
 import { realIo } from '../../src/cli/real-io.js';
 import { LayerStore } from '../../store/store.js';
+import { openBeforeFirstFrame } from '../../src/view/pending-open.js';
 
 function fakeTerminal(columns: number, rows: number) {
   const stdout = Object.assign(new PassThrough(), { columns, rows, isTTY: true });
@@ -34,7 +35,10 @@ export async function runUiBench(storeDir: string, imageId: string): Promise<{ f
   });
   const io = { ...realIo(new LayerStore(storeDir), {}), watchImages: () => () => {}, watchContainers: () => () => {} };
   const t0 = performance.now();
-  const app = render(React.createElement(App, { start: { kind: 'image', source: `store://${imageId}` }, io, keymap: new KeyMap(), theme: THEMES['no-color'] }), {
+  // As the binary starts: the image opens before the first frame (see src/cli/commands/tui.ts).
+  const source = `store://${imageId}`;
+  const pending = await openBeforeFirstFrame(io, source, 150);
+  const app = render(React.createElement(App, { start: { kind: 'image', source, pending }, io, keymap: new KeyMap(), theme: THEMES['no-color'] }), {
     stdout: stdout as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,
     exitOnCtrlC: false,

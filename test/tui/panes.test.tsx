@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KEYS, renderApp, testIo } from '../helpers/tui.js';
 import { imagePath } from '../helpers/fixtures.js';
 import type { ChangeFeed, FeedUpdate, LiveChange } from '../../src/model/change-feed.js';
+import type { AppIo } from '../../src/view/app-io.js';
+import { openBeforeFirstFrame } from '../../src/view/pending-open.js';
 
 let storeDir: string;
 let work: string;
@@ -111,6 +113,51 @@ describe('the layer view', () => {
     fs.writeFileSync(bad, Buffer.alloc(2048, 65));
     const t = renderApp({ kind: 'image', source: bad }, testIo(storeDir));
     await vi.waitFor(() => expect(t.exitCode()).toBe(2), { timeout: 5000 });
+  });
+});
+
+describe('opening an image before the first frame', () => {
+  it('a stored image that opens within the wait is the very first frame: no Loading frame before it', async () => {
+    const io = testIo(storeDir);
+    await io.openImage(EDGE, () => {});
+    const pending = await openBeforeFirstFrame(io, EDGE, 10_000);
+    expect(pending.model).not.toBeNull();
+    const t = renderApp({ kind: 'image', source: EDGE, pending }, io);
+    await t.waitFor('Layers  26 rows');
+    expect(t.app.frames[0]).toContain('Layers  26 rows, 18 layers');
+    expect(t.app.frames.join('\n')).not.toContain("reading the image's metadata");
+    t.app.unmount();
+  });
+
+  it('an open that outlasts the wait shows Loading, then the image, from the one open already under way', async () => {
+    const io = testIo(storeDir);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let opens = 0;
+    const slow: AppIo = {
+      ...io,
+      openImage: async (source, onProgress) => {
+        opens++;
+        await gate;
+        return io.openImage(source, onProgress);
+      },
+    };
+    const pending = await openBeforeFirstFrame(slow, EDGE, 10);
+    expect(pending.model).toBeNull();
+    const t = renderApp({ kind: 'image', source: EDGE, pending }, slow);
+    await t.waitFor("reading the image's metadata");
+    release();
+    await t.waitFor('Layers  26 rows, 18 layers');
+    expect(opens).toBe(1);
+    t.app.unmount();
+  });
+
+  it('an open that fails before the first frame ends the app with its message, exit 2', async () => {
+    const io = testIo(storeDir);
+    const pending = await openBeforeFirstFrame(io, path.join(work, 'no-such.tar'), 10_000);
+    const t = renderApp({ kind: 'image', source: 'no-such.tar', pending }, io);
+    await vi.waitFor(() => expect(t.exitCode()).toBe(2));
+    t.app.unmount();
   });
 });
 
