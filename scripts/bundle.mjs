@@ -21,3 +21,14 @@ await build({
   banner: { js: "import { createRequire as __fathomRequire } from 'node:module'; const require = __fathomRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// The layer-indexing worker (store/index-worker.ts), bundled on its own: a worker starts from its own file.
+await build({
+  entryPoints: ['dist/store/index-worker.js'],
+  outfile: 'dist/index-worker.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+});

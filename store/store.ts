@@ -4,8 +4,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FathomError } from '../src/errors.js';
 import type { Compression } from '../src/layer/compression.js';
-import { indexLayerStream } from '../src/layer/index-layer.js';
+import { indexLayerStream, type IndexedLayer } from '../src/layer/index-layer.js';
 import { decodeIndex, encodeIndex } from './index-codec.js';
+import { WORKER_MIN_BYTES, indexWorkers } from './index-workers.js';
 import type { LayerIndex } from './layer-index.js';
 
 /** What the store keeps beside each layer's blob and index. */
@@ -141,20 +142,11 @@ export class LayerStore {
   async ingestLayer(source: LayerBlobSource, onProgress?: (bytes: number) => void): Promise<StoredLayerMeta> {
     const temp = this.makeTemp();
     try {
-      const location = !this.copyBlobs && source.location ? source.location() : null;
-      const blobFd = location ? null : fs.openSync(path.join(temp, 'blob'), 'w');
-      let indexed;
-      try {
-        indexed = await indexLayerStream(await source.open(), {
-          where: source.where,
-          onBlobChunk: blobFd === null ? undefined : (chunk) => writeAll(blobFd, chunk),
-          onProgress,
-        });
-      } finally {
-        if (blobFd !== null) fs.closeSync(blobFd);
-      }
+      const location = source.location?.() ?? null;
+      const keepRef = !this.copyBlobs && location !== null;
+      const indexed = await this.indexBlob(source, location, keepRef ? null : path.join(temp, 'blob'), onProgress);
       let blob: StoredBlob = { kind: 'copy' };
-      if (location) {
+      if (keepRef) {
         const st = fs.statSync(location.path);
         blob = { kind: 'ref', ...location, fileBytes: st.size, mtimeMs: st.mtimeMs };
       }
@@ -195,6 +187,34 @@ export class LayerStore {
     } catch (e) {
       fs.rmSync(temp, { recursive: true, force: true });
       throw e;
+    }
+  }
+
+  /**
+   * Reads, hashes and indexes a blob, copying it to `copyTo` when set. A big blob in a local file is read
+   * by a worker thread, so two layers are read at once on two cores; anything else is read here.
+   */
+  private async indexBlob(
+    source: LayerBlobSource,
+    location: { path: string; offset: number; size: number } | null,
+    copyTo: string | null,
+    onProgress?: (bytes: number) => void,
+  ): Promise<IndexedLayer> {
+    const workers = location && location.size >= WORKER_MIN_BYTES ? indexWorkers() : null;
+    if (location && workers) {
+      const done = await workers.run({ ...location, where: source.where, copyTo }, onProgress);
+      const { index, ...digests } = done;
+      return { ...digests, index: decodeIndex(Buffer.from(index.buffer, index.byteOffset, index.byteLength), source.where) };
+    }
+    const blobFd = copyTo === null ? null : fs.openSync(copyTo, 'w');
+    try {
+      return await indexLayerStream(await source.open(), {
+        where: source.where,
+        onBlobChunk: blobFd === null ? undefined : (chunk) => writeAll(blobFd, chunk),
+        onProgress,
+      });
+    } finally {
+      if (blobFd !== null) fs.closeSync(blobFd);
     }
   }
 

@@ -7,6 +7,8 @@ import { layerTar } from '../helpers/layers.js';
 import { writeOciLayout } from '../helpers/oci.js';
 import { fathom } from '../helpers/cli.js';
 import { imagePath } from '../helpers/fixtures.js';
+import { sha256 } from '../helpers/layers.js';
+import { WORKER_MIN_BYTES } from '../../store/index-workers.js';
 
 let work: string;
 beforeAll(() => {
@@ -158,5 +160,73 @@ describe('bad input gets one clear line, exit 2, and an untouched store', () => 
     const m = fathom(['inspect', 'docker-archive:///nonexistent/x.tar']);
     expect(m.code).toBe(2);
     expect(m.stderr).toMatch(/^fathom: \/nonexistent\/x\.tar: cannot open \(ENOENT\)\n$/);
+  });
+});
+
+/** Layers big enough to be read by the worker threads (store/index-workers.ts), not in place. */
+describe('big layers, read on worker threads', () => {
+  const BIG = WORKER_MIN_BYTES + (1 << 20);
+  let dir: string;
+  let blobs: string[];
+  let layers: Buffer[];
+  beforeAll(async () => {
+    dir = path.join(work, 'big-layers');
+    const big = Buffer.alloc(BIG);
+    for (let i = 0; i < big.length; i += 4096) big[i] = i & 0xff;
+    layers = [
+      await layerTar([{ dir: 'data' }, { file: 'data/big.bin', content: big.toString('latin1') }, { file: 'data/small.txt', content: 'one' }]),
+      await layerTar([{ file: 'data/big.bin', content: big.toString('latin1') }, { whiteout: 'data/small.txt' }, { file: 'data/new.txt', content: 'two' }]),
+    ];
+    ({ layerBlobs: blobs } = writeOciLayout(dir, layers));
+    for (const b of blobs) expect(fs.statSync(b).size).toBeGreaterThan(WORKER_MIN_BYTES);
+  });
+
+  it('open as any layer does: both digests checked, the same index, the same analysis', () => {
+    const store = fs.mkdtempSync(path.join(work, 'store-'));
+    const r = fathom(['inspect', dir, '--json', '--store', store]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.layers.map((l: { diffId: string }) => l.diffId)).toEqual(layers.map(sha256));
+    expect(out.layers.map((l: { sizeBytes: number; added: number; modified: number; removed: number }) => [l.sizeBytes, l.added, l.modified, l.removed])).toEqual([
+      [BIG + 3, 3, 0, 0],
+      [BIG + 3, 1, 0, 1],
+    ]);
+    expect(out.files.map((f: { path: string; sizeBytes: number; layer: number }) => `${f.path} ${f.sizeBytes} ${f.layer}`)).toEqual([
+      '/data 0 0',
+      `/data/big.bin ${BIG} 1`,
+      '/data/new.txt 3 1',
+    ]);
+    // dive's rule: big.bin seen twice (2 × BIG), small.txt seen twice (3 B, then its 0 B whiteout).
+    expect(out.analysis.wastedBytes).toBe(2 * BIG + 3);
+    // The same content rewritten in layer 1 is no modification: the worker hashed both copies alike.
+    const unmodified = fathom(['inspect', dir, '--json', '--layer', '1', '--files', 'changes', '--store', store]);
+    expect(JSON.parse(unmodified.stdout).files.find((f: { path: string }) => f.path === '/data/big.bin').change).toBe('unmodified');
+  });
+
+  it('--copy-blobs: the worker writes the copy, byte for byte', () => {
+    const store = fs.mkdtempSync(path.join(work, 'store-'));
+    const r = fathom(['inspect', dir, '--json', '--files', 'none', '--copy-blobs', '--store', store]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const layer of layers) {
+      const copy = path.join(store, 'layers', 'sha256', sha256(layer).slice(7), 'blob');
+      expect(sha256(fs.readFileSync(copy))).toBe(sha256(layer));
+    }
+    expect(fs.readdirSync(path.join(store, 'tmp'))).toEqual([]);
+  });
+
+  it('an altered byte is refused, naming the layer', () => {
+    const bad = copyDir(dir, path.join(work, 'big-altered'));
+    const blob = path.join(bad, 'blobs', 'sha256', path.basename(blobs[1]));
+    const fd = fs.openSync(blob, 'r+');
+    fs.writeSync(fd, Buffer.from([0x7f]), 0, 1, 4096 * 7 + 1024 + 1); // inside big.bin's content: the tar still parses
+    fs.closeSync(fd);
+    expectRefused(bad, new RegExp(`big-altered: layer 1 \\(sha256:${path.basename(blobs[1]).slice(0, 12)}.*digest mismatch`));
+  });
+
+  it('a truncated blob is refused, naming the layer', () => {
+    const bad = copyDir(dir, path.join(work, 'big-truncated'));
+    const blob = path.join(bad, 'blobs', 'sha256', path.basename(blobs[0]));
+    fs.truncateSync(blob, Math.floor(fs.statSync(blob).size / 2));
+    expectRefused(bad, /big-truncated: layer 0 \(sha256:[0-9a-f]+.*(truncated|cut short|digest mismatch)/);
   });
 });

@@ -1,0 +1,65 @@
+// A worker thread that reads and indexes one layer blob at a time (see index-workers.ts).
+import fs from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { isFathomError } from '../src/errors.js';
+import { indexLayerStream } from '../src/layer/index-layer.js';
+import { encodeIndex } from './index-codec.js';
+import type { IndexJob, IndexReply } from './index-workers.js';
+
+const PROGRESS_EVERY_BYTES = 4 << 20;
+
+const READ_BYTES = 4 << 20;
+
+/**
+ * The blob's bytes, read synchronously: this thread has nothing else to do, and an asynchronous read per
+ * chunk would leave it idle for a thread-pool round trip between chunks.
+ */
+async function* readRange(file: string, offset: number, size: number): AsyncIterable<Buffer> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (let done = 0; done < size; ) {
+      // A fresh buffer per chunk: the indexer may keep slices of it (PAX records, whole small files).
+      const chunk = Buffer.allocUnsafe(Math.min(READ_BYTES, size - done));
+      const got = fs.readSync(fd, chunk, 0, chunk.length, offset + done);
+      if (got === 0) break; // the file is shorter than its manifest says: the indexer reports the truncation
+      done += got;
+      yield got === chunk.length ? chunk : chunk.subarray(0, got);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function indexJob(job: IndexJob): Promise<IndexReply> {
+  const input = readRange(job.path, job.offset, job.size);
+  const copyFd = job.copyTo ? fs.openSync(job.copyTo, 'w') : null;
+  let reported = 0;
+  try {
+    const indexed = await indexLayerStream(input, {
+      where: job.where,
+      onBlobChunk:
+        copyFd === null
+          ? undefined
+          : (chunk) => {
+              for (let off = 0; off < chunk.length; ) off += fs.writeSync(copyFd, chunk, off, chunk.length - off);
+            },
+      onProgress: (bytes) => {
+        if (bytes - reported < PROGRESS_EVERY_BYTES) return;
+        reported = bytes;
+        parentPort!.postMessage({ kind: 'progress', bytes } satisfies IndexReply);
+      },
+    });
+    const { compression, blobDigest, blobBytes, diffId } = indexed;
+    return { kind: 'done', compression, blobDigest, blobBytes, diffId, index: encodeIndex(indexed.index) };
+  } finally {
+    if (copyFd !== null) fs.closeSync(copyFd);
+  }
+}
+
+parentPort!.on('message', (job: IndexJob) => {
+  indexJob(job).then(
+    // Copied, not transferred: a small index may share an ArrayBuffer with Node's buffer pool.
+    (reply) => parentPort!.postMessage(reply),
+    (e: unknown) => parentPort!.postMessage({ kind: 'failed', message: (e as Error).message ?? String(e), userError: isFathomError(e) } satisfies IndexReply),
+  );
+});
