@@ -4,7 +4,7 @@ import { diveEfficiency, type DiveEfficiency } from '../analysis/dive-efficiency
 import { CONTENT_HASH_BYTES } from '../../store/layer-index.js';
 import { EntryKind } from './entry.js';
 import type { OpenedImage } from '../open-image.js';
-import { applyLayerWithChanges, countChanges, type LayerChange } from '../union/changes.js';
+import { applyLayerCountingChanges, applyLayerWithChanges, type LayerChange } from '../union/changes.js';
 import { applyLayer, forEachBelow, lookup, newRoot, type UnionNode } from '../union/union-tree.js';
 
 export interface HistoryRow {
@@ -50,7 +50,10 @@ export interface DuplicateContent {
 export interface WasteReport extends DiveEfficiency {
   removedByWhiteoutBytes: number;
   removedByOpaqueBytes: number;
+  /** The largest groups of identical content at different paths (at most 100), largest saving first. */
   duplicateContent: DuplicateContent[];
+  /** How many such groups there are in all, and the bytes keeping one copy of each would save. */
+  duplicateContentGroups: number;
   duplicateContentBytes: number;
 }
 
@@ -63,7 +66,11 @@ export class ImageModel {
   readonly record: ImageRecord;
   readonly history: HistoryRow[];
   private summaries: LayerSummary[] | null = null;
-  private topRoot: UnionNode | null = null;
+  /**
+   * The union of every layer, as the change counts left it. Held weakly: `inspect` and `ci` never need it
+   * again, and a 100k-entry union is ~15 MB; whoever browses it holds it (unionAt's cache).
+   */
+  private topRoot: WeakRef<UnionNode> | null = null;
   /** The last few unions built (a layer view needs the one below the layer and the one at it). */
   private readonly unionCache = new Map<number, UnionNode>();
   private wasteCache: WasteReport | null = null;
@@ -84,8 +91,7 @@ export class ImageModel {
 
   /** The union of every layer. */
   get top(): UnionNode {
-    if (!this.topRoot) this.summarize();
-    return this.topRoot!;
+    return this.unionAt(this.layers.length - 1);
   }
 
   /** `docker history` SIZE of layer n, without building anything. */
@@ -101,7 +107,7 @@ export class ImageModel {
     const root = newRoot();
     const summaries: LayerSummary[] = this.layers.map((index, n) => {
       const removedBytes = hiddenBytes(root, this.layers, n);
-      const changes = applyLayerWithChanges(root, this.layers, n, (e) => this.where(n, e));
+      const counts = applyLayerCountingChanges(root, this.layers, n, (e) => this.where(n, e));
       const ref = this.record.layers[n];
       return {
         index: n,
@@ -111,7 +117,7 @@ export class ImageModel {
         compressedBytes: ref.compressedBytes,
         sizeBytes: index.stats.dockerSizeBytes,
         command: commands.get(n) ?? '',
-        ...countChanges(changes),
+        ...counts,
         shadowedBytes: 0,
         removedByWhiteoutBytes: removedBytes.whiteout,
         removedByOpaqueBytes: removedBytes.opaque,
@@ -129,7 +135,7 @@ export class ImageModel {
       summaries[n].shadowedBytes = shadowed;
     });
     this.summaries = summaries;
-    this.topRoot = root;
+    this.topRoot = new WeakRef(root);
   }
 
   get layerCount(): number {
@@ -150,15 +156,12 @@ export class ImageModel {
   /** The merged filesystem after layers 0..upTo (-1: empty); the last few asked for are kept. */
   unionAt(upTo: number): UnionNode {
     if (upTo < 0) return newRoot();
-    if (upTo === this.layers.length - 1 && this.topRoot) return this.topRoot;
-    const cached = this.unionCache.get(upTo);
-    if (cached) {
-      this.unionCache.delete(upTo);
-      this.unionCache.set(upTo, cached);
-      return cached;
+    let root = this.unionCache.get(upTo) ?? (upTo === this.layers.length - 1 ? this.topRoot?.deref() : undefined);
+    if (!root) {
+      root = newRoot();
+      for (let n = 0; n <= upTo; n++) applyLayer(root, this.layers, n, (e) => this.where(n, e));
     }
-    const root = newRoot();
-    for (let n = 0; n <= upTo; n++) applyLayer(root, this.layers, n, (e) => this.where(n, e));
+    this.unionCache.delete(upTo);
     if (this.unionCache.size >= 3) this.unionCache.delete(this.unionCache.keys().next().value!);
     this.unionCache.set(upTo, root);
     return root;
@@ -198,8 +201,9 @@ export class ImageModel {
       ...dive,
       removedByWhiteoutBytes: this.layerSummaries.reduce((n, l) => n + l.removedByWhiteoutBytes, 0),
       removedByOpaqueBytes: this.layerSummaries.reduce((n, l) => n + l.removedByOpaqueBytes, 0),
-      duplicateContent,
-      duplicateContentBytes: duplicateContent.reduce((n, d) => n + d.extraBytes, 0),
+      duplicateContent: duplicateContent.shown,
+      duplicateContentGroups: duplicateContent.groups,
+      duplicateContentBytes: duplicateContent.extraBytes,
     };
     return this.wasteCache;
   }
@@ -255,26 +259,50 @@ function hiddenBytes(before: UnionNode, layers: readonly LayerIndex[], n: number
 }
 
 const DUPLICATE_PATHS_SHOWN = 20;
+/** The groups a report lists, largest saving first; the totals count every group. */
+const DUPLICATE_GROUPS_SHOWN = 100;
 
-/** Files with identical content stored under two or more different paths. */
-function findDuplicateContent(layers: readonly LayerIndex[]): DuplicateContent[] {
-  const groups = new Map<string, { size: number; paths: Set<string> }>();
+/**
+ * Files with identical content stored under two or more different paths. Only files that share their
+ * size with another can share content, so only those are keyed by content hash.
+ */
+function findDuplicateContent(layers: readonly LayerIndex[]): { shown: DuplicateContent[]; groups: number; extraBytes: number } {
+  const sizeCounts = new Map<number, number>();
   for (const index of layers) {
     for (let i = 0; i < index.count; i++) {
       if (index.kinds[i] !== EntryKind.file || index.sizes[i] === 0) continue;
-      const key = index.hashes.toString('hex', i * CONTENT_HASH_BYTES, (i + 1) * CONTENT_HASH_BYTES);
+      sizeCounts.set(index.sizes[i], (sizeCounts.get(index.sizes[i]) ?? 0) + 1);
+    }
+  }
+  const groups = new Map<string, { size: number; paths: Set<string> }>();
+  for (const index of layers) {
+    for (let i = 0; i < index.count; i++) {
+      if (index.kinds[i] !== EntryKind.file || index.sizes[i] === 0 || sizeCounts.get(index.sizes[i])! < 2) continue;
+      const key = `${index.sizes[i]}:${index.hashes.toString('latin1', i * CONTENT_HASH_BYTES, (i + 1) * CONTENT_HASH_BYTES)}`;
       let g = groups.get(key);
       if (!g) {
         g = { size: index.sizes[i], paths: new Set() };
         groups.set(key, g);
       }
-      g.paths.add(`/${index.paths[i]}`);
+      g.paths.add(index.paths[i]);
     }
   }
-  const out: DuplicateContent[] = [];
+  let count = 0;
+  let extraBytes = 0;
+  const shared: { size: number; paths: Set<string>; extra: number }[] = [];
   for (const g of groups.values()) {
     if (g.paths.size < 2) continue;
-    out.push({ sizeBytes: g.size, pathCount: g.paths.size, paths: [...g.paths].sort().slice(0, DUPLICATE_PATHS_SHOWN), extraBytes: g.size * (g.paths.size - 1) });
+    const extra = g.size * (g.paths.size - 1);
+    count++;
+    extraBytes += extra;
+    shared.push({ ...g, extra });
   }
-  return out.sort((a, b) => b.extraBytes - a.extraBytes);
+  shared.sort((a, b) => b.extra - a.extra);
+  const shown = shared.slice(0, DUPLICATE_GROUPS_SHOWN).map((g) => ({
+    sizeBytes: g.size,
+    pathCount: g.paths.size,
+    paths: [...g.paths].sort().slice(0, DUPLICATE_PATHS_SHOWN).map((p) => `/${p}`),
+    extraBytes: g.extra,
+  }));
+  return { shown, groups: count, extraBytes };
 }

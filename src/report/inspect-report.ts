@@ -66,6 +66,7 @@ export function inspectReport(model: ImageModel, opts: { source: string; layer?:
       removedByWhiteoutBytes: waste.removedByWhiteoutBytes,
       removedByOpaqueBytes: waste.removedByOpaqueBytes,
       duplicateContentBytes: waste.duplicateContentBytes,
+      duplicateContentGroups: waste.duplicateContentGroups,
       inefficiencies: waste.inefficiencies.map((i) => ({ path: i.path, count: i.count, sizeBytes: i.sizeBytes, reclaimableBytes: i.reclaimableBytes })),
       duplicateContent: waste.duplicateContent,
     },

@@ -104,18 +104,16 @@ interface Before {
   srcEntry: number;
 }
 
+/** Receives each verdict of judgeLayer: the path, what happened, and the entry now there (or, removed, the one hidden). */
+type Verdict = (path: string, change: ChangeKind, diff: number, at: Before) => void;
+
 /**
- * Applies layer `layerNo` to `root` (the union of the layers below it) and reports what it did: every
+ * Applies layer `layerNo` to `root` (the union of the layers below it) and judges what it did: every
  * path it wrote or implied is added, modified (with what differs) or unmodified; every path it hid —
  * by whiteout, opaque directory, or a directory replaced by something else — is removed. The verdicts
  * come from comparing the tree before and after, so odd tar orders within one layer cannot fool them.
  */
-export function applyLayerWithChanges(
-  root: UnionNode,
-  layers: readonly LayerIndex[],
-  layerNo: number,
-  where: (entry: number) => string,
-): LayerChange[] {
+function judgeLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: number, where: (entry: number) => string, verdict: Verdict): void {
   const index = layers[layerNo];
   const { count, kinds, paths } = index;
   const before = new Map<string, Before | null>();
@@ -149,36 +147,49 @@ export function applyLayerWithChanges(
     }
   }
   applyLayer(root, layers, layerNo, where);
-  const changes: LayerChange[] = [];
   for (const [path, was] of before) {
     const now = lookup(root, path);
     if (!now) {
-      if (was) changes.push({ path, change: 'removed', diff: 0, ...was });
+      if (was) verdict(path, 'removed', 0, was);
       continue;
     }
     if (now.layer !== layerNo) continue; // a lower-layer parent this layer only walked through
-    const at = { layer: now.layer, entry: now.entry, srcLayer: now.srcLayer, srcEntry: now.srcEntry };
     if (!was) {
-      changes.push({ path, change: 'added', diff: 0, ...at });
+      verdict(path, 'added', 0, now);
       continue;
     }
     const bits = diffBits(layers, now.layer, now.entry, now.srcLayer, now.srcEntry, was);
-    changes.push({ path, change: bits ? 'modified' : 'unmodified', diff: bits, ...at });
+    verdict(path, bits ? 'modified' : 'unmodified', bits, now);
   }
+}
+
+/** Applies layer `layerNo` to `root` and lists what it did (see judgeLayer), sorted by path. */
+export function applyLayerWithChanges(
+  root: UnionNode,
+  layers: readonly LayerIndex[],
+  layerNo: number,
+  where: (entry: number) => string,
+): LayerChange[] {
+  const changes: LayerChange[] = [];
+  judgeLayer(root, layers, layerNo, where, (path, change, diff, at) => {
+    changes.push({ path, change, diff, layer: at.layer, entry: at.entry, srcLayer: at.srcLayer, srcEntry: at.srcEntry });
+  });
   changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return changes;
 }
 
-export function countChanges(changes: readonly LayerChange[]): { added: number; modified: number; removed: number } {
-  let added = 0;
-  let modified = 0;
-  let removed = 0;
-  for (const c of changes) {
-    if (c.change === 'added') added++;
-    else if (c.change === 'modified') modified++;
-    else if (c.change === 'removed') removed++;
-  }
-  return { added, modified, removed };
+/** Applies layer `layerNo` to `root` and counts what it did, listing nothing (a layer list's figures). */
+export function applyLayerCountingChanges(
+  root: UnionNode,
+  layers: readonly LayerIndex[],
+  layerNo: number,
+  where: (entry: number) => string,
+): { added: number; modified: number; removed: number } {
+  const counts = { added: 0, modified: 0, removed: 0 };
+  judgeLayer(root, layers, layerNo, where, (_path, change) => {
+    if (change !== 'unmodified') counts[change]++;
+  });
+  return counts;
 }
 
 /** The names of the differences a modified path has: "type", "content", "mode", "uid", "gid", "link". */

@@ -62,6 +62,20 @@ describe('dive-compatible efficiency', () => {
     const m = await modelOf([[{ file: 'a', content: 'same bytes' }], [{ file: 'b', content: 'same bytes' }]]);
     expect(m.waste().duplicateContent).toEqual([{ sizeBytes: 10, pathCount: 2, paths: ['/a', '/b'], extraBytes: 10 }]);
   });
+
+  it('lists the 100 largest duplicate groups, counts them all, and a path seen in two layers is one path', async () => {
+    // 150 groups: group g holds g+1 bytes at /x/g and /y/g; /x/0 is also rewritten, unchanged, in layer 1.
+    const group = (g: number) => 'z'.repeat(g + 1) + String.fromCharCode(65 + (g % 26));
+    const files = (dir: string) => Array.from({ length: 150 }, (_, g) => ({ file: `${dir}/${g}`, content: group(g) }));
+    const m = await modelOf([[...files('x'), ...files('y')], [{ file: 'x/0', content: group(0) }]]);
+    const w = m.waste();
+    expect(w.duplicateContentGroups).toBe(150);
+    expect(w.duplicateContentBytes).toBe(Array.from({ length: 150 }, (_, g) => g + 2).reduce((a, b) => a + b, 0));
+    expect(w.duplicateContent).toHaveLength(100);
+    expect(w.duplicateContent[0]).toEqual({ sizeBytes: 151, pathCount: 2, paths: ['/x/149', '/y/149'], extraBytes: 151 });
+    expect(w.duplicateContent.at(-1)!.sizeBytes).toBe(52);
+    expect(w.duplicateContent.every((d) => d.pathCount === 2)).toBe(true);
+  });
 });
 
 describe('dive CI rules', () => {

@@ -106,6 +106,11 @@ describe('union resolver (property)', () => {
           for (const p of below) expect(at.has(p)).toBe(true);
           for (const p of at) if (!below.has(p)) expect(unionRows(model, n).find((r) => r.path === p)!.type).toBe('dir');
         }
+        // The layer list's counts (judged without listing) are the change sets' counts.
+        model.layerSummaries.forEach((summary, n) => {
+          const listed = model.changesAt(n);
+          expect([summary.added, summary.modified, summary.removed]).toEqual(['added', 'modified', 'removed'].map((k) => listed.filter((c) => c.change === k).length));
+        });
       }),
       { numRuns: 200 },
     );
