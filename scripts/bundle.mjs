@@ -13,9 +13,9 @@ await build({
   external: ['blessed', 'blessed-contrib', 'dockerode'],
   alias: {
     'react-devtools-core': './scripts/no-devtools.js',
-    // wrap-ansi pins string-width 7 (with its own emoji-regex); Ink measures with 8. One copy: one
-    // initialisation at start-up, and wrapping and measuring agree on every width.
-    'string-width': './node_modules/string-width/index.js',
+    // wrap-ansi pins string-width 7 (with its own emoji-regex); Ink measures with 8. One copy (8), so
+    // wrapping and measuring agree on every width, behind an ASCII fast path that loads it lazily.
+    'string-width': './scripts/fast-string-width.js',
   },
   define: { 'process.env.NODE_ENV': '"production"' },
   banner: { js: "import { createRequire as __fathomRequire } from 'node:module'; const require = __fathomRequire(import.meta.url);" },

@@ -2,6 +2,7 @@ import stringWidth from 'string-width';
 import { humanBytes } from '../format.js';
 import type { FileTypeName } from '../model/entry.js';
 import type { TreeRow } from './tree-rows.js';
+import { SINGLE_WIDTH } from './single-width.js';
 
 const TYPE_CHAR: Record<FileTypeName, string> = { file: '-', hardlink: '-', dir: 'd', symlink: 'l', char: 'c', block: 'b', fifo: 'p' };
 
@@ -43,12 +44,6 @@ export function treeRowText(row: TreeRow, attributes: boolean, markers: boolean)
   const link = a.linkTarget !== null ? ` → ${printableName(a.linkTarget)}` : '';
   return `${mark}${attrs}${row.guides}${fold}${printableName(n.name)}${link}`;
 }
-
-/**
- * ASCII plus the one-column symbols fathom draws itself (tree guides, arrows, markers): for these the
- * string length is the width, and the costly Unicode width lookup is skipped — every tree row has guides.
- */
-const SINGLE_WIDTH = /^[\x20-\x7e\u2500-\u257f\u2026\u2192\u25cf\u25c6\u25c7\u25b6\u2295\u00b7\u2588\u2591\u258c]*$/;
 
 /**
  * Cuts or pads to exactly `width` terminal columns (rows never wrap: wrapping would break the windowing).
