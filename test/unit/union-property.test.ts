@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { diveEfficiency } from '../../src/analysis/dive-efficiency.js';
+import { diveEfficiencyReference } from '../helpers/dive-reference.js';
 import { modelOf, type TestEntry } from '../helpers/layers.js';
 import { changeRows, unionRows } from '../../src/report/inspect-report.js';
 
@@ -69,6 +71,20 @@ const entry: fc.Arbitrary<TestEntry> = fc.oneof(
   fc.record({ whiteout: path }),
   fc.record({ opaque: path }),
 );
+
+describe('dive efficiency (property)', () => {
+  it('the lean analysis gives dive\'s numbers, as dive\'s own tree-by-tree way computes them', async () => {
+    // Whiteouts of directories, opaque markers, implied parents, a path rewritten: every rule that moves the numbers.
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(entry, { maxLength: 10 }), { minLength: 1, maxLength: 6 }), async (stack) => {
+        const state = new Map<string, RefEntry>();
+        const model = await modelOf(stack.map((layer) => applyReference(state, layer)));
+        expect(diveEfficiency(model.layers)).toEqual(diveEfficiencyReference(model.layers));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
 
 describe('union resolver (property)', () => {
   it('equals a naive reference that applies the layers one by one', async () => {
