@@ -4,13 +4,15 @@ import type { LayerIndex } from '../store/layer-index.js';
 import type { ImageModel } from './model/image-model.js';
 import type { Compression } from './layer/compression.js';
 import type { ImageSource, IngestProgress, ResolvedImage } from './sources/types.js';
-import { applyLayer, newRoot } from './union/union-tree.js';
+import { computeLayerFigures, FIGURES_VERSION, type ImageFigures } from './model/layer-figures.js';
 
 /** An image whose every layer is in the store, indexes loaded: what the union, analysis and panes read. */
 export interface OpenedImage {
   record: ImageRecord;
   /** One per layer, oldest first (a repeated diff ID shares one index). */
   layers: LayerIndex[];
+  /** What the store kept of an earlier analysis (the model checks its version). */
+  figures?: ImageFigures | null;
 }
 
 const MEDIA_TYPES: Record<Compression, string> = {
@@ -53,10 +55,12 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
   };
   const outcomes = await Promise.allSettled([worker(), worker()]);
   let failure: unknown = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')?.reason;
-  if (!failure && (committed.length > 0 || !store.getImage(image.id))) {
-    // Layers that read fine can still stack badly (a hard link to nothing, a whiteout of nothing).
+  let figures: ImageFigures | null = null;
+  if (!failure && (committed.length > 0 || !store.getImage(image.id) || !store.loadFigures(image.id))) {
+    // Layers that read fine can still stack badly (a hard link to nothing, a whiteout of nothing):
+    // stacking them for their figures is the check, before the image is recorded.
     try {
-      checkStacking(image, store);
+      figures = { version: FIGURES_VERSION, layers: stackedFigures(image, store), waste: null };
     } catch (e) {
       failure = e;
     }
@@ -75,7 +79,7 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
       compressedBytes: l.compressedBytes,
     };
   });
-  return store.saveImage({
+  const saved = store.saveImage({
     id: image.id,
     repoTags: image.repoTags,
     manifestDigest: image.manifestDigest,
@@ -84,24 +88,25 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
     layers,
     storedAt: new Date().toISOString(),
   });
+  if (figures) store.saveFigures(image.id, figures);
+  return saved;
 }
 
-function checkStacking(image: ResolvedImage, store: LayerStore): void {
+function stackedFigures(image: ResolvedImage, store: LayerStore) {
   const layers = image.layers.map((l) => store.loadIndex(l.diffId));
-  const root = newRoot();
-  layers.forEach((index, n) => {
-    applyLayer(root, layers, n, (e) => `${image.source}: layer ${n} (${image.layers[n].diffId}) entry ${JSON.stringify(index.paths[e])}`);
-  });
+  const where = (n: number, e: number) => `${image.source}: layer ${n} (${image.layers[n].diffId}) entry ${JSON.stringify(layers[n].paths[e])}`;
+  return computeLayerFigures(layers, where).layers;
 }
 
-/** Keeps an image's headline numbers in its record, so image lists show them without reopening it. */
+/** Keeps an image's analysis: headline numbers in its record (image lists show them), the rest beside it. */
 export function rememberAnalysis(store: LayerStore, model: ImageModel): void {
   const waste = model.waste();
   store.saveImage({ ...model.record, analysis: { sizeBytes: model.sizeBytes, efficiencyScore: waste.efficiencyScore, wastedBytes: waste.wastedBytes } });
+  store.saveFigures(model.record.id, model.figures);
 }
 
 export function loadStoredImage(record: ImageRecord, store: LayerStore): OpenedImage {
-  return { record, layers: record.layers.map((l) => store.loadIndex(l.diffId)) };
+  return { record, layers: record.layers.map((l) => store.loadIndex(l.diffId)), figures: store.loadFigures(record.id) as ImageFigures | null };
 }
 
 export async function openImage(

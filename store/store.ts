@@ -119,6 +119,9 @@ export class LayerStore {
   private get imagesDir(): string {
     return path.join(this.root, 'images');
   }
+  private get figuresDir(): string {
+    return path.join(this.root, 'figures');
+  }
   private get tmpDir(): string {
     return path.join(this.root, 'tmp');
   }
@@ -293,12 +296,33 @@ export class LayerStore {
           analysis: record.analysis ?? existing.analysis,
         }
       : record;
-    fs.mkdirSync(this.imagesDir, { recursive: true });
-    const temp = path.join(this.makeTemp(), 'image.json');
-    writeDurable(temp, Buffer.from(JSON.stringify(merged)));
-    fs.renameSync(temp, this.imageFile(record.id));
-    fs.rmSync(path.dirname(temp), { recursive: true, force: true });
+    this.replaceFile(this.imageFile(record.id), Buffer.from(JSON.stringify(merged)));
     return merged;
+  }
+
+  /**
+   * Keeps what was computed from an image's layers (change counts, waste), so a reopen need not compute it
+   * again. Opaque to the store; apart from the record, which image lists read whole.
+   */
+  saveFigures(id: string, figures: unknown): void {
+    this.replaceFile(path.join(this.figuresDir, `${hexOf(id)}.json`), Buffer.from(JSON.stringify(figures)));
+  }
+
+  /** Writes a whole file in tmp/ and renames it over `file`: readers see the old one or the new one, never half. */
+  private replaceFile(file: string, data: Buffer): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const temp = path.join(this.makeTemp(), path.basename(file));
+    writeDurable(temp, data);
+    fs.renameSync(temp, file);
+    fs.rmSync(path.dirname(temp), { recursive: true, force: true });
+  }
+
+  loadFigures(id: string): unknown {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.figuresDir, `${hexOf(id)}.json`), 'utf8'));
+    } catch {
+      return null;
+    }
   }
 
   getImage(id: string): ImageRecord | null {
@@ -350,6 +374,7 @@ export class LayerStore {
 
   removeImage(id: string): void {
     fs.rmSync(this.imageFile(id), { force: true });
+    fs.rmSync(path.join(this.figuresDir, `${hexOf(id)}.json`), { force: true });
   }
 
   /** Removes layers no image record uses (older than the grace period) and abandoned temp dirs. */
@@ -365,6 +390,13 @@ export class LayerStore {
       freedBytes += dirBytes(dir);
       fs.rmSync(dir, { recursive: true, force: true });
       removedLayers.push(`sha256:${hex}`);
+    }
+    // Figures of images no longer recorded.
+    for (const name of safeReaddir(this.figuresDir)) {
+      if (fs.existsSync(path.join(this.imagesDir, name))) continue;
+      const file = path.join(this.figuresDir, name);
+      freedBytes += fs.statSync(file).size;
+      fs.rmSync(file, { force: true });
     }
     for (const name of safeReaddir(this.tmpDir)) {
       const dir = path.join(this.tmpDir, name);

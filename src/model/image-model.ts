@@ -4,8 +4,9 @@ import { diveEfficiency, type DiveEfficiency } from '../analysis/dive-efficiency
 import { CONTENT_HASH_BYTES } from '../../store/layer-index.js';
 import { EntryKind } from './entry.js';
 import type { OpenedImage } from '../open-image.js';
-import { applyLayerCountingChanges, applyLayerWithChanges, type LayerChange } from '../union/changes.js';
-import { applyLayer, forEachBelow, lookup, newRoot, type UnionNode } from '../union/union-tree.js';
+import { applyLayerWithChanges, type LayerChange } from '../union/changes.js';
+import { applyLayer, lookup, newRoot, type UnionNode } from '../union/union-tree.js';
+import { computeLayerFigures, FIGURES_VERSION, type ImageFigures, type LayerFigures } from './layer-figures.js';
 
 export interface HistoryRow {
   createdBy: string;
@@ -16,7 +17,7 @@ export interface HistoryRow {
   comment: string | null;
 }
 
-export interface LayerSummary {
+export interface LayerSummary extends LayerFigures {
   index: number;
   diffId: string;
   digest: string;
@@ -25,14 +26,6 @@ export interface LayerSummary {
   /** `docker history` SIZE. */
   sizeBytes: number;
   command: string;
-  added: number;
-  modified: number;
-  removed: number;
-  /** Bytes of this layer's files that later layers delete or overwrite (shipped, never seen). */
-  shadowedBytes: number;
-  /** Bytes this layer hides with `.wh.` whiteouts and with opaque directories. */
-  removedByWhiteoutBytes: number;
-  removedByOpaqueBytes: number;
   /** Another layer of the image has the same diff ID. */
   repeated: boolean;
 }
@@ -66,6 +59,8 @@ export class ImageModel {
   readonly record: ImageRecord;
   readonly history: HistoryRow[];
   private summaries: LayerSummary[] | null = null;
+  /** Computed on first use, or as the store kept them from an earlier open. */
+  private layerFigures: LayerFigures[] | null = null;
   /**
    * The union of every layer, as the change counts left it. Held weakly: `inspect` and `ci` never need it
    * again, and a 100k-entry union is ~15 MB; whoever browses it holds it (unionAt's cache).
@@ -81,6 +76,11 @@ export class ImageModel {
     this.layers = opened.layers;
     this.record = opened.record;
     this.history = historyRows(this.record);
+    const kept = opened.figures;
+    if (kept && kept.version === FIGURES_VERSION && kept.layers.length === this.layers.length) {
+      this.layerFigures = kept.layers;
+      this.wasteCache = kept.waste;
+    }
   }
 
   /** Each layer with its change counts: one pass over every layer (done once, on first use). */
@@ -103,11 +103,12 @@ export class ImageModel {
     const commands = new Map(this.history.filter((h) => h.layerIndex !== null).map((h) => [h.layerIndex!, h.createdBy]));
     const diffIdCounts = new Map<string, number>();
     for (const l of this.record.layers) diffIdCounts.set(l.diffId, (diffIdCounts.get(l.diffId) ?? 0) + 1);
-
-    const root = newRoot();
-    const summaries: LayerSummary[] = this.layers.map((index, n) => {
-      const removedBytes = hiddenBytes(root, this.layers, n);
-      const counts = applyLayerCountingChanges(root, this.layers, n, (e) => this.where(n, e));
+    if (!this.layerFigures) {
+      const computed = computeLayerFigures(this.layers, (n, e) => this.where(n, e));
+      this.layerFigures = computed.layers;
+      this.topRoot = new WeakRef(computed.top);
+    }
+    this.summaries = this.layerFigures.map((figures, n) => {
       const ref = this.record.layers[n];
       return {
         index: n,
@@ -115,27 +116,18 @@ export class ImageModel {
         digest: ref.digest,
         mediaType: ref.mediaType,
         compressedBytes: ref.compressedBytes,
-        sizeBytes: index.stats.dockerSizeBytes,
+        sizeBytes: this.layers[n].stats.dockerSizeBytes,
         command: commands.get(n) ?? '',
-        ...counts,
-        shadowedBytes: 0,
-        removedByWhiteoutBytes: removedBytes.whiteout,
-        removedByOpaqueBytes: removedBytes.opaque,
+        ...figures,
         repeated: (diffIdCounts.get(ref.diffId) ?? 0) > 1,
       };
     });
-    const visible = this.layers.map((l) => new Uint8Array(l.count));
-    forEachBelow(root, (node) => {
-      if (node.entry >= 0) visible[node.layer][node.entry] = 1;
-      if (node.srcEntry >= 0) visible[node.srcLayer][node.srcEntry] = 1;
-    });
-    this.layers.forEach((index, n) => {
-      let shadowed = 0;
-      for (let i = 0; i < index.count; i++) if (index.kinds[i] === EntryKind.file && !visible[n][i]) shadowed += index.sizes[i];
-      summaries[n].shadowedBytes = shadowed;
-    });
-    this.summaries = summaries;
-    this.topRoot = new WeakRef(root);
+  }
+
+  /** What the store keeps of this image's analysis, so a reopen need not recompute it. */
+  get figures(): ImageFigures {
+    if (!this.layerFigures) this.summarize();
+    return { version: FIGURES_VERSION, layers: this.layerFigures!, waste: this.wasteCache };
   }
 
   get layerCount(): number {
@@ -232,30 +224,6 @@ export function historyRows(record: ImageRecord): HistoryRow[] {
   // Images without history (docker import of a tarball can have none) still show every layer.
   for (; layer < record.layers.length; layer++) out.push({ createdBy: '', created: null, emptyLayer: false, layerIndex: layer, comment: null });
   return out;
-}
-
-/** Regular-file bytes that layer n's whiteouts and opaque markers hide, measured on the tree below it. */
-function hiddenBytes(before: UnionNode, layers: readonly LayerIndex[], n: number): { whiteout: number; opaque: number } {
-  const index = layers[n];
-  let whiteout = 0;
-  let opaque = 0;
-  if (index.stats.whiteouts === 0 && index.stats.opaqueWhiteouts === 0) return { whiteout, opaque };
-  const fileBytes = (node: UnionNode): number => {
-    let total = 0;
-    forEachBelow(node, (x) => {
-      if (x.entry >= 0 && layers[x.layer].kinds[x.entry] === EntryKind.file) total += layers[x.layer].sizes[x.entry];
-    });
-    return total;
-  };
-  for (let i = 0; i < index.count; i++) {
-    const kind = index.kinds[i];
-    if (kind !== EntryKind.whiteout && kind !== EntryKind.opaque) continue;
-    const node = lookup(before, index.paths[i]);
-    if (!node || node === before) continue;
-    if (kind === EntryKind.whiteout) whiteout += fileBytes(node);
-    else if (node.children) for (const child of node.children.values()) opaque += fileBytes(child);
-  }
-  return { whiteout, opaque };
 }
 
 const DUPLICATE_PATHS_SHOWN = 20;

@@ -32,7 +32,8 @@ await settle();
 const before = usage();
 const store = new LayerStore(storeDir);
 const record = store.getImage(imageId)!;
-const model = new ImageModel(loadStoredImage(record, store));
+// The analysis itself, not the figures an earlier open left in the store.
+const model = new ImageModel({ ...loadStoredImage(record, store), figures: null });
 const waste = model.waste();
 await settle();
 const after = usage();

@@ -86,6 +86,32 @@ describe('the layer store', () => {
     expect(fs.readdirSync(path.join(store, 'tmp'))).toEqual([]);
   }, 120_000);
 
+  it('a reopen takes the image\'s figures from the store; figures of another version are computed afresh', () => {
+    const store = newStore();
+    const src = imagePath('edge', 'docker-save.tar');
+    const first = fathom(['inspect', src, '--json', '--files', 'none', '--store', store]);
+    expect(first.code, first.stderr).toBe(0);
+    const id = JSON.parse(first.stdout).image.id as string;
+    const file = path.join(store, 'figures', `${id.slice(7)}.json`);
+    const kept = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(kept.version).toBe(1);
+    expect(kept.layers).toHaveLength(18);
+    expect(kept.waste.efficiencyScore).toBe(JSON.parse(first.stdout).analysis.efficiencyScore);
+    // Same answers from the kept figures as from computing them.
+    const second = fathom(['inspect', src, '--json', '--files', 'none', '--store', store]);
+    expect(JSON.parse(second.stdout)).toEqual(JSON.parse(first.stdout));
+    // They are really read: an altered figure shows...
+    fs.writeFileSync(file, JSON.stringify({ ...kept, waste: { ...kept.waste, efficiencyScore: 0.123 }, layers: kept.layers.map((l: object) => ({ ...l, added: 7 })) }));
+    const altered = JSON.parse(fathom(['inspect', src, '--json', '--files', 'none', '--store', store]).stdout);
+    expect(altered.analysis.efficiencyScore).toBe(0.123);
+    expect(altered.layers[3].added).toBe(7);
+    // ...unless they are of another version: then they are computed again.
+    fs.writeFileSync(file, JSON.stringify({ ...kept, version: 0, waste: { ...kept.waste, efficiencyScore: 0.123 } }));
+    expect(JSON.parse(fathom(['inspect', src, '--json', '--files', 'none', '--store', store]).stdout)).toEqual(JSON.parse(first.stdout));
+    expect(fathom(['store', 'rm', id, '--store', store]).code).toBe(0);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
   it('store ls, rm and gc', () => {
     const store = newStore();
     expect(fathom(['inspect', imagePath('busybox', 'docker-save.tar'), '--json', '--files', 'none', '--store', store]).code).toBe(0);

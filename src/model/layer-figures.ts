@@ -1,0 +1,78 @@
+import type { LayerIndex } from '../../store/layer-index.js';
+import type { WasteReport } from './image-model.js';
+import { EntryKind } from './entry.js';
+import { applyLayerCountingChanges } from '../union/changes.js';
+import { forEachBelow, lookup, newRoot, type UnionNode } from '../union/union-tree.js';
+
+/** What one layer does to the image, as figures: they depend only on the layers, so the store keeps them. */
+export interface LayerFigures {
+  added: number;
+  modified: number;
+  removed: number;
+  /** Bytes of this layer's files that later layers delete or overwrite (shipped, never seen). */
+  shadowedBytes: number;
+  /** Bytes this layer hides with `.wh.` whiteouts and with opaque directories. */
+  removedByWhiteoutBytes: number;
+  removedByOpaqueBytes: number;
+}
+
+/**
+ * An image's figures as the store keeps them beside its record. Bump the version whenever what they
+ * mean or how they are computed changes: figures of another version are computed afresh.
+ */
+export const FIGURES_VERSION = 1;
+export interface ImageFigures {
+  version: number;
+  layers: LayerFigures[];
+  /** Once analysed. */
+  waste: WasteReport | null;
+}
+
+/**
+ * Stacks every layer, as Docker does, and measures what each did. Stacking refuses a layer that cannot
+ * stack (a hard link to nothing, a whiteout of nothing) with an error naming it (`where`), so this is
+ * also the check an image passes before the store records it.
+ */
+export function computeLayerFigures(layers: readonly LayerIndex[], where: (layer: number, entry: number) => string): { layers: LayerFigures[]; top: UnionNode } {
+  const root = newRoot();
+  const figures: LayerFigures[] = layers.map((_, n) => {
+    const removedBytes = hiddenBytes(root, layers, n);
+    const counts = applyLayerCountingChanges(root, layers, n, (e) => where(n, e));
+    return { ...counts, shadowedBytes: 0, removedByWhiteoutBytes: removedBytes.whiteout, removedByOpaqueBytes: removedBytes.opaque };
+  });
+  const visible = layers.map((l) => new Uint8Array(l.count));
+  forEachBelow(root, (node) => {
+    if (node.entry >= 0) visible[node.layer][node.entry] = 1;
+    if (node.srcEntry >= 0) visible[node.srcLayer][node.srcEntry] = 1;
+  });
+  layers.forEach((index, n) => {
+    let shadowed = 0;
+    for (let i = 0; i < index.count; i++) if (index.kinds[i] === EntryKind.file && !visible[n][i]) shadowed += index.sizes[i];
+    figures[n].shadowedBytes = shadowed;
+  });
+  return { layers: figures, top: root };
+}
+
+/** Regular-file bytes that layer n's whiteouts and opaque markers hide, measured on the tree below it. */
+function hiddenBytes(before: UnionNode, layers: readonly LayerIndex[], n: number): { whiteout: number; opaque: number } {
+  const index = layers[n];
+  let whiteout = 0;
+  let opaque = 0;
+  if (index.stats.whiteouts === 0 && index.stats.opaqueWhiteouts === 0) return { whiteout, opaque };
+  const fileBytes = (node: UnionNode): number => {
+    let total = 0;
+    forEachBelow(node, (x) => {
+      if (x.entry >= 0 && layers[x.layer].kinds[x.entry] === EntryKind.file) total += layers[x.layer].sizes[x.entry];
+    });
+    return total;
+  };
+  for (let i = 0; i < index.count; i++) {
+    const kind = index.kinds[i];
+    if (kind !== EntryKind.whiteout && kind !== EntryKind.opaque) continue;
+    const node = lookup(before, index.paths[i]);
+    if (!node || node === before) continue;
+    if (kind === EntryKind.whiteout) whiteout += fileBytes(node);
+    else if (node.children) for (const child of node.children.values()) opaque += fileBytes(child);
+  }
+  return { whiteout, opaque };
+}
