@@ -4,7 +4,7 @@ import type { LayerIndex } from '../store/layer-index.js';
 import type { ImageModel } from './model/image-model.js';
 import type { Compression } from './layer/compression.js';
 import type { ImageSource, IngestProgress, ResolvedImage } from './sources/types.js';
-import { computeLayerFigures, FIGURES_VERSION, type ImageFigures } from './model/layer-figures.js';
+import { FIGURES_VERSION, LayerStacker, type ImageFigures } from './model/layer-figures.js';
 
 /** An image whose every layer is in the store, indexes loaded: what the union, analysis and panes read. */
 export interface OpenedImage {
@@ -31,8 +31,26 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
     bytesTotal: missing.reduce((n, l) => n + l.compressedBytes, 0),
   };
   onProgress?.({ ...progress });
+  // Layers that read fine can still stack badly (a hard link to nothing, a whiteout of nothing): stacking
+  // them for their figures is the check, before the image is recorded. Each layer is stacked as soon as it
+  // and every layer below it are in the store, while later ones are still being read.
+  const indexOf = (n: number) => store.loadIndex(image.layers[n].diffId);
+  const stacker =
+    missing.length > 0 || !store.getImage(image.id) || !store.hasFigures(image.id)
+      ? new LayerStacker((n, e) => `${image.source}: layer ${n} (${image.layers[n].diffId}) entry ${JSON.stringify(indexOf(n).paths[e])}`)
+      : null;
+  let stackFailure: unknown = null;
   let next = 0;
   let failed = false;
+  const stackReadyLayers = () => {
+    if (!stacker || stackFailure) return;
+    try {
+      while (stacker.stacked < image.layers.length && store.hasLayer(image.layers[stacker.stacked].diffId)) stacker.push(indexOf(stacker.stacked));
+    } catch (e) {
+      stackFailure = e;
+      failed = true;
+    }
+  };
   const committed: string[] = [];
   const worker = async () => {
     while (next < missing.length && !failed) {
@@ -51,19 +69,16 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
       committed.push(layer.diffId);
       progress.layersDone++;
       onProgress?.({ ...progress });
+      // After this loop has handed the next layer to a reader: stacking must not keep a worker waiting.
+      setImmediate(stackReadyLayers);
     }
   };
+  stackReadyLayers();
   const outcomes = await Promise.allSettled([worker(), worker()]);
-  let failure: unknown = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')?.reason;
-  let figures: ImageFigures | null = null;
-  if (!failure && (committed.length > 0 || !store.getImage(image.id) || !store.loadFigures(image.id))) {
-    // Layers that read fine can still stack badly (a hard link to nothing, a whiteout of nothing):
-    // stacking them for their figures is the check, before the image is recorded.
-    try {
-      figures = { version: FIGURES_VERSION, layers: stackedFigures(image, store), waste: null };
-    } catch (e) {
-      failure = e;
-    }
+  let failure: unknown = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')?.reason ?? stackFailure;
+  if (!failure && stacker) {
+    stackReadyLayers();
+    failure = stackFailure ?? (stacker.stacked < image.layers.length ? new FathomError(`${image.source}: layer ${stacker.stacked} vanished from the store while it was being opened`) : null);
   }
   if (failure) {
     // Leave the store as it was: drop what this open added that no stored image uses.
@@ -88,14 +103,8 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
     layers,
     storedAt: new Date().toISOString(),
   });
-  if (figures) store.saveFigures(image.id, figures);
+  if (stacker) store.saveFigures(image.id, { version: FIGURES_VERSION, layers: stacker.finish().layers, waste: null } satisfies ImageFigures);
   return saved;
-}
-
-function stackedFigures(image: ResolvedImage, store: LayerStore) {
-  const layers = image.layers.map((l) => store.loadIndex(l.diffId));
-  const where = (n: number, e: number) => `${image.source}: layer ${n} (${image.layers[n].diffId}) entry ${JSON.stringify(layers[n].paths[e])}`;
-  return computeLayerFigures(layers, where).layers;
 }
 
 /** Keeps an image's analysis: headline numbers in its record (image lists show them), the rest beside it. */

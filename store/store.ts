@@ -317,6 +317,10 @@ export class LayerStore {
     fs.rmSync(path.dirname(temp), { recursive: true, force: true });
   }
 
+  hasFigures(id: string): boolean {
+    return fs.existsSync(path.join(this.figuresDir, `${hexOf(id)}.json`));
+  }
+
   loadFigures(id: string): unknown {
     try {
       return JSON.parse(fs.readFileSync(path.join(this.figuresDir, `${hexOf(id)}.json`), 'utf8'));

@@ -29,28 +29,53 @@ export interface ImageFigures {
 }
 
 /**
- * Stacks every layer, as Docker does, and measures what each did. Stacking refuses a layer that cannot
- * stack (a hard link to nothing, a whiteout of nothing) with an error naming it (`where`), so this is
- * also the check an image passes before the store records it.
+ * Stacks layers one at a time, oldest first, as Docker does, and measures what each did. Stacking refuses
+ * a layer that cannot stack (a hard link to nothing, a whiteout of nothing) with an error naming it
+ * (`where`), so this is also the check an image passes before the store records it. One layer at a time,
+ * so a first open can stack the layers already read while later ones are still being read.
  */
+export class LayerStacker {
+  private readonly root = newRoot();
+  private readonly layers: LayerIndex[] = [];
+  private readonly figures: LayerFigures[] = [];
+
+  constructor(private readonly where: (layer: number, entry: number) => string) {}
+
+  /** How many layers are stacked so far. */
+  get stacked(): number {
+    return this.layers.length;
+  }
+
+  push(index: LayerIndex): void {
+    const n = this.layers.length;
+    this.layers.push(index);
+    const removedBytes = hiddenBytes(this.root, this.layers, n);
+    const counts = applyLayerCountingChanges(this.root, this.layers, n, (e) => this.where(n, e));
+    this.figures.push({ ...counts, shadowedBytes: 0, removedByWhiteoutBytes: removedBytes.whiteout, removedByOpaqueBytes: removedBytes.opaque });
+  }
+
+  /** Once every layer is stacked: what each layer's files lost to later layers needs the final tree. */
+  finish(): { layers: LayerFigures[]; top: UnionNode } {
+    const { layers, figures, root } = this;
+    const visible = layers.map((l) => new Uint8Array(l.count));
+    forEachBelow(root, (node) => {
+      if (node.entry >= 0) visible[node.layer][node.entry] = 1;
+      if (node.srcEntry >= 0) visible[node.srcLayer][node.srcEntry] = 1;
+    });
+    layers.forEach((index, n) => {
+      let shadowed = 0;
+      for (let i = 0; i < index.count; i++) if (index.kinds[i] === EntryKind.file && !visible[n][i]) shadowed += index.sizes[i];
+      figures[n].shadowedBytes = shadowed;
+    });
+    return { layers: figures, top: root };
+  }
+}
+
+/** Every layer stacked at once (see LayerStacker). */
 export function computeLayerFigures(layers: readonly LayerIndex[], where: (layer: number, entry: number) => string): { layers: LayerFigures[]; top: UnionNode } {
-  const root = newRoot();
-  const figures: LayerFigures[] = layers.map((_, n) => {
-    const removedBytes = hiddenBytes(root, layers, n);
-    const counts = applyLayerCountingChanges(root, layers, n, (e) => where(n, e));
-    return { ...counts, shadowedBytes: 0, removedByWhiteoutBytes: removedBytes.whiteout, removedByOpaqueBytes: removedBytes.opaque };
-  });
-  const visible = layers.map((l) => new Uint8Array(l.count));
-  forEachBelow(root, (node) => {
-    if (node.entry >= 0) visible[node.layer][node.entry] = 1;
-    if (node.srcEntry >= 0) visible[node.srcLayer][node.srcEntry] = 1;
-  });
-  layers.forEach((index, n) => {
-    let shadowed = 0;
-    for (let i = 0; i < index.count; i++) if (index.kinds[i] === EntryKind.file && !visible[n][i]) shadowed += index.sizes[i];
-    figures[n].shadowedBytes = shadowed;
-  });
-  return { layers: figures, top: root };
+  const stacker = new LayerStacker(where);
+  for (const index of layers) stacker.push(index);
+  return stacker.finish();
 }
 
 /** Regular-file bytes that layer n's whiteouts and opaque markers hide, measured on the tree below it. */
