@@ -223,6 +223,12 @@ describe('big layers, read on worker threads', () => {
     expectRefused(bad, new RegExp(`big-altered: layer 1 \\(sha256:${path.basename(blobs[1]).slice(0, 12)}.*digest mismatch`));
   });
 
+  it('a layer that cannot stack, found while a later big layer is still being read: refused, nothing kept', async () => {
+    const bad = path.join(work, 'big-bad-stack');
+    writeOciLayout(bad, [layers[0], await layerTar([{ hardlink: 'dangling', target: 'nowhere' }]), layers[1]]);
+    expectRefused(bad, /big-bad-stack: layer 1 .* entry "dangling": hard link "dangling" → "nowhere", which does not exist/);
+  });
+
   it('a truncated blob is refused, naming the layer', () => {
     const bad = copyDir(dir, path.join(work, 'big-truncated'));
     const blob = path.join(bad, 'blobs', 'sha256', path.basename(blobs[0]));
