@@ -1,6 +1,6 @@
 import type { FileTypeName } from '../model/entry.js';
 import type { ImageModel } from '../model/image-model.js';
-import { attributesOf, type ChangeKind } from '../union/changes.js';
+import { attributesOf, diffNames, type ChangeKind, type LayerChange } from '../union/changes.js';
 import type { UnionNode } from '../union/union-tree.js';
 
 export type FilesMode = 'union' | 'changes' | 'none';
@@ -15,6 +15,13 @@ export interface FileRow {
   linkTarget: string | null;
   layer: number;
   change: ChangeKind;
+  /** Only on modified paths: what differs ("type", "content", "mode", "uid", "gid", "link"), so a chmod is told from an edit. */
+  differs?: string[];
+}
+
+/** `change`, and for a modification what differs. */
+function changeFields(change: ChangeKind, diff: number): Pick<FileRow, 'change' | 'differs'> {
+  return change === 'modified' ? { change, differs: diffNames(diff) } : { change };
 }
 
 /** The stable JSON of `fathom inspect --json` (the schema in the README). */
@@ -80,13 +87,14 @@ function sortedChildren(node: UnionNode): UnionNode[] {
 
 /** The union at layer n, depth first in name order, each path marked with what layer n did to it. */
 export function unionRows(model: ImageModel, n: number): FileRow[] {
-  const changed = new Map(model.changesAt(n).map((c) => [c.path, c.change]));
+  const changed = new Map<string, LayerChange>(model.changesAt(n).map((c) => [c.path, c]));
   const rows: FileRow[] = [];
   const visit = (node: UnionNode, prefix: string) => {
     for (const child of sortedChildren(node)) {
       const path = prefix + child.name;
       const a = attributesOf(model.layers, child.layer, child.entry, child.srcLayer, child.srcEntry);
-      rows.push({ path: `/${path}`, ...a, layer: child.layer, change: child.layer === n ? (changed.get(path) ?? 'added') : 'unmodified' });
+      const c = child.layer === n ? changed.get(path) : undefined;
+      rows.push({ path: `/${path}`, ...a, layer: child.layer, ...(child.layer !== n ? { change: 'unmodified' } : c ? changeFields(c.change, c.diff) : { change: 'added' }) });
       if (child.children) visit(child, `${path}/`);
     }
   };
@@ -100,7 +108,7 @@ export function changeRows(model: ImageModel, n: number): FileRow[] {
     path: `/${c.path}`,
     ...attributesOf(model.layers, c.layer, c.entry, c.srcLayer, c.srcEntry),
     layer: c.change === 'removed' ? n : c.layer,
-    change: c.change,
+    ...changeFields(c.change, c.diff),
   }));
 }
 

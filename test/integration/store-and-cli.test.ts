@@ -138,6 +138,23 @@ describe('fathom inspect', () => {
     ]);
   });
 
+  it('a modification says what differs: a content edit, a chmod and a chown are told apart; a touch is no change', () => {
+    const store = newStore();
+    const changesOf = (layer: number) =>
+      JSON.parse(fathom(['inspect', imagePath('edge', 'oci-zstd'), '--json', '--layer', String(layer), '--files', 'changes', '--store', store]).stdout).files as { path: string; change: string; differs?: string[] }[];
+    const at = (layer: number, path: string) => changesOf(layer).find((f) => f.path === path);
+    expect(at(4, '/edge/overwrite.txt')).toMatchObject({ change: 'modified', differs: ['content'] });
+    expect(at(5, '/edge/chmod-only.txt')).toMatchObject({ change: 'modified', differs: ['mode'] });
+    expect(at(5, '/edge/chmod-only-dir')).toMatchObject({ change: 'modified', differs: ['mode'] });
+    expect(at(6, '/edge/chown-only.txt')).toMatchObject({ change: 'modified', differs: ['uid', 'gid'] });
+    const touched = at(7, '/edge/touch-only.txt')!;
+    expect(touched.change).toBe('unmodified');
+    expect(touched).not.toHaveProperty('differs');
+    // The union view carries the same, for the layer that made the change.
+    const union = JSON.parse(fathom(['inspect', imagePath('edge', 'oci-zstd'), '--json', '--layer', '5', '--store', store]).stdout).files;
+    expect(union.find((f: { path: string }) => f.path === '/edge/chmod-only.txt')).toMatchObject({ change: 'modified', differs: ['mode'], layer: 5 });
+  });
+
   it('reports every history row, empty metadata rows included', () => {
     const r = JSON.parse(fathom(['inspect', imagePath('edge', 'oci-gzip'), '--json', '--files', 'none', '--store', newStore()]).stdout);
     const summary = truthJson<{ history_count: number; empty_layer_history_count: number }>('edge', 'summary.json');

@@ -52,6 +52,17 @@ describe('the layer view', () => {
     t.app.unmount();
   });
 
+  it('browsing files, the detail box says what the layer did to the path under the cursor', async () => {
+    const t = renderApp({ kind: 'image', source: EDGE }, testIo(storeDir));
+    await t.waitFor('Layers  26 rows');
+    await t.press(...Array(5).fill(KEYS.down), KEYS.tab, KEYS.ctrl('u'), KEYS.ctrl('f'), ...'chmod-only.txt', KEYS.enter);
+    await t.waitFor('filter:/chmod-only');
+    expect(t.frame()).toContain('/edge: unmodified · layer 5: /bin/sh');
+    await t.press(KEYS.down);
+    await t.waitFor('/edge/chmod-only.txt: modified (mode)');
+    t.app.unmount();
+  });
+
   it('the waste pane lists the inefficient files and enter jumps to one in the tree', async () => {
     const t = renderApp({ kind: 'image', source: EDGE }, testIo(storeDir));
     await t.waitFor('efficiency 59.1 %');
