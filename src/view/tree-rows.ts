@@ -16,13 +16,18 @@ export interface TreeViewOptions {
 }
 
 /** One line of the file tree, ready to draw: the tree guides are computed here, once. */
-export interface TreeRow {
-  node: DisplayNode;
-  path: string;
-  /** "│   ├── " style prefix. */
-  guides: string;
-  depth: number;
-  collapsed: boolean;
+export class TreeRow {
+  constructor(
+    readonly node: DisplayNode,
+    /** "│   ├── " style prefix (siblings share one string). */
+    readonly guides: string,
+    readonly depth: number,
+    readonly collapsed: boolean,
+  ) {}
+
+  get path(): string {
+    return this.node.path;
+  }
 }
 
 function visibleSelf(node: DisplayNode, opts: TreeViewOptions, path: string): boolean {
@@ -54,11 +59,14 @@ export function flattenTree(tree: DisplayTree, opts: TreeViewOptions): TreeRow[]
   const rows: TreeRow[] = [];
   const emit = (children: DisplayNode[], prefix: string, depth: number) => {
     const shown = order(children).filter((c) => visible[c.id]);
+    // Siblings share their two guide strings (a 100k-row tree would otherwise hold 100k copies).
+    const middle = `${prefix}├── `;
+    const end = `${prefix}└── `;
     shown.forEach((child, i) => {
       const last = i === shown.length - 1;
       const path = paths[child.id];
       const folded = child.children !== null && opts.collapsed.has(path);
-      rows.push({ node: child, path, guides: `${prefix}${last ? '└── ' : '├── '}`, depth, collapsed: folded });
+      rows.push(new TreeRow(child, last ? end : middle, depth, folded));
       if (child.children && !folded) emit(child.children, `${prefix}${last ? '    ' : '│   '}`, depth + 1);
     });
   };
@@ -80,6 +88,7 @@ export function allDirectories(tree: DisplayTree): Set<string> {
 
 /** Finds the row of a path (after a re-flatten, to keep the cursor on the same file). */
 export function rowOfPath(rows: readonly TreeRow[], path: string): number {
-  return rows.findIndex((r) => r.path === path);
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return rows.findIndex((r) => r.node.name === name && r.path === path);
 }
 

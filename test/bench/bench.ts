@@ -120,6 +120,7 @@ async function main() {
   row('warm reopen, inspect with full analysis', `${warm.toFixed(0)} ms`, '(see first frame)', null);
   row('RSS per file entry (opened + analysed)', `${rss.perEntry.toFixed(0)} B`, '≤ 300 B', rss.perEntry <= 300);
   row('  heap kept per entry', `${rss.heapPerEntry.toFixed(0)} B`, '', null);
+  row(`  browsing: + the ${rss.browsingRows}-row aggregated tree`, `${rss.browsingPerEntry.toFixed(0)} B`, '(≤ 300 B)', rss.browsingPerEntry <= 300);
   row('  raw: all RSS growth / entries', `${rss.rawPerEntry.toFixed(0)} B`, `(incl. V8's fixed ${(rss.fixedBytes / 1e6).toFixed(0)} MB)`, null);
   if (engine) {
     if (engine.diveMs !== null) row('dive (engine) / fathom warm engine open', `${(engine.diveMs / engine.warmOpenMs).toFixed(1)}×`, '≥ 10×', engine.diveMs / engine.warmOpenMs >= 10);

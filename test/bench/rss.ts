@@ -2,6 +2,8 @@
 import { LayerStore } from '../../store/store.js';
 import { loadStoredImage } from '../../src/open-image.js';
 import { ImageModel } from '../../src/model/image-model.js';
+import { treeForSelection } from '../../src/view/tree-source.js';
+import { flattenTree } from '../../src/view/tree-rows.js';
 
 const [storeDir, imageId] = process.argv.slice(2);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -38,6 +40,11 @@ const waste = model.waste();
 await settle();
 const after = usage();
 const entries = model.layers.reduce((n, l) => n + l.count, 0);
+// Then as a person browses it: the top layer's aggregated tree, every path a row (union + display tree + rows).
+const tree = treeForSelection(model, { historyRow: model.history.length - 1, mode: 'aggregated', rangeStart: null });
+const rows = flattenTree(tree, { collapsed: new Set(), hidden: { added: false, modified: false, removed: false, unmodified: false }, filter: null, sort: 'name' });
+await settle();
+const browsing = usage();
 process.stdout.write(
   JSON.stringify({
     entries,
@@ -45,6 +52,8 @@ process.stdout.write(
     rawPerEntry: (after.rss - cold.rss) / entries,
     fixedBytes: before.rss - cold.rss,
     heapPerEntry: (after.heap - before.heap) / entries,
+    browsingPerEntry: (browsing.rss - before.rss) / entries,
+    browsingRows: rows.length,
     efficiency: waste.efficiencyScore,
   }),
 );
