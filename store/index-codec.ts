@@ -58,10 +58,14 @@ export function decodeIndex(buf: Buffer, where: string): LayerIndex {
   let pos = 12 + headerLen;
   const expected = pos + header.pathBytes + n * (8 * 3 + 4 * 2 + 2 + 1 + CONTENT_HASH_BYTES);
   if (buf.length !== expected) throw corrupt();
-  const pathsText = buf.toString('utf8', pos, pos + header.pathBytes);
+  // Checked now, decoded on first use: a damaged index is refused when it is loaded, not later.
+  // A copy: the rest of the file's bytes are copied into columns below and need not stay alive.
+  const pathBytes = Buffer.from(buf.subarray(pos, pos + header.pathBytes));
   pos += header.pathBytes;
-  const paths = n === 0 ? [] : pathsText.split('\0');
-  if (paths.length !== n) throw corrupt();
+  let separators = 0;
+  for (let at = pathBytes.indexOf(0); at !== -1; at = pathBytes.indexOf(0, at + 1)) separators++;
+  if (n === 0 ? header.pathBytes !== 0 : separators !== n - 1) throw corrupt();
+  const paths = () => (n === 0 ? [] : pathBytes.toString('utf8').split('\0'));
   const take = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(make: (n: number) => T, width: number): T => {
     const column = make(n);
     Buffer.from(column.buffer).set(buf.subarray(pos, pos + n * width));

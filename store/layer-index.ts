@@ -21,10 +21,13 @@ export interface LayerStats {
  * 100k-entry layer to a few MB instead of 100k objects.
  */
 export class LayerIndex {
+  private pathList: string[] | null;
+  private decodePaths: (() => string[]) | null;
+
   constructor(
     readonly count: number,
-    /** Clean relative paths ("etc/passwd"); for whiteouts the hidden path, for opaque markers the directory. */
-    readonly paths: string[],
+    /** The paths, or how to decode them on first use (a first frame needs one layer's, not every layer's). */
+    paths: string[] | (() => string[]),
     readonly kinds: Uint8Array,
     readonly sizes: Float64Array,
     readonly modes: Uint16Array,
@@ -40,7 +43,19 @@ export class LayerIndex {
     /** CONTENT_HASH_BYTES per entry; all zero where the entry has no content. */
     readonly hashes: Buffer,
     readonly stats: LayerStats,
-  ) {}
+  ) {
+    this.pathList = typeof paths === 'function' ? null : paths;
+    this.decodePaths = typeof paths === 'function' ? paths : null;
+  }
+
+  /** Clean relative paths ("etc/passwd"); for whiteouts the hidden path, for opaque markers the directory. */
+  get paths(): string[] {
+    if (!this.pathList) {
+      this.pathList = this.decodePaths!();
+      this.decodePaths = null; // and with it the encoded bytes
+    }
+    return this.pathList;
+  }
 
   link(i: number): string | null {
     return this.links.get(i) ?? null;

@@ -112,6 +112,29 @@ describe('the layer store', () => {
     expect(fs.existsSync(file)).toBe(false);
   });
 
+  it('a damaged file index in the store is refused with one clear line when the image is opened', () => {
+    const store = newStore();
+    expect(fathom(['inspect', imagePath('busybox', 'docker-save.tar'), '--json', '--files', 'none', '--store', store]).code).toBe(0);
+    const [hex] = storedLayers(store);
+    const file = path.join(store, 'layers', 'sha256', hex, 'index.bin');
+    const good = fs.readFileSync(file);
+    const headerEnd = 12 + good.readUInt32LE(8);
+    const damages: [string, Buffer][] = [
+      ['truncated', good.subarray(0, good.length - 7)],
+      ['wrong magic', Buffer.concat([Buffer.from('NOTFATHM'), good.subarray(8)])],
+      // A separator between two paths turned into a letter: one path fewer than entries (same length, so only the count can tell).
+      ['a path separator gone', Buffer.from(good.map((b, i) => (i === good.indexOf(0, headerEnd) ? 0x78 : b)))],
+    ];
+    for (const [what, bytes] of damages) {
+      fs.writeFileSync(file, bytes);
+      const r = fathom(['inspect', 'store://corpus/busybox', '--json', '--store', store]);
+      expect([what, r.code]).toEqual([what, 2]);
+      expect(r.stderr).toMatch(new RegExp(`^fathom: store layer sha256:${hex}: the stored file index is damaged; run \`fathom store rm\` on this image and open it again\n$`));
+    }
+    fs.writeFileSync(file, good);
+    expect(fathom(['inspect', 'store://corpus/busybox', '--json', '--files', 'none', '--store', store]).code).toBe(0);
+  });
+
   it('store ls, rm and gc', () => {
     const store = newStore();
     expect(fathom(['inspect', imagePath('busybox', 'docker-save.tar'), '--json', '--files', 'none', '--store', store]).code).toBe(0);
