@@ -284,6 +284,10 @@ export class LayerStore {
     return path.join(this.imagesDir, `${hexOf(id)}.json`);
   }
 
+  private figuresFile(id: string): string {
+    return path.join(this.figuresDir, `${hexOf(id)}.json`);
+  }
+
   /** Saves or merges an image record (sources and tags accumulate). */
   saveImage(record: ImageRecord): ImageRecord {
     const existing = this.getImage(record.id);
@@ -305,7 +309,7 @@ export class LayerStore {
    * again. Opaque to the store; apart from the record, which image lists read whole.
    */
   saveFigures(id: string, figures: unknown): void {
-    this.replaceFile(path.join(this.figuresDir, `${hexOf(id)}.json`), Buffer.from(JSON.stringify(figures)));
+    this.replaceFile(this.figuresFile(id), Buffer.from(JSON.stringify(figures)));
   }
 
   /** Writes a whole file in tmp/ and renames it over `file`: readers see the old one or the new one, never half. */
@@ -318,12 +322,12 @@ export class LayerStore {
   }
 
   hasFigures(id: string): boolean {
-    return fs.existsSync(path.join(this.figuresDir, `${hexOf(id)}.json`));
+    return fs.existsSync(this.figuresFile(id));
   }
 
   loadFigures(id: string): unknown {
     try {
-      return JSON.parse(fs.readFileSync(path.join(this.figuresDir, `${hexOf(id)}.json`), 'utf8'));
+      return JSON.parse(fs.readFileSync(this.figuresFile(id), 'utf8'));
     } catch {
       return null;
     }
@@ -378,7 +382,7 @@ export class LayerStore {
 
   removeImage(id: string): void {
     fs.rmSync(this.imageFile(id), { force: true });
-    fs.rmSync(path.join(this.figuresDir, `${hexOf(id)}.json`), { force: true });
+    fs.rmSync(this.figuresFile(id), { force: true });
   }
 
   /** Removes layers no image record uses (older than the grace period) and abandoned temp dirs. */

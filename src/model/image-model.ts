@@ -61,6 +61,8 @@ export class ImageModel {
   private summaries: LayerSummary[] | null = null;
   /** Computed on first use, or as the store kept them from an earlier open. */
   private layerFigures: LayerFigures[] | null = null;
+  /** Figures or waste were computed here, not all read from the store: worth keeping. */
+  private computed = false;
   /**
    * The union of every layer, as the change counts left it. Held weakly: `inspect` and `ci` never need it
    * again, and a 100k-entry union is ~15 MB; whoever browses it holds it (unionAt's cache).
@@ -77,7 +79,7 @@ export class ImageModel {
     this.record = opened.record;
     this.history = historyRows(this.record);
     const kept = opened.figures;
-    if (kept && kept.version === FIGURES_VERSION && kept.layers.length === this.layers.length) {
+    if (kept?.version === FIGURES_VERSION && Array.isArray(kept.layers) && kept.layers.length === this.layers.length) {
       this.layerFigures = kept.layers;
       this.wasteCache = kept.waste;
     }
@@ -107,6 +109,7 @@ export class ImageModel {
       const computed = computeLayerFigures(this.layers, (n, e) => this.where(n, e));
       this.layerFigures = computed.layers;
       this.topRoot = new WeakRef(computed.top);
+      this.computed = true;
     }
     this.summaries = this.layerFigures.map((figures, n) => {
       const ref = this.record.layers[n];
@@ -122,6 +125,11 @@ export class ImageModel {
         repeated: (diffIdCounts.get(ref.diffId) ?? 0) > 1,
       };
     });
+  }
+
+  /** Whether anything was computed that the store does not already keep. */
+  get hasNewFigures(): boolean {
+    return this.computed;
   }
 
   /** What the store keeps of this image's analysis, so a reopen need not recompute it. */
@@ -187,6 +195,7 @@ export class ImageModel {
 
   waste(): WasteReport {
     if (this.wasteCache) return this.wasteCache;
+    this.computed = true;
     const dive = diveEfficiency(this.layers);
     const duplicateContent = findDuplicateContent(this.layers);
     this.wasteCache = {
