@@ -68,8 +68,12 @@ export class ImageModel {
    * again, and a 100k-entry union is ~15 MB; whoever browses it holds it (unionAt's cache).
    */
   private topRoot: WeakRef<UnionNode> | null = null;
-  /** The last few unions built (a layer view needs the one below the layer and the one at it). */
-  private readonly unionCache = new Map<number, UnionNode>();
+  /**
+   * The last few unions built (a layer view needs the one below the layer and the one at it). Held weakly:
+   * the file tree keeps its own display tree, so a union is only wanted again to build the next one; a
+   * union lives in the old generation, so only a major collection takes it, and then it is rebuilt.
+   */
+  private readonly unionCache = new Map<number, WeakRef<UnionNode>>();
   private wasteCache: WasteReport | null = null;
   private readonly changesCache = new Map<number, LayerChange[]>();
 
@@ -156,14 +160,14 @@ export class ImageModel {
   /** The merged filesystem after layers 0..upTo (-1: empty); the last few asked for are kept. */
   unionAt(upTo: number): UnionNode {
     if (upTo < 0) return newRoot();
-    let root = this.unionCache.get(upTo) ?? (upTo === this.layers.length - 1 ? this.topRoot?.deref() : undefined);
+    let root = this.unionCache.get(upTo)?.deref() ?? (upTo === this.layers.length - 1 ? this.topRoot?.deref() : undefined);
     if (!root) {
       root = newRoot();
       for (let n = 0; n <= upTo; n++) applyLayer(root, this.layers, n, (e) => this.where(n, e));
     }
     this.unionCache.delete(upTo);
     if (this.unionCache.size >= 3) this.unionCache.delete(this.unionCache.keys().next().value!);
-    this.unionCache.set(upTo, root);
+    this.unionCache.set(upTo, new WeakRef(root));
     return root;
   }
 
