@@ -2,11 +2,11 @@ import { memo } from 'react';
 import { Box, Text } from 'ink';
 import type { ChangeKind } from '../../src/union/changes.js';
 import { fit, treeRowText } from '../../src/view/format.js';
-import type { TreeRow } from '../../src/view/tree-rows.js';
+import type { TreeRows } from '../../src/view/tree-rows.js';
 import type { Theme } from '../theme.js';
 
 export interface FileTreePaneProps {
-  rows: readonly TreeRow[];
+  rows: TreeRows;
   cursor: number;
   top: number;
   height: number;

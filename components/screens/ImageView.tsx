@@ -93,7 +93,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   );
   const layerSizes = useMemo(() => model.layers.map((_, n) => model.layerSize(n)), [model]);
   const sharedLayers = useMemo(() => new Set(model.record.layers.map((l, i) => (sharedDiffIds.has(l.diffId) ? i : -1)).filter((i) => i >= 0)), [model, sharedDiffIds]);
-  const cursorRow = rows[state.treeCursor] ?? null;
+  const cursorRow = rows.at(state.treeCursor) ?? null;
 
   // Jumping to a path (from the waste pane): show the top layer, everything, unfold its parents.
   useEffect(() => {
@@ -117,7 +117,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
 
   /** The reducer's view of the screen, for a given state: keys can outrun frames, so it is built per key. */
   const contextFor = (s: ImageViewState): ViewContext => {
-    const row = rows[s.treeCursor] ?? null;
+    const row = rows.at(s.treeCursor) ?? null;
     return {
       historyRows: model.history.length,
       treeRows: rows.length,
@@ -125,7 +125,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
       treeHeight,
       wasteRows: waste?.inefficiencies.length ?? 0,
       cursorPath: row?.path ?? null,
-      cursorIsDir: row?.node.children != null,
+      cursorIsDir: row?.node.isDir ?? false,
       allDirectories: () => allDirectories(tree),
     };
   };
@@ -137,7 +137,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   };
 
   const extract = async (target: string, overwrite: boolean) => {
-    const path = rows[stateRef.current.treeCursor]?.path;
+    const path = rows.at(stateRef.current.treeCursor)?.path;
     if (!path) return;
     const result = await extractFile(model, store, Math.max(0, described.to), path, target, overwrite);
     if (result.kind === 'exists') {
@@ -151,7 +151,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   useInput((input, key) => {
     const s = stateRef.current;
     const ctx = contextFor(s);
-    const current = rows[s.treeCursor] ?? null;
+    const current = rows.at(s.treeCursor) ?? null;
     const mouse = parseMouse(input);
     if (mouse.length) {
       for (const m of mouse) {

@@ -19,7 +19,7 @@ describe('display tree and visible rows', () => {
       [{ file: 'etc/edit', content: 'new!' }, { whiteout: 'etc/gone' }, { file: 'etc/new', content: 'n' }],
     ]);
     const tree = buildDisplayTree(m.layers, m.unionAt(0), m.unionAt(1));
-    const rows = flattenTree(tree, { collapsed: new Set(), hidden: none, filter: null, sort: 'name' });
+    const rows = [...flattenTree(tree, { collapsed: new Set(), hidden: none, filter: null, sort: 'name' })];
     expect(rows.map((r) => `${r.guides}${r.node.name}:${r.node.change}`)).toEqual([
       '└── etc:unmodified',
       '    ├── edit:modified',
@@ -28,20 +28,20 @@ describe('display tree and visible rows', () => {
       '    └── new:added',
     ]);
     expect(tree.counts).toMatchObject({ added: 1, modified: 1, removed: 1 });
-    const onlyChanges = flattenTree(tree, { collapsed: new Set(), hidden: { ...none, unmodified: true }, filter: null, sort: 'name' });
+    const onlyChanges = [...flattenTree(tree, { collapsed: new Set(), hidden: { ...none, unmodified: true }, filter: null, sort: 'name' })];
     expect(onlyChanges.map((r) => r.node.name)).toEqual(['etc', 'edit', 'gone', 'new']);
-    const filtered = flattenTree(tree, { collapsed: new Set(), hidden: none, filter: /ne/, sort: 'name' });
+    const filtered = [...flattenTree(tree, { collapsed: new Set(), hidden: none, filter: /ne/, sort: 'name' })];
     expect(filtered.map((r) => r.path)).toEqual(['/etc', '/etc/gone', '/etc/new']);
-    const folded = flattenTree(tree, { collapsed: new Set(['/etc']), hidden: none, filter: null, sort: 'name' });
+    const folded = [...flattenTree(tree, { collapsed: new Set(['/etc']), hidden: none, filter: null, sort: 'name' })];
     expect(folded.map((r) => [r.path, r.collapsed])).toEqual([['/etc', true]]);
     expect([...allDirectories(tree)]).toEqual(['/etc']);
-    const bySize = flattenTree(tree, { collapsed: new Set(), hidden: none, filter: null, sort: 'size' });
+    const bySize = [...flattenTree(tree, { collapsed: new Set(), hidden: none, filter: null, sort: 'size' })];
     expect(bySize[1].node.name).toBe('edit');
   });
 
   it('draws a row with permissions, owner, size and a symlink target', async () => {
     const m = await modelOf([[{ file: 'su', content: 'abc', mode: 0o4755 }, { symlink: 'ln', target: '/su' }]]);
-    const rows = flattenTree(buildDisplayTree(m.layers, null, m.unionAt(0)), { collapsed: new Set(), hidden: none, filter: null, sort: 'name' });
+    const rows = [...flattenTree(buildDisplayTree(m.layers, null, m.unionAt(0)), { collapsed: new Set(), hidden: none, filter: null, sort: 'name' })];
     expect(treeRowText(rows[0], true, false)).toBe('lrwxrwxrwx       0:0       0B  ├── ln → /su');
     expect(treeRowText(rows[1], true, true)).toBe('+ -rwsr-xr-x       0:0       3B  └── su');
     expect(permissionString('dir', '1777')).toBe('drwxrwxrwt');
