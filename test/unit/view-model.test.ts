@@ -39,6 +39,35 @@ describe('display tree and visible rows', () => {
     expect(bySize[1].node.name).toBe('edit');
   });
 
+  it('type changes, removed trees and their bytes, as the tree shows them', async () => {
+    const m = await modelOf([
+      [{ dir: 'd' }, { file: 'd/a', content: 'aaaa' }, { dir: 'd/sub' }, { file: 'd/sub/b', content: 'bb' }, { file: 'f', content: 'x' }, { dir: 'gone' }, { file: 'gone/c', content: 'ccc' }, { file: 'p', content: 'p', mode: 0o644 }],
+      // d becomes a file, f becomes a directory, gone is deleted, p is only chmod'ed.
+      [{ whiteout: 'd' }, { file: 'd', content: 'now a file' }, { whiteout: 'f' }, { dir: 'f' }, { file: 'f/in', content: 'iiiii' }, { whiteout: 'gone' }, { file: 'p', content: 'p', mode: 0o600 }],
+    ]);
+    const tree = buildDisplayTree(m.layers, m.unionAt(0), m.unionAt(1));
+    const rows = [...flattenTree(tree, { collapsed: new Set(), hidden: none, filter: null, sort: 'name' })];
+    expect(rows.map((r) => `${r.guides}${r.node.name}:${r.node.change}${r.node.what.length ? `(${r.node.what.join(',')})` : ''}:${r.node.totalBytes}`)).toEqual([
+      '├── d:modified(type):10',
+      '│   ├── a:removed:4',
+      '│   └── sub:removed:2',
+      '│       └── b:removed:2',
+      '├── f:modified(type):5',
+      '│   └── in:added:5',
+      '├── gone:removed:3',
+      '│   └── c:removed:3',
+      '└── p:modified(mode):1',
+    ]);
+    expect(tree.counts).toMatchObject({ added: 1, modified: 3, removed: 5 });
+    // The root counts what is there now: d (10) + f (5) + p (1); removed trees count only in themselves.
+    expect(tree.root.totalBytes).toBe(16);
+    expect(rows[0].node.isDir).toBe(true); // its removed contents fold like a directory's
+    expect(rows[3].path).toBe('/d/sub/b');
+    const bySize = [...flattenTree(tree, { collapsed: new Set(), hidden: none, filter: null, sort: 'size' })];
+    expect(bySize.filter((r) => r.depth === 0).map((r) => r.node.name)).toEqual(['d', 'f', 'gone', 'p']);
+    expect(flattenTree(tree, { collapsed: new Set(), hidden: none, filter: null, sort: 'name' }).indexOfPath('/gone/c')).toBe(7);
+  });
+
   it('draws a row with permissions, owner, size and a symlink target', async () => {
     const m = await modelOf([[{ file: 'su', content: 'abc', mode: 0o4755 }, { symlink: 'ln', target: '/su' }]]);
     const rows = [...flattenTree(buildDisplayTree(m.layers, null, m.unionAt(0)), { collapsed: new Set(), hidden: none, filter: null, sort: 'name' })];
