@@ -57,6 +57,9 @@ async function fixtureImage(): Promise<{ firstFrameMs: number | null; ui: Awaite
 }
 
 async function main() {
+  // The in-process UI figures must be React's production build, as the binary runs (bin/fathom.js sets it);
+  // ES imports load React before this module's code runs, so `npm run bench` sets it in the environment.
+  if (process.env.NODE_ENV !== 'production') console.log('note: NODE_ENV is not "production": the in-process UI figures are React\'s development build\n');
   const layers = Number(process.env.FATHOM_BENCH_LAYERS ?? 5);
   const filesPerLayer = Number(process.env.FATHOM_BENCH_FILES ?? 20_000);
   console.log(`fathom bench — synthetic image: ${layers} layers × ${filesPerLayer} files (cached in ${work})`);
