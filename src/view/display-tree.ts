@@ -19,6 +19,9 @@ function differenceBits(what: readonly string[]): number {
   return bits;
 }
 
+/** Which entry wrote a path: a union node, or the root's stand-in. */
+type EntryRef = Pick<UnionNode, 'layer' | 'entry' | 'srcLayer' | 'srcEntry'>;
+
 /** Marks a node with no list of children (not a directory, and nothing removed beneath it). */
 const NO_CHILDREN = -1;
 
@@ -76,7 +79,8 @@ export class DisplayTree {
     return path;
   }
 
-  add(name: string, parent: number, change: ChangeKind, differences: number, at: UnionNode, fileBytes: number): number {
+  /** Adds a path; `at` is the entry that wrote it (for a removed path, the one it hid). */
+  add(name: string, parent: number, change: ChangeKind, differences: number, at: EntryRef, fileBytes: number): number {
     const i = this.count++;
     if (i === this.parents.length) this.grow();
     let shared = this.internedNames!.get(name);
@@ -232,7 +236,6 @@ export function buildDisplayTree(layers: readonly LayerIndex[], before: UnionNod
 
   const fillMerged = (d: number, a: UnionNode, b: UnionNode | null) => {
     const specs: ChildSpec[] = [];
-    const byNameNow = new Map<string, ChildSpec>();
     for (const [name, child] of a.children!) {
       const prior = b?.children?.get(name) ?? null;
       let change: ChangeKind;
@@ -245,9 +248,7 @@ export function buildDisplayTree(layers: readonly LayerIndex[], before: UnionNod
         change = what.length ? 'modified' : 'unmodified';
         differences = differenceBits(what);
       }
-      const spec: ChildSpec = { name, at: child, change, differences, below: child.children ? { after: child, before: prior?.children ? prior : null } : null, removedBelow: null };
-      specs.push(spec);
-      byNameNow.set(name, spec);
+      specs.push({ name, at: child, change, differences, below: child.children ? { after: child, before: prior?.children ? prior : null } : null, removedBelow: null });
     }
     if (b?.children) {
       for (const [name, prior] of b.children) {
@@ -255,7 +256,7 @@ export function buildDisplayTree(layers: readonly LayerIndex[], before: UnionNod
         if (now && (now.children !== null) === (prior.children !== null)) continue;
         if (now && !prior.children) continue; // a file that became a directory: shown as modified above
         // A directory replaced by a non-directory: its old contents are gone, listed beneath the new path.
-        if (now) byNameNow.get(name)!.removedBelow = prior;
+        if (now) specs.find((sp) => sp.name === name)!.removedBelow = prior;
         else specs.push({ name, at: prior, change: 'removed', differences: 0, below: null, removedBelow: prior.children ? prior : null });
       }
     }
@@ -265,8 +266,8 @@ export function buildDisplayTree(layers: readonly LayerIndex[], before: UnionNod
     for (let k = 0; k < specs.length; k++) if (specs[k].change !== 'removed') tree.totalBytes[d] += tree.totalBytes[start + k];
   };
 
-  tree.add('', 0, 'unmodified', 0, { layer: -1, entry: IMPLIED, srcLayer: -1, srcEntry: IMPLIED } as UnionNode, 0);
-  tree.counts.unmodified--; // the root is no path
+  tree.add('', 0, 'unmodified', 0, { layer: -1, entry: IMPLIED, srcLayer: -1, srcEntry: IMPLIED }, 0);
+  tree.counts.unmodified--; // the root is no path of the image
   fillMerged(0, after, before);
   tree.trim();
   return tree;
