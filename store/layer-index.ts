@@ -1,4 +1,5 @@
 import { EntryKind } from '../src/model/entry.js';
+import { widen } from '../src/columns.js';
 
 /** Bytes of content digest kept per regular file: enough to tell contents apart, small enough for 100k entries. */
 export const CONTENT_HASH_BYTES = 16;
@@ -155,18 +156,13 @@ export class LayerIndexBuilder {
 
   private grow(): void {
     this.capacity *= 2;
-    const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(this.capacity);
-      b.set(a);
-      return b;
-    };
-    this.kinds = grow(this.kinds, (n) => new Uint8Array(n));
-    this.sizes = grow(this.sizes, (n) => new Float64Array(n));
-    this.modes = grow(this.modes, (n) => new Uint16Array(n));
-    this.uids = grow(this.uids, (n) => new Uint32Array(n));
-    this.gids = grow(this.gids, (n) => new Uint32Array(n));
-    this.mtimes = grow(this.mtimes, (n) => new Float64Array(n));
-    this.offsets = grow(this.offsets, (n) => new Float64Array(n));
+    this.kinds = widen(this.kinds, this.capacity);
+    this.sizes = widen(this.sizes, this.capacity);
+    this.modes = widen(this.modes, this.capacity);
+    this.uids = widen(this.uids, this.capacity);
+    this.gids = widen(this.gids, this.capacity);
+    this.mtimes = widen(this.mtimes, this.capacity);
+    this.offsets = widen(this.offsets, this.capacity);
     const hashes = Buffer.alloc(this.capacity * CONTENT_HASH_BYTES);
     this.hashes.copy(hashes);
     this.hashes = hashes;

@@ -1,5 +1,6 @@
 import { EntryKind } from '../model/entry.js';
 import type { LayerIndex } from '../../store/layer-index.js';
+import { widen } from '../columns.js';
 
 /** A path dive saw more than once across layers. */
 export interface Inefficiency {
@@ -113,15 +114,9 @@ class PathStats {
 
   private grow(): void {
     const n = this.cum.length * 2;
-    const cum = new Float64Array(n);
-    const min = new Float64Array(n);
-    const count = new Uint32Array(n);
-    cum.set(this.cum);
-    min.set(this.min);
-    count.set(this.count);
-    this.cum = cum;
-    this.min = min;
-    this.count = count;
+    this.cum = widen(this.cum, n);
+    this.min = widen(this.min, n);
+    this.count = widen(this.count, n);
   }
 }
 

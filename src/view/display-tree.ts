@@ -3,6 +3,7 @@ import type { FileTypeName } from '../model/entry.js';
 import { attributesOf, type ChangeKind, type EntryAttributes } from '../union/changes.js';
 import { nodeDifferences } from '../union/node-differences.js';
 import { IMPLIED, type UnionNode } from '../union/union-tree.js';
+import { widen } from '../columns.js';
 
 const CHANGES: readonly ChangeKind[] = ['added', 'modified', 'removed', 'unmodified'];
 const CHANGE_CODE: Record<ChangeKind, number> = { added: 0, modified: 1, removed: 2, unmodified: 3 };
@@ -102,22 +103,17 @@ export class DisplayTree {
 
   private grow(): void {
     const n = this.parents.length * 2;
-    const widen = <T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (k: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.parents = widen(this.parents, (k) => new Int32Array(k));
-    this.childStart = widen(this.childStart, (k) => new Int32Array(k));
-    this.childCount = widen(this.childCount, (k) => new Int32Array(k));
-    this.changes = widen(this.changes, (k) => new Uint8Array(k));
-    this.differences = widen(this.differences, (k) => new Uint8Array(k));
-    this.layer = widen(this.layer, (k) => new Int32Array(k));
-    this.entry = widen(this.entry, (k) => new Int32Array(k));
-    this.srcLayer = widen(this.srcLayer, (k) => new Int32Array(k));
-    this.srcEntry = widen(this.srcEntry, (k) => new Int32Array(k));
-    this.totalBytes = widen(this.totalBytes, (k) => new Float64Array(k));
-    this.changedBelow = widen(this.changedBelow, (k) => new Uint8Array(k));
+    this.parents = widen(this.parents, n);
+    this.childStart = widen(this.childStart, n);
+    this.childCount = widen(this.childCount, n);
+    this.changes = widen(this.changes, n);
+    this.differences = widen(this.differences, n);
+    this.layer = widen(this.layer, n);
+    this.entry = widen(this.entry, n);
+    this.srcLayer = widen(this.srcLayer, n);
+    this.srcEntry = widen(this.srcEntry, n);
+    this.totalBytes = widen(this.totalBytes, n);
+    this.changedBelow = widen(this.changedBelow, n);
   }
 
   /** Drops the columns' spare room, and the name table, once the tree is built. */

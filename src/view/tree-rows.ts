@@ -1,5 +1,6 @@
 import type { ChangeKind } from '../union/changes.js';
 import type { DisplayNode, DisplayTree } from './display-tree.js';
+import { widen } from '../columns.js';
 
 export type TreeSort = 'name' | 'size';
 
@@ -108,15 +109,9 @@ export function flattenTree(tree: DisplayTree, opts: TreeViewOptions): TreeRows 
   const push = (node: number, guide: string, depth: number, isFolded: boolean) => {
     if (length === capacity) {
       capacity *= 2;
-      const n2 = new Int32Array(capacity);
-      n2.set(nodes);
-      nodes = n2;
-      const d2 = new Uint16Array(capacity);
-      d2.set(depths);
-      depths = d2;
-      const f2 = new Uint8Array(capacity);
-      f2.set(folded);
-      folded = f2;
+      nodes = widen(nodes, capacity);
+      depths = widen(depths, capacity);
+      folded = widen(folded, capacity);
     }
     nodes[length] = node;
     depths[length] = Math.min(depth, 0xffff);
