@@ -22,13 +22,10 @@ export interface LayerStats {
  * 100k-entry layer to a few MB instead of 100k objects.
  */
 export class LayerIndex {
-  private pathList: string[] | null;
-  private decodePaths: (() => string[]) | null;
-
   constructor(
     readonly count: number,
     /** The paths, or how to decode them on first use (a first frame needs one layer's, not every layer's). */
-    paths: string[] | (() => string[]),
+    private pathsOrDecoder: string[] | (() => string[]),
     readonly kinds: Uint8Array,
     readonly sizes: Float64Array,
     readonly modes: Uint16Array,
@@ -44,18 +41,13 @@ export class LayerIndex {
     /** CONTENT_HASH_BYTES per entry; all zero where the entry has no content. */
     readonly hashes: Buffer,
     readonly stats: LayerStats,
-  ) {
-    this.pathList = typeof paths === 'function' ? null : paths;
-    this.decodePaths = typeof paths === 'function' ? paths : null;
-  }
+  ) {}
 
   /** Clean relative paths ("etc/passwd"); for whiteouts the hidden path, for opaque markers the directory. */
   get paths(): string[] {
-    if (!this.pathList) {
-      this.pathList = this.decodePaths!();
-      this.decodePaths = null; // and with it the encoded bytes
-    }
-    return this.pathList;
+    // Decoded once; the decoder, and with it the encoded bytes, is dropped.
+    if (typeof this.pathsOrDecoder === 'function') this.pathsOrDecoder = this.pathsOrDecoder();
+    return this.pathsOrDecoder;
   }
 
   link(i: number): string | null {

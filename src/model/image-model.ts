@@ -64,14 +64,10 @@ export class ImageModel {
   /** Figures or waste were computed here, not all read from the store: worth keeping. */
   private computed = false;
   /**
-   * The union of every layer, as the change counts left it. Held weakly: `inspect` and `ci` never need it
-   * again, and a 100k-entry union is ~15 MB; whoever browses it holds it (unionAt's cache).
-   */
-  private topRoot: WeakRef<UnionNode> | null = null;
-  /**
-   * The last few unions built (a layer view needs the one below the layer and the one at it). Held weakly:
-   * the file tree keeps its own display tree, so a union is only wanted again to build the next one; a
-   * union lives in the old generation, so only a major collection takes it, and then it is rebuilt.
+   * The last few unions built (a layer view needs the one below the layer and the one at it; counting
+   * changes leaves the top one). Held weakly: `inspect` and `ci` never need a union again, and the file
+   * tree keeps its own display tree, so a union is only wanted again to build the next one; a union lives
+   * in the old generation, so only a major collection takes it, and then it is rebuilt.
    */
   private readonly unionCache = new Map<number, WeakRef<UnionNode>>();
   private wasteCache: WasteReport | null = null;
@@ -112,7 +108,7 @@ export class ImageModel {
     if (!this.layerFigures) {
       const computed = computeLayerFigures(this.layers, (n, e) => this.where(n, e));
       this.layerFigures = computed.layers;
-      this.topRoot = new WeakRef(computed.top);
+      this.keepUnion(this.layers.length - 1, computed.top);
       this.computed = true;
     }
     this.summaries = this.layerFigures.map((figures, n) => {
@@ -160,15 +156,20 @@ export class ImageModel {
   /** The merged filesystem after layers 0..upTo (-1: empty); the last few asked for are kept. */
   unionAt(upTo: number): UnionNode {
     if (upTo < 0) return newRoot();
-    let root = this.unionCache.get(upTo)?.deref() ?? (upTo === this.layers.length - 1 ? this.topRoot?.deref() : undefined);
+    let root = this.unionCache.get(upTo)?.deref();
     if (!root) {
       root = newRoot();
       for (let n = 0; n <= upTo; n++) applyLayer(root, this.layers, n, (e) => this.where(n, e));
     }
+    this.keepUnion(upTo, root);
+    return root;
+  }
+
+  /** Puts a union at the fresh end of the cache, dropping the stalest beyond three. */
+  private keepUnion(upTo: number, root: UnionNode): void {
     this.unionCache.delete(upTo);
     if (this.unionCache.size >= 3) this.unionCache.delete(this.unionCache.keys().next().value!);
     this.unionCache.set(upTo, new WeakRef(root));
-    return root;
   }
 
   /** What layer n adds, modifies and removes (the last few asked for are kept). */
