@@ -5,6 +5,7 @@ import { isFathomError } from '../src/errors.js';
 import { indexLayerStream } from '../src/layer/index-layer.js';
 import { encodeIndex } from './index-codec.js';
 import type { IndexJob, IndexReply } from './index-workers.js';
+import { writeAll } from './write-all.js';
 
 const PROGRESS_EVERY_BYTES = 4 << 20;
 
@@ -37,12 +38,7 @@ async function indexJob(job: IndexJob): Promise<IndexReply> {
   try {
     const indexed = await indexLayerStream(input, {
       where: job.where,
-      onBlobChunk:
-        copyFd === null
-          ? undefined
-          : (chunk) => {
-              for (let off = 0; off < chunk.length; ) off += fs.writeSync(copyFd, chunk, off, chunk.length - off);
-            },
+      onBlobChunk: copyFd === null ? undefined : (chunk) => writeAll(copyFd, chunk),
       onProgress: (bytes) => {
         if (bytes - reported < PROGRESS_EVERY_BYTES) return;
         reported = bytes;

@@ -7,6 +7,7 @@ import type { Compression } from '../src/layer/compression.js';
 import { indexLayerStream, type IndexedLayer } from '../src/layer/index-layer.js';
 import { decodeIndex, encodeIndex } from './index-codec.js';
 import { WORKER_MIN_BYTES, indexWorkers } from './index-workers.js';
+import { writeAll } from './write-all.js';
 import type { LayerIndex } from './layer-index.js';
 
 /** What the store keeps beside each layer's blob and index. */
@@ -416,11 +417,6 @@ export class LayerStore {
     }
     return { removedLayers, freedBytes };
   }
-}
-
-function writeAll(fd: number, chunk: Buffer): void {
-  let off = 0;
-  while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
 }
 
 function writeDurable(file: string, data: Buffer): void {

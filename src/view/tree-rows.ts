@@ -82,8 +82,7 @@ export class TreeRows implements Iterable<TreeRow> {
  * Recomputed only when folding, filter, sort or hide toggles change — never on cursor moves.
  */
 export function flattenTree(tree: DisplayTree, opts: TreeViewOptions): TreeRows {
-  const { childStart, childCount, changes, names } = tree;
-  const hiddenCodes = (['added', 'modified', 'removed', 'unmodified'] as const).map((k) => opts.hidden[k]);
+  const { childStart, childCount, names } = tree;
   const visible = new Uint8Array(tree.count);
   // Which paths are shown: themselves, or for something shown beneath them. Paths are spelled out only
   // when a filter needs them.
@@ -94,7 +93,7 @@ export function flattenTree(tree: DisplayTree, opts: TreeViewOptions): TreeRows 
       const c = childStart[i] + k;
       if (mark(c, opts.filter ? `${path}/${names[c]}` : '')) any = true;
     }
-    const self = !hiddenCodes[changes[i]] && (opts.filter === null || opts.filter.test(path));
+    const self = !opts.hidden[tree.change(i)] && (opts.filter === null || opts.filter.test(path));
     if (self || any) visible[i] = 1;
     return self || any;
   };
