@@ -1,5 +1,5 @@
 import type { LayerIndex } from '../../store/layer-index.js';
-import type { FileTypeName } from '../model/entry.js';
+import { EntryKind, type FileTypeName } from '../model/entry.js';
 import { attributesOf, type ChangeKind, type EntryAttributes } from '../union/changes.js';
 import { nodeDifferences } from '../union/node-differences.js';
 import { IMPLIED, type UnionNode } from '../union/union-tree.js';
@@ -199,10 +199,8 @@ const byName = (a: ChildSpec, b: ChildSpec) => (a.name < b.name ? -1 : a.name > 
 export function buildDisplayTree(layers: readonly LayerIndex[], before: UnionNode | null, after: UnionNode): DisplayTree {
   const tree = new DisplayTree(layers);
   const attrsOf = (n: UnionNode) => attributesOf(layers, n.layer, n.entry, n.srcLayer, n.srcEntry);
-  const fileBytes = (n: UnionNode) => {
-    const a = attrsOf(n);
-    return a.type === 'file' ? a.sizeBytes : 0;
-  };
+  // Read from the columns: every path of the tree passes here, most of them never drawn.
+  const fileBytes = (n: UnionNode) => (n.entry !== IMPLIED && layers[n.layer].kinds[n.entry] === EntryKind.file ? layers[n.layer].sizes[n.entry] : 0);
 
   /** Lays out `specs` as the children of `parent`, side by side in name order, then fills each one's own. */
   const layOut = (parent: number, specs: ChildSpec[]) => {
