@@ -1,24 +1,71 @@
 // Bundles the compiled CLI into one file: Node 20 spends ~0.5 s loading Ink's hundreds of modules
 // one by one; one bundle starts the UI several times faster. blessed and dockerode stay external
 // (loaded lazily, on first use).
+//
+// The bundle is CommonJS: bin/fathom.cjs compiles it through vm.Script, which lets V8 reuse the code it
+// compiled on an earlier run (Node 20 has no compile cache for ES modules). Two dependencies are
+// written for ES modules only, so the bundle stands in for them (each stand-in says why):
+//   yoga-layout instantiates its WebAssembly with a top-level await → scripts/yoga-deferred.js;
+//   Ink's reconciler awaits its devtools only when DEV=true → that branch is dropped (inkWithoutDevtools).
+import fs from 'node:fs';
 import { build } from 'esbuild';
+
+/** Replaces `from` in a dependency's source with `to`, and fails the build if `from` is no longer there. */
+function patchSource(name, filter, edits) {
+  return {
+    name,
+    setup(b) {
+      b.onLoad({ filter }, (args) => {
+        let source = fs.readFileSync(args.path, 'utf8');
+        for (const [from, to] of edits) {
+          if (!source.includes(from)) throw new Error(`${name}: ${args.path} no longer contains ${JSON.stringify(from)}; update scripts/bundle.mjs`);
+          source = source.replace(from, to);
+        }
+        return { contents: source, loader: 'js' };
+      });
+    },
+  };
+}
+
+// React devtools need DEV=true and react-devtools-core; the bundle supports neither (see no-devtools.js).
+const inkWithoutDevtools = patchSource('ink-without-devtools', /ink[\\/]build[\\/]reconciler\.js$/, [
+  ["await import('./devtools.js');", '/* devtools: not in the bundle */'],
+  ['? await loadPackageJson()', '? { name: undefined, version: undefined }'],
+]);
+
+// The compiled layout-engine module waits for nothing; in the bundle it waits for the deferred yoga.
+const deferredLayoutEngine = {
+  name: 'deferred-layout-engine',
+  setup(b) {
+    b.onLoad({ filter: /dist[\\/]src[\\/]view[\\/]layout-engine\.js$/ }, () => ({
+      contents: "export { layoutEngineReady } from './scripts/yoga-deferred.js';",
+      resolveDir: process.cwd(),
+      loader: 'js',
+    }));
+  },
+};
 
 await build({
   entryPoints: ['dist/src/cli/main.js'],
-  outfile: 'dist/fathom.mjs',
+  outfile: 'dist/fathom.cjs',
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   external: ['blessed', 'blessed-contrib', 'dockerode'],
+  plugins: [inkWithoutDevtools, deferredLayoutEngine],
   alias: {
     'react-devtools-core': './scripts/no-devtools.js',
     // wrap-ansi pins string-width 7 (with its own emoji-regex); Ink measures with 8. One copy (8), so
     // wrapping and measuring agree on every width, behind an ASCII fast path that loads it lazily.
     'string-width': './scripts/fast-string-width.js',
+    'yoga-layout': './scripts/yoga-deferred.js',
+    'slice-ansi': './scripts/lazy-slice-ansi.js',
+    '@alcalzone/ansi-tokenize': './scripts/fast-ansi-tokenize.js',
   },
-  define: { 'process.env.NODE_ENV': '"production"' },
-  banner: { js: "import { createRequire as __fathomRequire } from 'node:module'; const require = __fathomRequire(import.meta.url);" },
+  define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__fathomBundleUrl' },
+  // What the modules knew as import.meta.url: the bundle's own file (the worker and demo files sit beside it).
+  banner: { js: 'var __fathomBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
 });
 

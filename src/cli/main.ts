@@ -5,7 +5,7 @@ import { runInspect } from './commands/inspect.js';
 import { runCi } from './commands/ci.js';
 import { runDiff } from './commands/diff.js';
 import { runStore } from './commands/store.js';
-import { importWithoutFetch } from './without-fetch.js';
+import { withoutFetch } from '../view/without-fetch.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -39,7 +39,7 @@ export function parse(args: string[], options: Options, command: string) {
 
 /** Lazily loaded so `fathom inspect` never pays for React and Ink. */
 async function runUi(args: string[]): Promise<number> {
-  const { runTui } = await importWithoutFetch(() => import('./commands/tui.js'));
+  const { runTui } = await withoutFetch(() => import('./commands/tui.js'));
   return runTui(args);
 }
 
@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
       return runContainer(rest);
     }
     case 'demo': {
-      const { runDemo } = await importWithoutFetch(() => import('./commands/demo.js'));
+      const { runDemo } = await withoutFetch(() => import('./commands/demo.js'));
       return runDemo(rest);
     }
     default:
@@ -101,3 +101,6 @@ export async function cli(argv: string[]): Promise<void> {
   }
   process.exitCode = code;
 }
+
+/** For bin/fathom.cjs, which keeps V8's code cache once the UI has drawn. */
+export { whenFirstFrameDrawn } from '../view/first-frame.js';

@@ -13,7 +13,7 @@ import { runEngineBench } from './engine-bench.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const bin = path.join(root, 'bin', 'fathom.js');
+const bin = path.join(root, 'bin', 'fathom.cjs');
 const work = process.env.FATHOM_BENCH_DIR ?? path.join(os.tmpdir(), 'fathom-bench');
 const RUNS = Number(process.env.FATHOM_BENCH_RUNS ?? 5);
 
@@ -57,7 +57,7 @@ async function fixtureImage(): Promise<{ firstFrameMs: number | null; ui: Awaite
 }
 
 async function main() {
-  // The in-process UI figures must be React's production build, as the binary runs (bin/fathom.js sets it);
+  // The in-process UI figures must be React's production build, as the binary runs (bin/fathom.cjs sets it);
   // ES imports load React before this module's code runs, so `npm run bench` sets it in the environment.
   if (process.env.NODE_ENV !== 'production') console.log('note: NODE_ENV is not "production": the in-process UI figures are React\'s development build\n');
   const layers = Number(process.env.FATHOM_BENCH_LAYERS ?? 5);

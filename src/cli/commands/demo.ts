@@ -10,6 +10,7 @@ import { loadUiConfig } from '../../view/ui-config.js';
 import { commandHelp } from '../help.js';
 import { parse } from '../main.js';
 import { openStore } from '../open-source.js';
+import { layoutEngineReady } from '../../view/layout-engine.js';
 
 /** `fathom demo`: the narrated layering tour, on the real panes, with no Docker daemon. */
 export async function runDemo(args: string[]): Promise<number> {
@@ -53,6 +54,7 @@ export async function runDemo(args: string[]): Promise<number> {
     const size = useTerminalSize();
     return React.createElement(DemoScreen, { world, steps: TOUR, lang, start: step - 1, pace, keymap: config.keymap, theme, size, onQuit: () => app.unmount() });
   }
+  await layoutEngineReady();
   const app = render(React.createElement(Demo), { exitOnCtrlC: true, patchConsole: true, maxFps: 30 });
   await app.waitUntilExit();
   restore();

@@ -11,6 +11,8 @@ import { realIo } from '../real-io.js';
 import { commandHelp } from '../help.js';
 import { parseSourceSpec } from '../../sources/source-spec.js';
 import { openBeforeFirstFrame } from '../../view/pending-open.js';
+import { layoutEngineReady } from '../../view/layout-engine.js';
+import { firstFrameDrawn } from '../../view/first-frame.js';
 
 /** How long the first frame may wait for an image to open: a stored one opens well within it. */
 const FIRST_FRAME_WAIT_MS = 150;
@@ -42,6 +44,9 @@ export async function runTui(args: string[]): Promise<number> {
   if (start.kind === 'image') parseSourceSpec(start.source);
   if (start.kind === 'compare') [start.a, start.b].forEach((src) => parseSourceSpec(src));
   if (positionals.length > 2) positionals.forEach((src) => parseSourceSpec(src));
+  // The layout engine's WebAssembly compiles off the main thread while the image opens.
+  const layoutEngine = layoutEngineReady();
+  layoutEngine.catch(() => {}); // awaited before the first render, where a failure is reported
   const config = loadUiConfig();
   const theme = pickTheme((values.theme as string | undefined) ?? config.theme);
   const store = openStore(values.store as string | undefined, Boolean(values['copy-blobs']));
@@ -68,7 +73,7 @@ export async function runTui(args: string[]): Promise<number> {
     process.exit(2);
   });
 
-  // For the bench: when the first frame of an image reached the terminal, in ms since the process started.
+  // When the first frame reached the terminal, for the bench (in ms since the process started) and bin/fathom.cjs.
   // The view's commit is not the frame: Ink may hold it behind its 30 fps throttle. So the time is that of
   // the last write to the terminal, read a throttle period after the commit.
   const frameLog = process.env.FATHOM_FIRST_FRAME_FILE;
@@ -81,14 +86,14 @@ export async function runTui(args: string[]): Promise<number> {
       return write(...a);
     }) as typeof process.stdout.write;
   }
-  const onFrame = frameLog
-    ? () => {
-        if (framed) return;
-        framed = true;
-        setTimeout(() => fs.writeFileSync(frameLog, String(lastWriteAt)), 50);
-      }
-    : undefined;
+  const onFrame = () => {
+    if (framed) return;
+    framed = true;
+    firstFrameDrawn();
+    if (frameLog) setTimeout(() => fs.writeFileSync(frameLog, String(lastWriteAt)), 50);
+  };
   if (start.kind === 'image') start = { ...start, pending: await openBeforeFirstFrame(io, start.source, FIRST_FRAME_WAIT_MS) };
+  await layoutEngine;
   let exitCode = 0;
   let exitMessage: string | null = null;
   const app = render(
@@ -103,9 +108,16 @@ export async function runTui(args: string[]): Promise<number> {
         exitMessage = message;
       },
     }),
-    { exitOnCtrlC: false, patchConsole: true, maxFps: 30, // Ink 6's incremental renderer leaves stale lines when the top line is unchanged; measured correct without it.
-    incrementalRendering: process.env.FATHOM_INCREMENTAL === "1" },
+    {
+      exitOnCtrlC: false,
+      patchConsole: true,
+      maxFps: 30,
+      // Ink 6's incremental renderer leaves stale lines when the top line is unchanged; measured correct without it.
+      incrementalRendering: process.env.FATHOM_INCREMENTAL === '1',
+    },
   );
+  // An image's view reports its own first frame (onFrame); any other screen's is this first render.
+  if (start.kind !== 'image') setImmediate(onFrame);
   try {
     await app.waitUntilExit();
   } finally {
