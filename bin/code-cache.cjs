@@ -13,6 +13,7 @@ const os = require('node:os');
 const path = require('node:path');
 const vm = require('node:vm');
 const { createRequire } = require('node:module');
+const { isAscii } = require('node:buffer');
 
 const MAGIC = Buffer.from('fathomcc');
 const DIGEST_BYTES = 32;
@@ -70,15 +71,18 @@ function writeCache(file, data, coversUi) {
  * resolves from the bundle's folder) and returns its exports; null when there is no bundle.
  */
 function runBundle(bundle) {
-  let source;
+  let bytes;
   try {
-    source = fs.readFileSync(bundle, 'utf8');
+    bytes = fs.readFileSync(bundle);
   } catch (e) {
     if (e.code === 'ENOENT') return null;
     throw e;
   }
+  // esbuild escapes every non-ASCII character it emits, so the bundle is ASCII (unless a comment isn't),
+  // and an ASCII file reads as latin1 in a plain copy (UTF-8 decoding: ~3 ms more).
+  const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   const useCache = process.env.FATHOM_CODE_CACHE !== '0';
-  const key = crypto.createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const key = crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   const file = path.join(cacheDir(), `${process.version}-${process.arch}-${key}.bin`);
   const cached = useCache ? readCache(file) : null;
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {

@@ -49,7 +49,7 @@ export class SimulatedContainer implements ChangeFeed {
     }
   }
 
-  /** `echo … > path`: a new file, or a whole new content for an existing one. */
+  /** `echo ... > path`: a new file, or a whole new content for an existing one. */
   write(path: string, text: string): this {
     this.ensureParents(path);
     this.deleted.delete(path);
@@ -57,7 +57,7 @@ export class SimulatedContainer implements ChangeFeed {
     return this.publish();
   }
 
-  /** `echo … >> path`: the lower file is copied up whole first, then appended to. */
+  /** `echo ... >> path`: the lower file is copied up whole first, then appended to. */
   append(path: string, text: string): this {
     const lowerSize = this.upper.get(path)?.size ?? this.lower(path)?.sizeBytes ?? 0;
     this.ensureParents(path);
@@ -65,7 +65,7 @@ export class SimulatedContainer implements ChangeFeed {
     return this.publish();
   }
 
-  /** `touch path…` */
+  /** `touch path...` */
   touch(...paths: string[]): this {
     for (const p of paths) if (!this.exists(p)) this.write(p, '');
     return this.publish();

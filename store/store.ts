@@ -358,7 +358,7 @@ export class LayerStore {
     return out.sort((a, b) => (b.storedAt > a.storedAt ? 1 : -1));
   }
 
-  /** Images whose tag, ID or ID prefix matches `ref` ("app:1", "app" = "app:latest", "6d27", "sha256:6d27…"). */
+  /** Images whose tag, ID or ID prefix matches `ref` ("app:1", "app" = "app:latest", "6d27", "sha256:6d27..."). */
   findImages(ref: string): ImageRecord[] {
     const wantTag = ref.includes(':') && !ref.startsWith('sha256:') ? ref : `${ref}:latest`;
     const idPrefix = ref.startsWith('sha256:') ? ref.slice(7) : ref;
