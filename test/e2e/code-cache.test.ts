@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fathom } from '../helpers/cli.js';
-import { imagePath } from '../helpers/fixtures.js';
+import { PROJECT_ROOT, imagePath } from '../helpers/fixtures.js';
 import { TmuxSession, tmuxAvailable } from '../helpers/tmux.js';
 
 // bin/fathom.cjs keeps V8's code cache in $XDG_CACHE_HOME/fathom/code-cache: "fathomcc", a flag byte
@@ -77,6 +77,12 @@ describe('V8 code cache of the bundle (bin/fathom.cjs)', () => {
       expect(readCacheFile(file)).toEqual({ coversUi: false, whole: true });
     }
     expect(cacheFiles(dir)).toEqual([file]);
+  });
+
+  it('the bundle is ASCII, so it is read without decoding UTF-8 (a comment with … or → in src/ would undo that)', () => {
+    const bundle = fs.readFileSync(path.join(PROJECT_ROOT, 'dist', 'fathom.cjs'));
+    const firstOther = bundle.findIndex((b) => b > 0x7f);
+    expect(firstOther === -1 ? null : bundle.toString('utf8', Math.max(0, firstOther - 80), firstOther + 20)).toBeNull();
   });
 
   it('FATHOM_CODE_CACHE=0 keeps none; a cache home that cannot be written is no error', () => {
