@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { isFathomError } from '../src/errors.js';
 import { indexLayerStream } from '../src/layer/index-layer.js';
+import { sniffCompression } from '../src/layer/compression.js';
 import { encodeIndex } from './index-codec.js';
-import type { IndexJob, IndexReply } from './index-workers.js';
+import type { IndexReply, PostedJob } from './index-workers.js';
 import { writeAll } from './write-all.js';
 
 const PROGRESS_EVERY_BYTES = 4 << 20;
@@ -17,12 +18,17 @@ const READ_BYTES = 4 << 20;
  */
 async function* readRange(file: string, offset: number, size: number): AsyncIterable<Buffer> {
   const fd = fs.openSync(file, 'r');
+  // A plain tar is hashed and parsed as each chunk arrives, and nothing keeps its bytes (PAX records and
+  // header fields are copied out), so one buffer serves every read: a fresh 4 MB per read costs more in
+  // page faults than the copy itself. A decompressor may queue its input, so compressed chunks are fresh.
+  let reusable: Buffer | null = null;
   try {
     for (let done = 0; done < size; ) {
-      // A fresh buffer per chunk: the indexer may keep slices of it (PAX records, whole small files).
-      const chunk = Buffer.allocUnsafe(Math.min(READ_BYTES, size - done));
-      const got = fs.readSync(fd, chunk, 0, chunk.length, offset + done);
+      const want = Math.min(READ_BYTES, size - done);
+      const chunk: Buffer = reusable ?? Buffer.allocUnsafe(want);
+      const got = fs.readSync(fd, chunk, 0, want, offset + done);
       if (got === 0) break; // the file is shorter than its manifest says: the indexer reports the truncation
+      if (done === 0 && sniffCompression(chunk.subarray(0, got)) === 'none') reusable = chunk;
       done += got;
       yield got === chunk.length ? chunk : chunk.subarray(0, got);
     }
@@ -31,7 +37,7 @@ async function* readRange(file: string, offset: number, size: number): AsyncIter
   }
 }
 
-async function indexJob(job: IndexJob): Promise<IndexReply> {
+async function indexJob({ id, job }: PostedJob): Promise<IndexReply> {
   const input = readRange(job.path, job.offset, job.size);
   const copyFd = job.copyTo ? fs.openSync(job.copyTo, 'w') : null;
   let reported = 0;
@@ -42,20 +48,24 @@ async function indexJob(job: IndexJob): Promise<IndexReply> {
       onProgress: (bytes) => {
         if (bytes - reported < PROGRESS_EVERY_BYTES) return;
         reported = bytes;
-        parentPort!.postMessage({ kind: 'progress', bytes } satisfies IndexReply);
+        parentPort!.postMessage({ id, kind: 'progress', bytes } satisfies IndexReply);
       },
     });
     const { compression, blobDigest, blobBytes, diffId } = indexed;
-    return { kind: 'done', compression, blobDigest, blobBytes, diffId, index: encodeIndex(indexed.index) };
+    return { id, kind: 'done', compression, blobDigest, blobBytes, diffId, index: encodeIndex(indexed.index) };
   } finally {
     if (copyFd !== null) fs.closeSync(copyFd);
   }
 }
 
-parentPort!.on('message', (job: IndexJob) => {
-  indexJob(job).then(
-    // Copied, not transferred: a small index may share an ArrayBuffer with Node's buffer pool.
-    (reply) => parentPort!.postMessage(reply),
-    (e: unknown) => parentPort!.postMessage({ kind: 'failed', message: (e as Error).message ?? String(e), userError: isFathomError(e) } satisfies IndexReply),
+// Jobs run one after another, in the order they were posted.
+let queue = Promise.resolve();
+parentPort!.on('message', (posted: PostedJob) => {
+  queue = queue.then(() =>
+    indexJob(posted).then(
+      // Copied, not transferred: a small index may share an ArrayBuffer with Node's buffer pool.
+      (reply) => parentPort!.postMessage(reply),
+      (e: unknown) => parentPort!.postMessage({ id: posted.id, kind: 'failed', message: (e as Error).message ?? String(e), userError: isFathomError(e) } satisfies IndexReply),
+    ),
   );
 });

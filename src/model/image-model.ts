@@ -244,9 +244,22 @@ const DUPLICATE_PATHS_SHOWN = 20;
 /** The groups a report lists, largest saving first; the totals count every group. */
 const DUPLICATE_GROUPS_SHOWN = 100;
 
+/** One content seen so far: its size, the entry that first had it, and the paths that hold it. */
+interface ContentGroup {
+  /** Groups in the order their content was first seen: ties in the report keep it. */
+  order: number;
+  size: number;
+  layer: number;
+  entry: number;
+  firstPath: string;
+  /** Null while only one path holds the content (as for most files). */
+  paths: Set<string> | null;
+}
+
 /**
  * Files with identical content stored under two or more different paths. Only files that share their
- * size with another can share content, so only those are keyed by content hash.
+ * size with another can share content, so only those are looked up by content hash: in buckets keyed by
+ * 48 bits of it (a number, not a string per file), each compared in full.
  */
 function findDuplicateContent(layers: readonly LayerIndex[]): { shown: DuplicateContent[]; groups: number; extraBytes: number } {
   const sizeCounts = new Map<number, number>();
@@ -256,35 +269,38 @@ function findDuplicateContent(layers: readonly LayerIndex[]): { shown: Duplicate
       sizeCounts.set(index.sizes[i], (sizeCounts.get(index.sizes[i]) ?? 0) + 1);
     }
   }
-  const groups = new Map<string, { size: number; paths: Set<string> }>();
-  for (const index of layers) {
+  const buckets = new Map<number, ContentGroup[]>();
+  let seen = 0;
+  const found: ContentGroup[] = [];
+  layers.forEach((index, layer) => {
+    const { kinds, sizes, hashes } = index;
     for (let i = 0; i < index.count; i++) {
-      if (index.kinds[i] !== EntryKind.file || index.sizes[i] === 0 || sizeCounts.get(index.sizes[i])! < 2) continue;
-      const key = `${index.sizes[i]}:${index.hashes.toString('latin1', i * CONTENT_HASH_BYTES, (i + 1) * CONTENT_HASH_BYTES)}`;
-      let g = groups.get(key);
-      if (!g) {
-        g = { size: index.sizes[i], paths: new Set() };
-        groups.set(key, g);
+      const size = sizes[i];
+      if (kinds[i] !== EntryKind.file || size === 0 || sizeCounts.get(size)! < 2) continue;
+      const key = hashes.readUIntLE(i * CONTENT_HASH_BYTES, 6);
+      let bucket = buckets.get(key);
+      if (!bucket) buckets.set(key, (bucket = []));
+      const group = bucket.find((g) => g.size === size && layers[g.layer].sameContent(g.entry, index, i));
+      const path = index.paths[i];
+      if (!group) bucket.push({ order: seen++, size, layer, entry: i, firstPath: path, paths: null });
+      else if (path !== group.firstPath) {
+        if (!group.paths) found.push(group);
+        (group.paths ??= new Set([group.firstPath])).add(path);
       }
-      g.paths.add(index.paths[i]);
     }
-  }
-  let count = 0;
+  });
   let extraBytes = 0;
-  const shared: { size: number; paths: Set<string>; extra: number }[] = [];
-  for (const g of groups.values()) {
-    if (g.paths.size < 2) continue;
-    const extra = g.size * (g.paths.size - 1);
-    count++;
+  const shared = found.map((g) => {
+    const extra = g.size * (g.paths!.size - 1);
     extraBytes += extra;
-    shared.push({ ...g, extra });
-  }
-  shared.sort((a, b) => b.extra - a.extra);
+    return { order: g.order, size: g.size, paths: g.paths!, extra };
+  });
+  shared.sort((a, b) => b.extra - a.extra || a.order - b.order);
   const shown = shared.slice(0, DUPLICATE_GROUPS_SHOWN).map((g) => ({
     sizeBytes: g.size,
     pathCount: g.paths.size,
     paths: [...g.paths].sort().slice(0, DUPLICATE_PATHS_SHOWN).map((p) => `/${p}`),
     extraBytes: g.extra,
   }));
-  return { shown, groups: count, extraBytes };
+  return { shown, groups: found.length, extraBytes };
 }
