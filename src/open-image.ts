@@ -21,7 +21,7 @@ const MEDIA_TYPES: Record<Compression, string> = {
   zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
 };
 
-/** Puts any layer the store lacks into it (two at a time), then records the image. */
+/** Puts any layer the store lacks into it (several at a time), then records the image. */
 export async function ingestResolved(image: ResolvedImage, store: LayerStore, onProgress?: (p: IngestProgress) => void): Promise<ImageRecord> {
   const missing = [...new Map(image.layers.filter((l) => !store.hasLayer(l.diffId)).map((l) => [l.diffId, l])).values()];
   const progress: IngestProgress = {
@@ -74,7 +74,9 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
     }
   };
   stackReadyLayers();
-  const outcomes = await Promise.allSettled([worker(), worker()]);
+  // Four at a time: two layers being read (on the two worker threads, for big ones) and the next two
+  // already queued behind them, so a reader never waits for this thread to hand it work.
+  const outcomes = await Promise.allSettled([worker(), worker(), worker(), worker()]);
   let failure: unknown = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')?.reason ?? stackFailure;
   if (!failure && stacker) {
     stackReadyLayers();

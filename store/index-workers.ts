@@ -15,13 +15,20 @@ export interface IndexJob {
   copyTo: string | null;
 }
 
-/** What a worker says: progress while it reads, then the result or the error. */
-export type IndexReply =
+/** A job as posted: its id names the replies that belong to it (a worker may hold several, in order). */
+export interface PostedJob {
+  id: number;
+  job: IndexJob;
+}
+
+/** What a worker says about one job: progress while it reads, then the result or the error. */
+export type IndexReply = { id: number } & (
   | { kind: 'progress'; bytes: number }
   | { kind: 'done'; compression: Compression; blobDigest: string; blobBytes: number; diffId: string; index: Uint8Array }
-  | { kind: 'failed'; message: string; userError: boolean };
+  | { kind: 'failed'; message: string; userError: boolean }
+);
 
-export type IndexedInWorker = Omit<Extract<IndexReply, { kind: 'done' }>, 'kind'>;
+export type IndexedInWorker = Omit<Extract<IndexReply, { kind: 'done' }>, 'kind' | 'id'>;
 
 /**
  * Below this a blob is read in place: a worker costs ~30 ms to start, which a small layer never repays.
@@ -39,68 +46,78 @@ function workerScript(): string | null {
   return null;
 }
 
+/** A worker and how many posted jobs it has not finished. */
+interface PoolWorker {
+  worker: Worker;
+  pending: number;
+}
+
+/**
+ * Jobs go to the least busy worker at once, queued behind its current one if it has one: a worker that
+ * finishes a layer starts the next without waiting for the main thread (which may be busy stacking the
+ * layer before) to hand it over.
+ */
 class WorkerPool {
-  private readonly idle: Worker[] = [];
-  private readonly waiting: ((w: Worker) => void)[] = [];
-  private live = 0;
+  private readonly workers: PoolWorker[] = [];
+  private nextId = 0;
 
   constructor(
     private readonly script: string,
     private readonly max: number,
   ) {}
 
-  private acquire(): Promise<Worker> {
-    const idle = this.idle.pop();
-    if (idle) {
-      idle.ref();
-      return Promise.resolve(idle);
-    }
-    if (this.live < this.max) {
-      this.live++;
-      return Promise.resolve(new Worker(this.script));
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
+  private pick(): PoolWorker {
+    const free = this.workers.reduce<PoolWorker | null>((best, w) => (best === null || w.pending < best.pending ? w : best), null);
+    if (free && (free.pending === 0 || this.workers.length === this.max)) return free;
+    const added = { worker: new Worker(this.script), pending: 0 };
+    this.workers.push(added);
+    return added;
   }
 
-  private release(w: Worker): void {
-    const next = this.waiting.shift();
-    if (next) return next(w);
-    // An idle worker must not keep the process alive.
-    w.unref();
-    this.idle.push(w);
-  }
-
-  async run(job: IndexJob, onProgress?: (bytes: number) => void): Promise<IndexedInWorker> {
-    const w = await this.acquire();
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        w.off('message', onMessage);
-        w.off('error', onError);
-      };
-      const onMessage = (m: IndexReply) => {
+  run(job: IndexJob, onProgress?: (bytes: number) => void): Promise<IndexedInWorker> {
+    const w = this.pick();
+    const id = this.nextId++;
+    // A worker with nothing to do must not keep the process alive.
+    if (w.pending++ === 0) w.worker.ref();
+    const settle = () => {
+      w.worker.off('message', onMessage);
+      w.worker.off('error', onError);
+      if (--w.pending === 0) w.worker.unref();
+    };
+    let onMessage: (m: IndexReply) => void = () => {};
+    let onError: (e: Error) => void = () => {};
+    const result = new Promise<IndexedInWorker>((resolve, reject) => {
+      onMessage = (m) => {
+        if (m.id !== id) return;
         if (m.kind === 'progress') return onProgress?.(m.bytes);
-        done();
-        this.release(w);
+        settle();
         if (m.kind === 'failed') reject(m.userError ? new FathomError(m.message) : new Error(m.message));
-        else resolve(m);
+        else {
+          const { kind: _kind, id: _id, ...indexed } = m;
+          resolve(indexed);
+        }
       };
-      const onError = (e: Error) => {
-        // A worker that crashed is not reused.
-        done();
-        this.live--;
-        void w.terminate();
+      onError = (e) => {
+        // A worker that crashed fails every job it held, and is not reused.
+        settle();
+        const at = this.workers.indexOf(w);
+        if (at !== -1) {
+          this.workers.splice(at, 1);
+          void w.worker.terminate();
+        }
         reject(e);
       };
-      w.on('message', onMessage);
-      w.on('error', onError);
-      w.postMessage(job);
     });
+    w.worker.on('message', onMessage);
+    w.worker.on('error', onError);
+    w.worker.postMessage({ id, job } satisfies PostedJob);
+    return result;
   }
 }
 
 let pool: WorkerPool | null | undefined;
 
-/** The shared pool, one worker per core (at most two are ever busy: ingest reads two layers at a time). */
+/** The shared pool, one worker per core, at most two. */
 export function indexWorkers(): WorkerPool | null {
   if (pool === undefined) {
     const script = workerScript();

@@ -1,6 +1,6 @@
 import { EntryKind, type FileTypeName, KIND_NAMES, formatMode } from '../model/entry.js';
 import type { LayerIndex } from '../../store/layer-index.js';
-import { IMPLIED, applyLayer, forEachBelow, lookup, nodePath, type UnionNode } from './union-tree.js';
+import { IMPLIED, applyLayer, forEachBelow, lookup, lookupInRun, nodePath, type UnionNode } from './union-tree.js';
 
 export type ChangeKind = 'added' | 'modified' | 'removed' | 'unmodified';
 
@@ -117,11 +117,14 @@ function judgeLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: num
   const index = layers[layerNo];
   const { count, kinds, paths } = index;
   const before = new Map<string, Before | null>();
+  const find = lookupInRun(root);
   const remember = (path: string) => {
     if (before.has(path)) return;
-    const node = lookup(root, path);
+    const node = find(path);
     before.set(path, node && node !== root ? { layer: node.layer, entry: node.entry, srcLayer: node.srcLayer, srcEntry: node.srcEntry } : null);
   };
+  // The directory whose ancestors were all remembered last: the next entry in it needs none of that again.
+  let lastParent: string | null = null;
   const rememberBelow = (node: UnionNode | null, includeSelf: boolean) => {
     if (!node || node === root) return;
     forEachBelow(node, (x) => {
@@ -138,17 +141,22 @@ function judgeLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: num
     else if (kind === EntryKind.opaque) rememberBelow(lookup(root, path), false);
     else {
       remember(path);
-      for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) remember(path.slice(0, slash));
+      const parentEnd = path.lastIndexOf('/');
+      if (parentEnd > 0 && !(lastParent !== null && parentEnd === lastParent.length && path.startsWith(lastParent))) {
+        for (let slash = parentEnd; slash > 0; slash = path.lastIndexOf('/', slash - 1)) remember(path.slice(0, slash));
+        lastParent = path.slice(0, parentEnd);
+      }
       // A directory replaced by a non-directory takes its whole subtree with it.
       if (kind !== EntryKind.dir) {
-        const node = lookup(root, path);
+        const node = find(path);
         if (node?.children) rememberBelow(node, false);
       }
     }
   }
   applyLayer(root, layers, layerNo, where);
+  const findNow = lookupInRun(root);
   for (const [path, was] of before) {
-    const now = lookup(root, path);
+    const now = findNow(path);
     if (!now) {
       if (was) verdict(path, 'removed', 0, was);
       continue;

@@ -44,6 +44,25 @@ export function lookup(root: UnionNode, path: string): UnionNode | null {
   }
 }
 
+/**
+ * lookup() for a run of paths that mostly share their directory with the path before (a layer's tar
+ * order): the last directory found is kept, so such a path costs one map lookup, not a walk from the root.
+ * Only while the tree does not change.
+ */
+export function lookupInRun(root: UnionNode): (path: string) => UnionNode | null {
+  let dirPath: string | null = null;
+  let dir: UnionNode | null = null;
+  return (path) => {
+    const slash = path.lastIndexOf('/');
+    if (slash === -1) return lookup(root, path);
+    if (!(dirPath !== null && slash === dirPath.length && path.startsWith(dirPath))) {
+      dirPath = path.slice(0, slash);
+      dir = lookup(root, dirPath);
+    }
+    return dir?.children?.get(path.slice(slash + 1)) ?? null;
+  };
+}
+
 /** Visits a node and everything beneath it, parents first. */
 export function forEachBelow(node: UnionNode, visit: (n: UnionNode) => void): void {
   visit(node);
@@ -80,14 +99,21 @@ export function applyLayer(root: UnionNode, layers: readonly LayerIndex[], layer
     // Skip nodes an earlier marker of this layer already took away (same path twice, or inside an opaque dir).
     if (node.parent?.children?.get(node.name) === node) node.parent.children.delete(node.name);
   }
+  const lastParent: LastParent = { path: null, node: root };
   for (let i = 0; i < count; i++) {
     const kind = kinds[i];
     if (kind === EntryKind.whiteout || kind === EntryKind.opaque) continue;
-    writeEntry(root, layers, layerNo, i, where);
+    writeEntry(root, layers, layerNo, i, where, lastParent);
   }
 }
 
-function writeEntry(root: UnionNode, layers: readonly LayerIndex[], layerNo: number, i: number, where: (entry: number) => string): void {
+/** The directory the last entry was written into: a tar lists a directory's entries together. */
+interface LastParent {
+  path: string | null;
+  node: UnionNode;
+}
+
+function writeEntry(root: UnionNode, layers: readonly LayerIndex[], layerNo: number, i: number, where: (entry: number) => string, lastParent: LastParent): void {
   const index = layers[layerNo];
   const path = index.paths[i];
   const kind = index.kinds[i];
@@ -102,23 +128,30 @@ function writeEntry(root: UnionNode, layers: readonly LayerIndex[], layerNo: num
     srcLayer = target.srcLayer;
     srcEntry = target.srcEntry;
   }
-  // Walk to the parent, creating directories the layer implies but never lists.
+  const nameStart = path.lastIndexOf('/') + 1;
   let parent = root;
-  let start = 0;
-  for (;;) {
-    const slash = path.indexOf('/', start);
-    if (slash === -1) break;
-    const name = path.slice(start, slash);
-    let next = parent.children!.get(name);
-    if (!next || !next.children) {
-      // Missing, or a non-directory in the way: Docker makes the parent directory.
-      next = { name, parent, children: new Map(), layer: layerNo, entry: IMPLIED, srcLayer: layerNo, srcEntry: IMPLIED };
-      parent.children!.set(name, next);
+  if (nameStart > 0 && lastParent.path !== null && nameStart === lastParent.path.length + 1 && path.startsWith(lastParent.path)) {
+    parent = lastParent.node;
+  } else if (nameStart > 0) {
+    // Walk to the parent, creating directories the layer implies but never lists.
+    let start = 0;
+    for (;;) {
+      const slash = path.indexOf('/', start);
+      if (slash === -1) break;
+      const name = path.slice(start, slash);
+      let next = parent.children!.get(name);
+      if (!next || !next.children) {
+        // Missing, or a non-directory in the way: Docker makes the parent directory.
+        next = { name, parent, children: new Map(), layer: layerNo, entry: IMPLIED, srcLayer: layerNo, srcEntry: IMPLIED };
+        parent.children!.set(name, next);
+      }
+      parent = next;
+      start = slash + 1;
     }
-    parent = next;
-    start = slash + 1;
+    lastParent.path = path.slice(0, nameStart - 1);
+    lastParent.node = parent;
   }
-  const name = start === 0 ? path : path.slice(start);
+  const name = nameStart === 0 ? path : path.slice(nameStart);
   const existing = parent.children!.get(name);
   if (existing && existing.children && kind === EntryKind.dir) {
     // A directory over a directory keeps its contents and takes the new metadata.
@@ -128,6 +161,8 @@ function writeEntry(root: UnionNode, layers: readonly LayerIndex[], layerNo: num
     existing.srcEntry = i;
     return;
   }
+  // A directory replaced by a non-directory: the remembered parent may be in the tree that goes with it.
+  if (existing?.children) lastParent.path = null;
   parent.children!.set(name, {
     name,
     parent,
