@@ -5,6 +5,7 @@ import type { ImageModel } from './model/image-model.js';
 import type { Compression } from './layer/compression.js';
 import type { ImageSource, IngestProgress, ResolvedImage } from './sources/types.js';
 import { FIGURES_VERSION, LayerStacker, type ImageFigures } from './model/layer-figures.js';
+import { WasteAccumulator, type WasteReport } from './analysis/waste.js';
 
 /** An image whose every layer is in the store, indexes loaded: what the union, analysis and panes read. */
 export interface OpenedImage {
@@ -39,13 +40,19 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
     missing.length > 0 || !store.getImage(image.id) || !store.hasFigures(image.id)
       ? new LayerStacker((n, e) => `${image.source}: layer ${n} (${image.layers[n].diffId}) entry ${JSON.stringify(indexOf(n).paths[e])}`)
       : null;
+  // The waste analysis too, layer by layer, while later layers are still being read.
+  const waste = stacker ? new WasteAccumulator(null) : null;
   let stackFailure: unknown = null;
   let next = 0;
   let failed = false;
   const stackReadyLayers = () => {
     if (!stacker || stackFailure) return;
     try {
-      while (stacker.stacked < image.layers.length && store.hasLayer(image.layers[stacker.stacked].diffId)) stacker.push(indexOf(stacker.stacked));
+      while (stacker.stacked < image.layers.length && store.hasLayer(image.layers[stacker.stacked].diffId)) {
+        const index = indexOf(stacker.stacked);
+        stacker.push(index);
+        waste!.push(index);
+      }
     } catch (e) {
       stackFailure = e;
       failed = true;
@@ -96,6 +103,8 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
       compressedBytes: l.compressedBytes,
     };
   });
+  const figures = stacker?.finish().layers ?? null;
+  const report = figures && waste!.finish(figures);
   const saved = store.saveImage({
     id: image.id,
     repoTags: image.repoTags,
@@ -104,8 +113,9 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
     config: image.config,
     layers,
     storedAt: new Date().toISOString(),
+    ...(report && { analysis: analysisHeadline(report, image.layers.map((_, n) => indexOf(n))) }),
   });
-  if (stacker) store.saveFigures(image.id, { version: FIGURES_VERSION, layers: stacker.finish().layers, waste: null } satisfies ImageFigures);
+  if (figures) store.saveFigures(image.id, { version: FIGURES_VERSION, layers: figures, waste: report } satisfies ImageFigures);
   return saved;
 }
 
@@ -114,8 +124,13 @@ export function rememberAnalysis(store: LayerStore, model: ImageModel): void {
   const waste = model.waste();
   // Read back whole from the store, and already summed up in the record: nothing to write.
   if (!model.hasNewFigures && model.record.analysis) return;
-  store.saveImage({ ...model.record, analysis: { sizeBytes: model.sizeBytes, efficiencyScore: waste.efficiencyScore, wastedBytes: waste.wastedBytes } });
+  store.saveImage({ ...model.record, analysis: analysisHeadline(waste, model.layers) });
   store.saveFigures(model.record.id, model.figures);
+}
+
+/** The figures an image list shows, kept in the image's record. */
+function analysisHeadline(waste: WasteReport, layers: readonly LayerIndex[]): NonNullable<ImageRecord['analysis']> {
+  return { sizeBytes: layers.reduce((n, l) => n + l.stats.dockerSizeBytes, 0), efficiencyScore: waste.efficiencyScore, wastedBytes: waste.wastedBytes };
 }
 
 export function loadStoredImage(record: ImageRecord, store: LayerStore): OpenedImage {

@@ -123,6 +123,22 @@ class PathStats {
 /** Marks a path a layer holds only as an opaque marker's directory: a node with no payload. */
 const NO_PAYLOAD = -1;
 
+/** How a path a layer first met goes into dive's stacked tree: deleted, or set with a payload. */
+const REPLAY_WHITEOUT = 1;
+const REPLAY_DIR = 2;
+
+/**
+ * One layer's writes and deletes on dive's stacked tree, in the order dive's tree first met each node (a
+ * path, then its new parents upwards), and the paths it whites out: kept, in columns, when the paths the
+ * image whites out are not known yet.
+ */
+interface Replay {
+  paths: string[];
+  sizes: number[];
+  flags: number[];
+  whiteouts: string[];
+}
+
 /**
  * dive v0.13.1's efficiency, reproduced: over every layer's leaf paths, cum(p) = Σ sizes, min(p) =
  * smallest size, count(p) = times seen; a whiteout weighs what it removes when that was a directory in
@@ -132,31 +148,42 @@ const NO_PAYLOAD = -1;
  * dive builds a tree per layer and one of every path stacked; this gets the same numbers from a set of
  * each layer's parent paths (a leaf is a path no other entry lies under) and a stacked tree kept only
  * where whiteouts look (test/helpers/dive-reference.ts is dive's way, and the tests hold the two equal).
+ * Layers are pushed oldest first. When every path the image whites out is known up front, each layer is
+ * replayed into the stacked tree as it comes; when not (a first open, layer by layer as they are read),
+ * what the replay needs is kept until finish() knows them.
  */
-export function diveEfficiency(layers: readonly LayerIndex[]): DiveEfficiency {
-  const whitedOut = new Set<string>();
-  for (const index of layers) {
-    if (index.stats.whiteouts === 0) continue;
-    for (let i = 0; i < index.count; i++) if (index.kinds[i] === EntryKind.whiteout) whitedOut.add(index.paths[i]);
-  }
-  const stacked = whitedOut.size > 0 ? new StackedTree(whitedOut) : null;
-  const stats = new PathStats();
+export class DiveAccumulator {
+  private readonly stats = new PathStats();
+  private stacked: StackedTree | null;
+  private readonly replays: Replay[] | null;
+  private readonly learnedWhiteouts: Set<string> | null;
+  private userBytes = 0;
+  private layers = 0;
 
-  for (const index of layers) {
+  /** `whitedOut`: every path any layer whites out, or null to learn them from the layers pushed. */
+  constructor(whitedOut: ReadonlySet<string> | null) {
+    this.stacked = whitedOut && whitedOut.size > 0 ? new StackedTree(whitedOut) : null;
+    this.replays = whitedOut ? null : [];
+    this.learnedWhiteouts = whitedOut ? null : new Set();
+  }
+
+  push(index: LayerIndex): void {
+    if (this.layers++ > 0) this.userBytes += index.stats.tarContentBytes;
     const { count, kinds, paths, sizes } = index;
+    const replay: Replay | null = this.stacked || this.replays ? { paths: [], sizes: [], flags: [], whiteouts: [] } : null;
     // The layer as dive's tree holds it: each path's last entry (whiteouts apart), and every parent path.
     const lastEntry = new Map<string, number>();
-    const lastWhiteout = new Map<string, number>();
+    const lastWhiteout = new Set<string>();
     const parents = new Set<string>();
-    // The order dive's tree first met each node in (a path, then its new parents upwards): the stacked
-    // tree replays deletes and writes in that order.
-    const firstSeen: { path: string; whiteout: boolean }[] | null = stacked ? [] : null;
+    // Paths in the order dive's tree first met them; their payloads are read once the layer is done.
+    const firstSeen: { path: string; whiteout: boolean }[] | null = replay ? [] : null;
     for (let i = 0; i < count; i++) {
       const kind = kinds[i];
       const path = paths[i];
       if (kind === EntryKind.whiteout) {
         if (!lastWhiteout.has(path)) firstSeen?.push({ path, whiteout: true });
-        lastWhiteout.set(path, i);
+        lastWhiteout.add(path);
+        this.learnedWhiteouts?.add(path);
       } else {
         if (!lastEntry.has(path) && !parents.has(path)) firstSeen?.push({ path, whiteout: false });
         // dive drops ".wh..wh.*" names but has already made their directory, payload-less.
@@ -170,45 +197,78 @@ export function diveEfficiency(layers: readonly LayerIndex[]): DiveEfficiency {
         if (!lastEntry.has(parent)) firstSeen?.push({ path: parent, whiteout: false });
       }
     }
-    // dive visits leaves only; a whiteout is always a leaf, weighed against the layers below.
-    for (const [path, i] of lastEntry) if (!parents.has(path)) stats.add(path, i === NO_PAYLOAD ? 0 : sizes[i]);
-    for (const path of lastWhiteout.keys()) stats.add(path, stacked!.whiteoutBytes(path));
-    if (!stacked) continue;
+    // dive visits leaves only; a whiteout is always a leaf, weighed against the layers below (replay).
+    for (const [path, i] of lastEntry) if (!parents.has(path)) this.stats.add(path, i === NO_PAYLOAD ? 0 : sizes[i]);
+    if (!replay) return;
+    replay.whiteouts = [...lastWhiteout];
     for (const { path, whiteout } of firstSeen!) {
-      if (!stacked.relevant(path)) continue;
-      if (whiteout) {
-        stacked.remove(path);
-        continue;
-      }
-      const i = lastEntry.get(path) ?? NO_PAYLOAD;
+      const i = whiteout ? NO_PAYLOAD : (lastEntry.get(path) ?? NO_PAYLOAD);
       // Parents the layer only implies, and opaque directories, get empty payloads: size 0, not a directory.
-      stacked.set(path, i === NO_PAYLOAD ? 0 : sizes[i], i !== NO_PAYLOAD && kinds[i] === EntryKind.dir);
+      replay.paths.push(path);
+      replay.sizes.push(i === NO_PAYLOAD ? 0 : sizes[i]);
+      replay.flags.push((whiteout ? REPLAY_WHITEOUT : 0) | (i !== NO_PAYLOAD && kinds[i] === EntryKind.dir ? REPLAY_DIR : 0));
     }
+    if (this.replays) this.replays.push(replay);
+    else this.replay(replay);
   }
 
-  let minSum = 0;
-  let cumSum = 0;
-  let wastedBytes = 0;
-  let reclaimableBytes = 0;
-  const inefficiencies: Inefficiency[] = [];
-  for (const [path, i] of stats.index) {
-    const cum = stats.cum[i];
-    const min = stats.min[i];
-    minSum += min;
-    cumSum += cum;
-    if (stats.count[i] >= 2) {
-      wastedBytes += cum;
-      reclaimableBytes += cum - min;
-      inefficiencies.push({ path: `/${path}`, count: stats.count[i], sizeBytes: cum, reclaimableBytes: cum - min });
-    }
+  /** Weighs a layer's whiteouts on the tree below it, then applies the layer to the tree. */
+  private replay(replay: Replay): void {
+    const stacked = this.stacked!;
+    for (const path of replay.whiteouts) this.stats.add(path, stacked.whiteoutBytes(path));
+    replay.paths.forEach((path, k) => {
+      if (!stacked.relevant(path)) return;
+      if (replay.flags[k] & REPLAY_WHITEOUT) stacked.remove(path);
+      else stacked.set(path, replay.sizes[k], (replay.flags[k] & REPLAY_DIR) !== 0);
+    });
   }
-  inefficiencies.sort((a, b) => b.sizeBytes - a.sizeBytes || (a.path < b.path ? -1 : 1));
-  const userBytes = layers.slice(1).reduce((n, l) => n + l.stats.tarContentBytes, 0);
-  return {
-    efficiencyScore: cumSum === 0 ? 1 : minSum / cumSum,
-    wastedBytes,
-    userWastedPercent: userBytes === 0 ? 0 : wastedBytes / userBytes,
-    reclaimableBytes,
-    inefficiencies,
-  };
+
+  finish(): DiveEfficiency {
+    if (this.replays && this.learnedWhiteouts!.size > 0) {
+      this.stacked = new StackedTree(this.learnedWhiteouts!);
+      for (const replay of this.replays.splice(0)) this.replay(replay);
+    }
+    const { stats } = this;
+    let minSum = 0;
+    let cumSum = 0;
+    let wastedBytes = 0;
+    let reclaimableBytes = 0;
+    const inefficiencies: Inefficiency[] = [];
+    for (const [path, i] of stats.index) {
+      const cum = stats.cum[i];
+      const min = stats.min[i];
+      minSum += min;
+      cumSum += cum;
+      if (stats.count[i] >= 2) {
+        wastedBytes += cum;
+        reclaimableBytes += cum - min;
+        inefficiencies.push({ path: `/${path}`, count: stats.count[i], sizeBytes: cum, reclaimableBytes: cum - min });
+      }
+    }
+    inefficiencies.sort((a, b) => b.sizeBytes - a.sizeBytes || (a.path < b.path ? -1 : 1));
+    return {
+      efficiencyScore: cumSum === 0 ? 1 : minSum / cumSum,
+      wastedBytes,
+      userWastedPercent: this.userBytes === 0 ? 0 : wastedBytes / this.userBytes,
+      reclaimableBytes,
+      inefficiencies,
+    };
+  }
+}
+
+/** Every path some layer of the image whites out. */
+export function whitedOutPaths(layers: readonly LayerIndex[]): Set<string> {
+  const whitedOut = new Set<string>();
+  for (const index of layers) {
+    if (index.stats.whiteouts === 0) continue;
+    for (let i = 0; i < index.count; i++) if (index.kinds[i] === EntryKind.whiteout) whitedOut.add(index.paths[i]);
+  }
+  return whitedOut;
+}
+
+/** dive's efficiency of a whole image (see DiveAccumulator): its whiteouts are gathered first, so nothing is kept per layer. */
+export function diveEfficiency(layers: readonly LayerIndex[]): DiveEfficiency {
+  const dive = new DiveAccumulator(whitedOutPaths(layers));
+  for (const index of layers) dive.push(index);
+  return dive.finish();
 }

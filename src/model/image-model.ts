@@ -1,8 +1,6 @@
 import type { LayerIndex } from '../../store/layer-index.js';
 import type { ImageRecord } from '../../store/store.js';
-import { diveEfficiency, type DiveEfficiency } from '../analysis/dive-efficiency.js';
-import { CONTENT_HASH_BYTES } from '../../store/layer-index.js';
-import { EntryKind } from './entry.js';
+import { wasteReport, type WasteReport } from '../analysis/waste.js';
 import type { OpenedImage } from '../open-image.js';
 import { applyLayerWithChanges, type LayerChange } from '../union/changes.js';
 import { applyLayer, lookup, newRoot, type UnionNode } from '../union/union-tree.js';
@@ -30,25 +28,7 @@ export interface LayerSummary extends LayerFigures {
   repeated: boolean;
 }
 
-export interface DuplicateContent {
-  sizeBytes: number;
-  /** How many different paths hold this content. */
-  pathCount: number;
-  /** Up to DUPLICATE_PATHS_SHOWN of them, sorted. */
-  paths: string[];
-  /** Bytes saved if only one copy were kept. */
-  extraBytes: number;
-}
-
-export interface WasteReport extends DiveEfficiency {
-  removedByWhiteoutBytes: number;
-  removedByOpaqueBytes: number;
-  /** The largest groups of identical content at different paths (at most 100), largest saving first. */
-  duplicateContent: DuplicateContent[];
-  /** How many such groups there are in all, and the bytes keeping one copy of each would save. */
-  duplicateContentGroups: number;
-  duplicateContentBytes: number;
-}
+export type { WasteReport } from '../analysis/waste.js';
 
 /**
  * Everything the CLI and the panes read about one image: history, layers with their change counts,
@@ -201,16 +181,7 @@ export class ImageModel {
   waste(): WasteReport {
     if (this.wasteCache) return this.wasteCache;
     this.computed = true;
-    const dive = diveEfficiency(this.layers);
-    const duplicateContent = findDuplicateContent(this.layers);
-    this.wasteCache = {
-      ...dive,
-      removedByWhiteoutBytes: this.layerSummaries.reduce((n, l) => n + l.removedByWhiteoutBytes, 0),
-      removedByOpaqueBytes: this.layerSummaries.reduce((n, l) => n + l.removedByOpaqueBytes, 0),
-      duplicateContent: duplicateContent.shown,
-      duplicateContentGroups: duplicateContent.groups,
-      duplicateContentBytes: duplicateContent.extraBytes,
-    };
+    this.wasteCache = wasteReport(this.layers, this.layerSummaries);
     return this.wasteCache;
   }
 
@@ -238,69 +209,4 @@ export function historyRows(record: ImageRecord): HistoryRow[] {
   // Images without history (docker import of a tarball can have none) still show every layer.
   for (; layer < record.layers.length; layer++) out.push({ createdBy: '', created: null, emptyLayer: false, layerIndex: layer, comment: null });
   return out;
-}
-
-const DUPLICATE_PATHS_SHOWN = 20;
-/** The groups a report lists, largest saving first; the totals count every group. */
-const DUPLICATE_GROUPS_SHOWN = 100;
-
-/** One content seen so far: its size, the entry that first had it, and the paths that hold it. */
-interface ContentGroup {
-  /** Groups in the order their content was first seen: ties in the report keep it. */
-  order: number;
-  size: number;
-  layer: number;
-  entry: number;
-  firstPath: string;
-  /** Null while only one path holds the content (as for most files). */
-  paths: Set<string> | null;
-}
-
-/**
- * Files with identical content stored under two or more different paths. Only files that share their
- * size with another can share content, so only those are looked up by content hash: in buckets keyed by
- * 48 bits of it (a number, not a string per file), each compared in full.
- */
-function findDuplicateContent(layers: readonly LayerIndex[]): { shown: DuplicateContent[]; groups: number; extraBytes: number } {
-  const sizeCounts = new Map<number, number>();
-  for (const index of layers) {
-    for (let i = 0; i < index.count; i++) {
-      if (index.kinds[i] !== EntryKind.file || index.sizes[i] === 0) continue;
-      sizeCounts.set(index.sizes[i], (sizeCounts.get(index.sizes[i]) ?? 0) + 1);
-    }
-  }
-  const buckets = new Map<number, ContentGroup[]>();
-  let seen = 0;
-  const found: ContentGroup[] = [];
-  layers.forEach((index, layer) => {
-    const { kinds, sizes, hashes } = index;
-    for (let i = 0; i < index.count; i++) {
-      const size = sizes[i];
-      if (kinds[i] !== EntryKind.file || size === 0 || sizeCounts.get(size)! < 2) continue;
-      const key = hashes.readUIntLE(i * CONTENT_HASH_BYTES, 6);
-      let bucket = buckets.get(key);
-      if (!bucket) buckets.set(key, (bucket = []));
-      const group = bucket.find((g) => g.size === size && layers[g.layer].sameContent(g.entry, index, i));
-      const path = index.paths[i];
-      if (!group) bucket.push({ order: seen++, size, layer, entry: i, firstPath: path, paths: null });
-      else if (path !== group.firstPath) {
-        if (!group.paths) found.push(group);
-        (group.paths ??= new Set([group.firstPath])).add(path);
-      }
-    }
-  });
-  let extraBytes = 0;
-  const shared = found.map((g) => {
-    const extra = g.size * (g.paths!.size - 1);
-    extraBytes += extra;
-    return { order: g.order, size: g.size, paths: g.paths!, extra };
-  });
-  shared.sort((a, b) => b.extra - a.extra || a.order - b.order);
-  const shown = shared.slice(0, DUPLICATE_GROUPS_SHOWN).map((g) => ({
-    sizeBytes: g.size,
-    pathCount: g.paths.size,
-    paths: [...g.paths].sort().slice(0, DUPLICATE_PATHS_SHOWN).map((p) => `/${p}`),
-    extraBytes: g.extra,
-  }));
-  return { shown, groups: found.length, extraBytes };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { diveEfficiency } from '../../src/analysis/dive-efficiency.js';
+import { DiveAccumulator, diveEfficiency } from '../../src/analysis/dive-efficiency.js';
+import { DuplicateContentAccumulator } from '../../src/analysis/duplicate-content.js';
+import type { LayerIndex } from '../../store/layer-index.js';
 import { diveEfficiencyReference } from '../helpers/dive-reference.js';
 import { modelOf, type TestEntry } from '../helpers/layers.js';
 import { changeRows, unionRows } from '../../src/report/inspect-report.js';
@@ -72,6 +74,35 @@ const entry: fc.Arbitrary<TestEntry> = fc.oneof(
   fc.record({ opaque: path }),
 );
 
+/** dive's figures gathered as a first open gathers them: layer by layer, the whiteouts learnt on the way. */
+function diveLayerByLayer(layers: readonly LayerIndex[]) {
+  const dive = new DiveAccumulator(null);
+  for (const index of layers) dive.push(index);
+  return dive.finish();
+}
+
+/** The oracle for identical content: every regular file of every layer, grouped by its bytes. */
+function duplicatesReference(layers: TestEntry[][]) {
+  const groups = new Map<string, { first: number; size: number; paths: Set<string> }>();
+  let seen = 0;
+  for (const layer of layers) {
+    for (const e of layer) {
+      seen++;
+      if (!('file' in e) || !e.content) continue;
+      let group = groups.get(e.content);
+      if (!group) groups.set(e.content, (group = { first: seen, size: Buffer.byteLength(e.content), paths: new Set() }));
+      group.paths.add(e.file);
+    }
+  }
+  const shared = [...groups.values()].filter((g) => g.paths.size >= 2).map((g) => ({ ...g, extra: g.size * (g.paths.size - 1) }));
+  shared.sort((a, b) => b.extra - a.extra || a.first - b.first);
+  return {
+    shown: shared.slice(0, 100).map((g) => ({ sizeBytes: g.size, pathCount: g.paths.size, paths: [...g.paths].sort().slice(0, 20).map((p) => `/${p}`), extraBytes: g.extra })),
+    groups: shared.length,
+    extraBytes: shared.reduce((n, g) => n + g.extra, 0),
+  };
+}
+
 describe('dive efficiency (property)', () => {
   it('the lean analysis gives dive\'s numbers, as dive\'s own tree-by-tree way computes them', async () => {
     // Whiteouts of directories, opaque markers, implied parents, a path rewritten: every rule that moves the numbers.
@@ -79,9 +110,29 @@ describe('dive efficiency (property)', () => {
       fc.asyncProperty(fc.array(fc.array(entry, { maxLength: 10 }), { minLength: 1, maxLength: 6 }), async (stack) => {
         const state = new Map<string, RefEntry>();
         const model = await modelOf(stack.map((layer) => applyReference(state, layer)));
-        expect(diveEfficiency(model.layers)).toEqual(diveEfficiencyReference(model.layers));
+        const reference = diveEfficiencyReference(model.layers);
+        expect(diveEfficiency(model.layers)).toEqual(reference);
+        expect(diveLayerByLayer(model.layers)).toEqual(reference);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('identical content at different paths (property)', () => {
+  it('layer by layer, equals grouping every file by its bytes', async () => {
+    const content = fc.constantFrom('', 'x', 'y', 'xy', 'yx', 'abc', 'abd');
+    const file = fc.record({ file: path, content });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(fc.oneof(file, file, entry), { maxLength: 10 }), { minLength: 1, maxLength: 5 }), async (stack) => {
+        const state = new Map<string, RefEntry>();
+        const layers = stack.map((layer) => applyReference(state, layer));
+        const model = await modelOf(layers);
+        const duplicates = new DuplicateContentAccumulator();
+        for (const index of model.layers) duplicates.push(index);
+        expect(duplicates.finish()).toEqual(duplicatesReference(layers));
+      }),
+      { numRuns: 300 },
     );
   });
 });
