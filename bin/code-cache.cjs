@@ -1,7 +1,7 @@
 'use strict';
 // Runs the CommonJS bundle with V8's code cache: the bytecode V8 compiled for the bundle on an earlier
 // run, so this run skips most parsing and compiling (Node 22's module.enableCompileCache does the same;
-// Node 20 has only vm.Script's cachedData). The cache is kept per Node version and per bundle content in
+// Node 20 has only vm.Script's cachedData). The cache is kept per Node version, bundle path and bundle content in
 // $XDG_CACHE_HOME/fathom/code-cache (FATHOM_CODE_CACHE=0 turns it off). V8 checks that a cache fits its
 // version and flags but not that it fits the source, and not its bytes, so a cache file is named by the
 // bundle's digest and carries a digest of itself; a file that fails either is ignored and replaced.
@@ -52,7 +52,7 @@ function writeCache(file, data, coversUi) {
     crypto.createHash('sha256').update(data).digest().copy(header, MAGIC.length + 1);
     fs.writeFileSync(temp, Buffer.concat([header, data]));
     fs.renameSync(temp, file);
-    // Caches of earlier builds of the bundle, for this Node, are of no more use.
+    // Caches of earlier builds of this bundle, for this Node, are of no more use.
     const prefix = path.basename(file).replace(/[^-]+\.bin$/, '');
     for (const name of fs.readdirSync(path.dirname(file))) {
       if (name.startsWith(prefix) && name.endsWith('.bin') && name !== path.basename(file)) fs.rmSync(path.join(path.dirname(file), name), { force: true });
@@ -82,8 +82,10 @@ function runBundle(bundle) {
   // and an ASCII file reads as latin1 in a plain copy (UTF-8 decoding: ~3 ms more).
   const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   const useCache = process.env.FATHOM_CODE_CACHE !== '0';
-  const key = crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
-  const file = path.join(cacheDir(), `${process.version}-${process.arch}-${key}.bin`);
+  // Named by where the bundle is (installs side by side keep a cache each) and by what it holds.
+  const place = crypto.createHash('sha256').update(bundle).digest('hex').slice(0, 8);
+  const content = crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  const file = path.join(cacheDir(), `${process.version}-${process.arch}-${place}-${content}.bin`);
   const cached = useCache ? readCache(file) : null;
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundle,
@@ -100,8 +102,9 @@ function runBundle(bundle) {
     saved = true;
     writeCache(file, script.createCachedData(), coversUi);
   };
-  // After the first frame is on screen (writing takes ~15 ms; the frame is not held for it).
-  if (fresh || !cached.coversUi) module.exports.whenFirstFrameDrawn?.(() => setTimeout(() => save(true), 100).unref());
+  // Just after the first frame is on screen (a terminal's writes are synchronous): writing takes ~15 ms,
+  // and the frame is not held for it.
+  if (fresh || !cached.coversUi) module.exports.whenFirstFrameDrawn?.(() => setImmediate(() => save(true)));
   if (fresh) process.once('exit', () => save(false));
   return module.exports;
 }

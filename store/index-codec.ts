@@ -1,9 +1,11 @@
+import fs from 'node:fs';
 import { FathomError } from '../src/errors.js';
-import { CONTENT_HASH_BYTES, LayerIndex, type LayerStats } from './layer-index.js';
+import { CONTENT_HASH_BYTES, LayerIndex, type IndexColumns, type LayerStats } from './layer-index.js';
 
 /**
  * The on-disk form of a LayerIndex: a small JSON header, the paths as one NUL-joined string, then
- * each column's raw bytes. Loading is a few memcpy's and one string split, so a warm open stays fast.
+ * each column's raw bytes. Loading is a few memcpy's and one string split, so a warm open stays fast;
+ * a stored index's columns load only when first used (openStoredIndex).
  */
 const MAGIC = Buffer.from('FATHOMI1');
 
@@ -44,21 +46,30 @@ export function encodeIndex(index: LayerIndex): Buffer {
   ]);
 }
 
-export function decodeIndex(buf: Buffer, where: string): LayerIndex {
-  const corrupt = () => new FathomError(`${where}: the stored file index is damaged; run \`fathom store rm\` on this image and open it again`);
-  if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) throw corrupt();
-  const headerLen = buf.readUInt32LE(8);
+/** The message for any damage found in a stored index, read now or on first use. */
+function damaged(where: string): FathomError {
+  return new FathomError(`${where}: the stored file index is damaged; run \`fathom store rm\` on this image and open it again`);
+}
+
+/** The header of an encoded index, from its first bytes, and the length the whole must have. */
+function readHeader(head: Buffer, where: string): { header: IndexHeader; bodyStart: number; length: number } {
+  if (head.length < 12 || !head.subarray(0, 8).equals(MAGIC)) throw damaged(where);
+  const bodyStart = 12 + head.readUInt32LE(8);
   let header: IndexHeader;
   try {
-    header = JSON.parse(buf.toString('utf8', 12, 12 + headerLen)) as IndexHeader;
+    header = JSON.parse(head.toString('utf8', 12, bodyStart)) as IndexHeader;
   } catch {
-    throw corrupt();
+    throw damaged(where);
   }
+  if (head.length < bodyStart) throw damaged(where);
+  return { header, bodyStart, length: bodyStart + header.pathBytes + header.count * (8 * 3 + 4 * 2 + 2 + 1 + CONTENT_HASH_BYTES) };
+}
+
+/** The columns from a whole encoded index whose header has been read. */
+function readColumns(buf: Buffer, header: IndexHeader, bodyStart: number, where: string): IndexColumns {
   const n = header.count;
-  let pos = 12 + headerLen;
-  const expected = pos + header.pathBytes + n * (8 * 3 + 4 * 2 + 2 + 1 + CONTENT_HASH_BYTES);
-  if (buf.length !== expected) throw corrupt();
-  // Checked now, decoded on first use: a damaged index is refused when it is loaded, not later.
+  let pos = bodyStart;
+  // Checked now, decoded on first use: damaged paths are refused when the columns are read, not later.
   // A copy: the rest of the file's bytes are copied into columns below and need not stay alive.
   const pathBytes = Buffer.from(buf.subarray(pos, pos + header.pathBytes));
   pos += header.pathBytes;
@@ -67,8 +78,7 @@ export function decodeIndex(buf: Buffer, where: string): LayerIndex {
   const bytesAsText = pathBytes.toString('latin1');
   let separators = 0;
   for (let at = bytesAsText.indexOf('\0'); at !== -1; at = bytesAsText.indexOf('\0', at + 1)) separators++;
-  if (n === 0 ? header.pathBytes !== 0 : separators !== n - 1) throw corrupt();
-  const paths = () => (n === 0 ? [] : pathBytes.toString('utf8').split('\0'));
+  if (n === 0 ? header.pathBytes !== 0 : separators !== n - 1) throw damaged(where);
   const take = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(make: (n: number) => T, width: number): T => {
     const column = make(n);
     Buffer.from(column.buffer).set(buf.subarray(pos, pos + n * width));
@@ -83,5 +93,59 @@ export function decodeIndex(buf: Buffer, where: string): LayerIndex {
   const modes = take((k) => new Uint16Array(k), 2);
   const kinds = take((k) => new Uint8Array(k), 1);
   const hashes = Buffer.from(buf.subarray(pos, pos + n * CONTENT_HASH_BYTES));
-  return new LayerIndex(n, paths, kinds, sizes, modes, uids, gids, mtimes, offsets, new Map(header.links), new Map(header.devices), hashes, header.stats);
+  return { paths: () => (n === 0 ? [] : pathBytes.toString('utf8').split('\0')), kinds, sizes, modes, uids, gids, mtimes, offsets, hashes };
+}
+
+function indexOf(header: IndexHeader, columns: IndexColumns | (() => IndexColumns)): LayerIndex {
+  return new LayerIndex(header.count, header.stats, new Map(header.links), new Map(header.devices), columns);
+}
+
+/** A whole encoded index, decoded now. */
+export function decodeIndex(buf: Buffer, where: string): LayerIndex {
+  const { header, bodyStart, length } = readHeader(buf, where);
+  if (buf.length !== length) throw damaged(where);
+  return indexOf(header, readColumns(buf, header, bodyStart, where));
+}
+
+/** How many bytes of a stored index are read up front: its header, nearly always. */
+const HEAD_BYTES = 64 << 10;
+
+/**
+ * A stored index: its header (figures, links) is read now, and checked against the file's length; its
+ * columns are read, and checked, when first used. Null when the file is not there.
+ */
+export function openStoredIndex(file: string, where: string): LayerIndex | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  let opened: ReturnType<typeof readHeader>;
+  try {
+    const size = fs.fstatSync(fd).size;
+    let head = Buffer.allocUnsafe(Math.min(size, HEAD_BYTES));
+    head = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
+    // A header longer than the first read (a layer of many links): read up to its end.
+    const headerEnd = head.length >= 12 ? 12 + head.readUInt32LE(8) : 0;
+    if (headerEnd > head.length && headerEnd <= size) {
+      head = Buffer.allocUnsafe(headerEnd);
+      head = head.subarray(0, fs.readSync(fd, head, 0, headerEnd, 0));
+    }
+    opened = readHeader(head, where);
+    if (size !== opened.length) throw damaged(where);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const { header, bodyStart, length } = opened;
+  return indexOf(header, () => {
+    let buf: Buffer;
+    try {
+      buf = fs.readFileSync(file);
+    } catch {
+      throw damaged(where);
+    }
+    if (buf.length !== length) throw damaged(where);
+    return readColumns(buf, header, bodyStart, where);
+  });
 }

@@ -17,37 +17,88 @@ export interface LayerStats {
   opaqueWhiteouts: number;
 }
 
+/** A layer index's columns: everything but the figures, the links and the devices. */
+export interface IndexColumns {
+  /** The paths, or how to decode them on first use (a first frame needs one layer's, not every layer's). */
+  paths: string[] | (() => string[]);
+  kinds: Uint8Array;
+  sizes: Float64Array;
+  modes: Uint16Array;
+  uids: Uint32Array;
+  gids: Uint32Array;
+  mtimes: Float64Array;
+  offsets: Float64Array;
+  hashes: Buffer;
+}
+
+/** The columns that load on first use (paths apart: they decode on their own first use). */
+const LAZY_COLUMNS = ['kinds', 'sizes', 'modes', 'uids', 'gids', 'mtimes', 'offsets', 'hashes'] as const;
+
 /**
  * Every entry of one layer tar, in archive order, as columns: one typed array per field keeps a
- * 100k-entry layer to a few MB instead of 100k objects.
+ * 100k-entry layer to a few MB instead of 100k objects. A stored index's columns are read when one of
+ * them is first used: an image opens on its figures, and its first frame needs one layer's columns.
  */
 export class LayerIndex {
+  declare readonly kinds: Uint8Array;
+  declare readonly sizes: Float64Array;
+  declare readonly modes: Uint16Array;
+  declare readonly uids: Uint32Array;
+  declare readonly gids: Uint32Array;
+  declare readonly mtimes: Float64Array;
+  /** Where each entry's content starts in the uncompressed tar. */
+  declare readonly offsets: Float64Array;
+  /** CONTENT_HASH_BYTES per entry; all zero where the entry has no content. */
+  declare readonly hashes: Buffer;
+  private pathsOrDecoder: string[] | (() => string[]) | null = null;
+  private loader: (() => IndexColumns) | null = null;
+
   constructor(
     readonly count: number,
-    /** The paths, or how to decode them on first use (a first frame needs one layer's, not every layer's). */
-    private pathsOrDecoder: string[] | (() => string[]),
-    readonly kinds: Uint8Array,
-    readonly sizes: Float64Array,
-    readonly modes: Uint16Array,
-    readonly uids: Uint32Array,
-    readonly gids: Uint32Array,
-    readonly mtimes: Float64Array,
-    /** Where each entry's content starts in the uncompressed tar. */
-    readonly offsets: Float64Array,
+    readonly stats: LayerStats,
     /** Symlink targets as stored; hard-link targets as clean relative paths. */
     readonly links: Map<number, string>,
     /** "major,minor" for char and block devices. */
     readonly devices: Map<number, string>,
-    /** CONTENT_HASH_BYTES per entry; all zero where the entry has no content. */
-    readonly hashes: Buffer,
-    readonly stats: LayerStats,
-  ) {}
+    columns: IndexColumns | (() => IndexColumns),
+  ) {
+    if (typeof columns === 'function') this.loader = columns;
+    else this.keep(columns);
+  }
+
+  static {
+    // Until the columns are read, each is a getter that reads them all in and then answers from the
+    // instance's own properties, which from then on are plain fields (no getter on the hot paths).
+    for (const name of LAZY_COLUMNS) {
+      Object.defineProperty(LayerIndex.prototype, name, {
+        configurable: true,
+        get(this: LayerIndex) {
+          this.load();
+          return this[name];
+        },
+      });
+    }
+  }
+
+  private load(): void {
+    const loader = this.loader;
+    if (!loader) throw new Error('layer index: columns missing'); // unreachable: keep() defines them
+    this.loader = null;
+    this.keep(loader());
+  }
+
+  /** Every instance gets the same own properties in the same order, whenever its columns arrive. */
+  private keep(columns: IndexColumns): void {
+    for (const name of LAZY_COLUMNS) Object.defineProperty(this, name, { value: columns[name], writable: true, enumerable: true, configurable: true });
+    this.pathsOrDecoder = columns.paths;
+  }
 
   /** Clean relative paths ("etc/passwd"); for whiteouts the hidden path, for opaque markers the directory. */
   get paths(): string[] {
+    if (this.pathsOrDecoder === null) this.load();
     // Decoded once; the decoder, and with it the encoded bytes, is dropped.
     if (typeof this.pathsOrDecoder === 'function') this.pathsOrDecoder = this.pathsOrDecoder();
-    return this.pathsOrDecoder;
+    return this.pathsOrDecoder!;
   }
 
   link(i: number): string | null {
@@ -126,17 +177,6 @@ export class LayerIndexBuilder {
     const n = this.n;
     return new LayerIndex(
       n,
-      this.paths,
-      this.kinds.slice(0, n),
-      this.sizes.slice(0, n),
-      this.modes.slice(0, n),
-      this.uids.slice(0, n),
-      this.gids.slice(0, n),
-      this.mtimes.slice(0, n),
-      this.offsets.slice(0, n),
-      this.links,
-      this.devices,
-      Buffer.from(this.hashes.subarray(0, n * CONTENT_HASH_BYTES)),
       {
         tarBytes,
         dockerSizeBytes: this.dockerSizeBytes,
@@ -144,6 +184,19 @@ export class LayerIndexBuilder {
         entries: n,
         whiteouts: this.whiteouts,
         opaqueWhiteouts: this.opaqueWhiteouts,
+      },
+      this.links,
+      this.devices,
+      {
+        paths: this.paths,
+        kinds: this.kinds.slice(0, n),
+        sizes: this.sizes.slice(0, n),
+        modes: this.modes.slice(0, n),
+        uids: this.uids.slice(0, n),
+        gids: this.gids.slice(0, n),
+        mtimes: this.mtimes.slice(0, n),
+        offsets: this.offsets.slice(0, n),
+        hashes: Buffer.from(this.hashes.subarray(0, n * CONTENT_HASH_BYTES)),
       },
     );
   }

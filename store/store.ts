@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { FathomError } from '../src/errors.js';
 import type { Compression } from '../src/layer/compression.js';
 import { indexLayerStream, type IndexedLayer } from '../src/layer/index-layer.js';
-import { decodeIndex, encodeIndex } from './index-codec.js';
+import { decodeIndex, encodeIndex, openStoredIndex } from './index-codec.js';
 import { WORKER_MIN_BYTES, indexWorkers } from './index-workers.js';
 import { writeAll } from './write-all.js';
 import type { LayerIndex } from './layer-index.js';
@@ -229,14 +229,8 @@ export class LayerStore {
   loadIndex(diffId: string): LayerIndex {
     const cached = this.indexCache.get(diffId);
     if (cached) return cached;
-    const file = path.join(this.layerDir(diffId), 'index.bin');
-    let buf: Buffer;
-    try {
-      buf = fs.readFileSync(file);
-    } catch {
-      throw new FathomError(`layer ${diffId} is not in the store at ${this.root}`);
-    }
-    const index = decodeIndex(buf, `store layer ${diffId}`);
+    const index = openStoredIndex(path.join(this.layerDir(diffId), 'index.bin'), `store layer ${diffId}`);
+    if (!index) throw new FathomError(`layer ${diffId} is not in the store at ${this.root}`);
     this.indexCache.set(diffId, index);
     return index;
   }

@@ -50,7 +50,7 @@ describe('V8 code cache of the bundle (bin/fathom.cjs)', () => {
     expect(first.code).toBe(0);
     const [file, ...others] = cacheFiles(dir);
     expect(others).toEqual([]);
-    expect(path.basename(file)).toMatch(new RegExp(`^${process.version}-${process.arch}-[0-9a-f]{16}\\.bin$`));
+    expect(path.basename(file)).toMatch(new RegExp(`^${process.version}-${process.arch}-[0-9a-f]{8}-[0-9a-f]{16}\\.bin$`));
     expect(readCacheFile(file)).toEqual({ coversUi: false, whole: true });
     const made = fs.readFileSync(file);
     const second = inspect(env);
