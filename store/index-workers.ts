@@ -79,25 +79,21 @@ class WorkerPool {
     const id = this.nextId++;
     // A worker with nothing to do must not keep the process alive.
     if (w.pending++ === 0) w.worker.ref();
-    const settle = () => {
-      w.worker.off('message', onMessage);
-      w.worker.off('error', onError);
-      if (--w.pending === 0) w.worker.unref();
-    };
-    let onMessage: (m: IndexReply) => void = () => {};
-    let onError: (e: Error) => void = () => {};
-    const result = new Promise<IndexedInWorker>((resolve, reject) => {
-      onMessage = (m) => {
+    return new Promise((resolve, reject) => {
+      const settle = () => {
+        w.worker.off('message', onMessage);
+        w.worker.off('error', onError);
+        if (--w.pending === 0) w.worker.unref();
+      };
+      const onMessage = (m: IndexReply) => {
         if (m.id !== id) return;
         if (m.kind === 'progress') return onProgress?.(m.bytes);
         settle();
-        if (m.kind === 'failed') reject(m.userError ? new FathomError(m.message) : new Error(m.message));
-        else {
-          const { kind: _kind, id: _id, ...indexed } = m;
-          resolve(indexed);
-        }
+        if (m.kind === 'failed') return reject(m.userError ? new FathomError(m.message) : new Error(m.message));
+        const { kind: _kind, id: _id, ...indexed } = m;
+        resolve(indexed);
       };
-      onError = (e) => {
+      const onError = (e: Error) => {
         // A worker that crashed fails every job it held, and is not reused.
         settle();
         const at = this.workers.indexOf(w);
@@ -107,11 +103,10 @@ class WorkerPool {
         }
         reject(e);
       };
+      w.worker.on('message', onMessage);
+      w.worker.on('error', onError);
+      w.worker.postMessage({ id, job } satisfies PostedJob);
     });
-    w.worker.on('message', onMessage);
-    w.worker.on('error', onError);
-    w.worker.postMessage({ id, job } satisfies PostedJob);
-    return result;
   }
 }
 
