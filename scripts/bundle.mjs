@@ -45,9 +45,8 @@ const deferredLayoutEngine = {
   },
 };
 
-await build({
-  entryPoints: ['dist/src/cli/main.js'],
-  outfile: 'dist/fathom.cjs',
+/** How the CLI is bundled, for the CLI and for anything that must run the same code (the UI bench). */
+const product = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -67,15 +66,22 @@ await build({
   // What the modules knew as import.meta.url: the bundle's own file (the worker and demo files sit beside it).
   banner: { js: 'var __fathomBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
-});
+};
 
-// The layer-indexing worker (store/index-worker.ts), bundled on its own: a worker starts from its own file.
-await build({
-  entryPoints: ['dist/store/index-worker.js'],
-  outfile: 'dist/index-worker.mjs',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-});
+if (process.argv.includes('--ui-bench')) {
+  // `npm run bench` only: the in-process UI bench (test/bench/ui-bench-main.ts), bundled as the CLI is.
+  await build({ ...product, entryPoints: ['dist/test/bench/ui-bench-main.js'], outfile: 'dist/ui-bench.cjs' });
+} else {
+  await build({ ...product, entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/fathom.cjs' });
+
+  // The layer-indexing worker (store/index-worker.ts), bundled on its own: a worker starts from its own file.
+  await build({
+    entryPoints: ['dist/store/index-worker.js'],
+    outfile: 'dist/index-worker.mjs',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+}

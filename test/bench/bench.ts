@@ -8,7 +8,8 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { writeBenchImage } from './bench-image.js';
-import { firstFrameOfBinary, runUiBench } from './ui-bench.js';
+import { firstFrameOfBinary } from './binary-frame.js';
+import type { runUiBench } from './ui-bench.js';
 import { runEngineBench } from './engine-bench.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -43,6 +44,15 @@ function onPath(cmd: string): boolean {
 }
 
 /** The largest fixture image (edge), from a warm store: the binary's first frame, and keystrokes in-process. */
+/** The in-process UI bench, run from its own bundle (dist/ui-bench.cjs): the code that ships, stand-ins and all. */
+function uiBench(storeDir: string, imageId: string, lastLayer: number, label: string): Awaited<ReturnType<typeof runUiBench>> {
+  const r = spawnSync(process.execPath, [path.join(root, 'dist', 'ui-bench.cjs'), storeDir, imageId, String(lastLayer), label], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`ui bench failed: ${r.stderr}`);
+  const lines = r.stdout.trimEnd().split('\n');
+  for (const line of lines.slice(0, -1)) console.log(line);
+  return JSON.parse(lines.at(-1)!) as Awaited<ReturnType<typeof runUiBench>>;
+}
+
 async function fixtureImage(): Promise<{ firstFrameMs: number | null; ui: Awaited<ReturnType<typeof runUiBench>> } | null> {
   const fixture = path.resolve(root, '../shared/fixtures/images/edge/docker-save.tar');
   if (!fs.existsSync(fixture)) return null;
@@ -51,15 +61,12 @@ async function fixtureImage(): Promise<{ firstFrameMs: number | null; ui: Awaite
   const record = JSON.parse(spawnSync(process.execPath, [bin, 'store', 'ls', '--json', '--store', store], { encoding: 'utf8' }).stdout)[0];
   const ms = await firstFrameOfBinary(bin, store, record.id);
   if (ms !== null) console.log(`  ${'first frame, fixture edge image (binary, from start)'.padEnd(58)} ${ms.toFixed(1).padStart(9)} ms`);
-  const ui = await runUiBench(store, record.id, record.layers - 1, 'fixture edge image');
+  const ui = uiBench(store, record.id, record.layers - 1, 'fixture edge image');
   fs.rmSync(store, { recursive: true, force: true });
   return { firstFrameMs: ms, ui };
 }
 
 async function main() {
-  // The in-process UI figures must be React's production build, as the binary runs (bin/fathom.cjs sets it);
-  // ES imports load React before this module's code runs, so `npm run bench` sets it in the environment.
-  if (process.env.NODE_ENV !== 'production') console.log('note: NODE_ENV is not "production": the in-process UI figures are React\'s development build\n');
   const layers = Number(process.env.FATHOM_BENCH_LAYERS ?? 5);
   const filesPerLayer = Number(process.env.FATHOM_BENCH_FILES ?? 20_000);
   console.log(`fathom bench — synthetic image: ${layers} layers × ${filesPerLayer} files (cached in ${work})`);
@@ -97,10 +104,13 @@ async function main() {
   const nodeStart = measure('(node startup alone, for reference)', () => timeCmd(process.execPath, ['-e', '0']));
 
   const imageId = JSON.parse(spawnSync(process.execPath, [bin, 'store', 'ls', '--json', '--store', warmStore], { encoding: 'utf8' }).stdout)[0].id;
-  const rss = JSON.parse(spawnSync(process.execPath, ['--expose-gc', path.join(here, 'rss.js'), warmStore, imageId], { encoding: 'utf8' }).stdout);
+  // Resident memory moves with when V8 hands freed pages back: each figure is the median of three runs.
+  const rssRuns = [0, 1, 2].map(() => JSON.parse(spawnSync(process.execPath, ['--expose-gc', path.join(here, 'rss.js'), warmStore, imageId], { encoding: 'utf8' }).stdout));
+  const median = (key: string) => rssRuns.map((r) => r[key] as number).sort((a, b) => a - b)[1];
+  const rss = { ...rssRuns[0], ...Object.fromEntries(['perEntry', 'rawPerEntry', 'fixedBytes', 'heapPerEntry', 'browsingPerEntry', 'browsingHeapPerEntry'].map((k) => [k, median(k)])) };
 
   console.log('\nInteractive UI (in-process, fake 120×40 terminal):');
-  const ui = await runUiBench(warmStore, imageId, layers - 1, '101k-entry image');
+  const ui = uiBench(warmStore, imageId, layers - 1, '101k-entry image');
   const binaryFrame = await firstFrameOfBinary(bin, warmStore, imageId);
   if (binaryFrame !== null) console.log(`  ${'first frame, the real binary in tmux (from process start)'.padEnd(58)} ${binaryFrame.toFixed(1).padStart(9)} ms`);
   const fixture = await fixtureImage();
@@ -123,9 +133,10 @@ async function main() {
     row('dive / warm reopen', `${(dive / warm).toFixed(1)}×`, '≥ 10×', dive / warm >= 10);
   }
   row('warm reopen, inspect with full analysis', `${warm.toFixed(0)} ms`, '(see first frame)', null);
-  row('RSS per file entry (opened + analysed)', `${rss.perEntry.toFixed(0)} B`, '≤ 300 B', rss.perEntry <= 300);
+  row('RSS per file entry (opened + analysed; median of 3)', `${rss.perEntry.toFixed(0)} B`, '≤ 300 B', rss.perEntry <= 300);
   row('  heap kept per entry', `${rss.heapPerEntry.toFixed(0)} B`, '', null);
   row(`  browsing: + the ${rss.browsingRows}-row aggregated tree`, `${rss.browsingPerEntry.toFixed(0)} B`, '(≤ 300 B)', rss.browsingPerEntry <= 300);
+  row('    heap kept per entry while browsing', `${rss.browsingHeapPerEntry.toFixed(0)} B`, '', null);
   row('  raw: all RSS growth / entries', `${rss.rawPerEntry.toFixed(0)} B`, `(incl. V8's fixed ${(rss.fixedBytes / 1e6).toFixed(0)} MB)`, null);
   if (engine) {
     if (engine.diveMs !== null) row('dive (engine) / fathom warm engine open', `${(engine.diveMs / engine.warmOpenMs).toFixed(1)}×`, '≥ 10×', engine.diveMs / engine.warmOpenMs >= 10);

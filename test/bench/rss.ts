@@ -53,6 +53,7 @@ process.stdout.write(
     fixedBytes: before.rss - cold.rss,
     heapPerEntry: (after.heap - before.heap) / entries,
     browsingPerEntry: (browsing.rss - before.rss) / entries,
+    browsingHeapPerEntry: (browsing.heap - before.heap) / entries,
     browsingRows: rows.length,
     efficiency: waste.efficiencyScore,
   }),

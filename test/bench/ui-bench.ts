@@ -7,6 +7,7 @@ import { KeyMap } from '../../src/view/keys.js';
 import { realIo } from '../../src/cli/real-io.js';
 import { LayerStore } from '../../store/store.js';
 import { openBeforeFirstFrame } from '../../src/view/pending-open.js';
+import { layoutEngineReady } from '../../src/view/layout-engine.js';
 
 function fakeTerminal(columns: number, rows: number) {
   const stdout = Object.assign(new PassThrough(), { columns, rows, isTTY: true });
@@ -35,9 +36,12 @@ export async function runUiBench(storeDir: string, imageId: string, lastLayer: n
   });
   const io = { ...realIo(new LayerStore(storeDir), {}), watchImages: () => () => {}, watchContainers: () => () => {} };
   const t0 = performance.now();
-  // As the binary starts: the image opens before the first frame (see src/cli/commands/tui.ts).
+  // As the binary starts: the layout engine loads while the image opens, before the first frame (see
+  // src/cli/commands/tui.ts).
+  const layoutEngine = layoutEngineReady();
   const source = `store://${imageId}`;
   const pending = await openBeforeFirstFrame(io, source, 150);
+  await layoutEngine;
   const app = render(React.createElement(App, { start: { kind: 'image', source, pending }, io, keymap: new KeyMap(), theme: THEMES['no-color'] }), {
     stdout: stdout as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,
@@ -93,33 +97,4 @@ export async function runUiBench(storeDir: string, imageId: string, lastLayer: n
   console.log(`  ${`keystroke → frame, p95 of 120 moves (${rowsMatch?.[1] ?? '?'} rows)`.padEnd(58)} ${percentile(times, 0.95).toFixed(1).padStart(9)} ms`);
   console.log(`  ${'full-screen clears while moving'.padEnd(58)} ${String(clears).padStart(9)}`);
   return { firstFrameMs, keyP95Ms: percentile(times, 0.95), rows: Number(rowsMatch?.[1] ?? 0), clears };
-}
-
-/**
- * The real binary in a real terminal (tmux): ms from process start to the first frame of a stored
- * image, as the binary itself records it (FATHOM_FIRST_FRAME_FILE). Null without tmux.
- */
-export async function firstFrameOfBinary(bin: string, storeDir: string, imageId: string, runs = 5): Promise<number | null> {
-  const { spawnSync, execFileSync } = await import('node:child_process');
-  const fs = await import('node:fs');
-  const os = await import('node:os');
-  const path = await import('node:path');
-  if (spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status !== 0) return null;
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const file = path.join(os.tmpdir(), `fathom-first-frame-${process.pid}-${i}`);
-    fs.rmSync(file, { force: true });
-    const socket = `fathom-bench-${process.pid}-${i}`;
-    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-x', '120', '-y', '40', `env -u CI FATHOM_FIRST_FRAME_FILE=${file} ${process.execPath} ${bin} store://${imageId} --store ${storeDir}; sleep 5`]);
-    const start = Date.now();
-    while (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') === '') {
-      if (Date.now() - start > 30_000) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-    if (fs.existsSync(file)) times.push(Number(fs.readFileSync(file, 'utf8')));
-    fs.rmSync(file, { force: true });
-  }
-  times.sort((a, b) => a - b);
-  return times.length ? times[Math.floor(times.length / 2)] : null;
 }

@@ -1,0 +1,29 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * The real binary in a real terminal (tmux): ms from process start to the first frame of a stored
+ * image, as the binary itself records it (FATHOM_FIRST_FRAME_FILE). Null without tmux.
+ */
+export async function firstFrameOfBinary(bin: string, storeDir: string, imageId: string, runs = 5): Promise<number | null> {
+  if (spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status !== 0) return null;
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const file = path.join(os.tmpdir(), `fathom-first-frame-${process.pid}-${i}`);
+    fs.rmSync(file, { force: true });
+    const socket = `fathom-bench-${process.pid}-${i}`;
+    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-x', '120', '-y', '40', `env -u CI FATHOM_FIRST_FRAME_FILE=${file} ${process.execPath} ${bin} store://${imageId} --store ${storeDir}; sleep 5`]);
+    const start = Date.now();
+    while (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') === '') {
+      if (Date.now() - start > 30_000) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+    if (fs.existsSync(file)) times.push(Number(fs.readFileSync(file, 'utf8')));
+    fs.rmSync(file, { force: true });
+  }
+  times.sort((a, b) => a - b);
+  return times.length ? times[Math.floor(times.length / 2)] : null;
+}
