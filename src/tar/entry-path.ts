@@ -30,7 +30,8 @@ export function normalizeEntryPath(raw: string, where: string): string {
   } else if (path.endsWith('/')) {
     path = path.slice(0, -1);
   }
-  if (Buffer.byteLength(path) > MAX_PATH_BYTES) throw new FathomError(`${where}: entry name is longer than ${MAX_PATH_BYTES} bytes`);
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only a long name needs its bytes counted.
+  if (path.length * 3 > MAX_PATH_BYTES && Buffer.byteLength(path) > MAX_PATH_BYTES) throw new FathomError(`${where}: entry name is longer than ${MAX_PATH_BYTES} bytes`);
   if (path.length > MAX_NAME_BYTES) {
     for (const part of path.split('/')) {
       if (Buffer.byteLength(part) > MAX_NAME_BYTES) {
@@ -52,8 +53,9 @@ export function readWhiteout(path: string): WhiteoutReading {
   // Top-level AUFS metadata dirs (".wh..wh.plnk/…") are skipped whole, as Docker's applier does.
   if (path.startsWith(AUFS_META_PREFIX) && path !== OPAQUE_MARKER) return { kind: 'aufs-meta' };
   const slash = path.lastIndexOf('/');
+  // Nearly every entry: checked in place, without slicing its last component out.
+  if (!path.startsWith(WHITEOUT_PREFIX, slash + 1)) return null;
   const base = path.slice(slash + 1);
-  if (!base.startsWith(WHITEOUT_PREFIX)) return null;
   const dir = slash === -1 ? '' : path.slice(0, slash);
   if (base === OPAQUE_MARKER) return { kind: EntryKind.opaque, path: dir };
   if (base.startsWith(AUFS_META_PREFIX)) return { kind: 'aufs-meta' };

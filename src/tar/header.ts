@@ -25,7 +25,16 @@ export function paddedSize(size: number): number {
   return Math.ceil(size / BLOCK) * BLOCK;
 }
 
+const USTAR_MAGIC = Buffer.from('ustar\0', 'latin1');
+
+/** The POSIX magic "ustar\0" at offset 257 (GNU writes "ustar  \0" there). */
+function isUstar(buf: Buffer, start: number): boolean {
+  for (let i = 0; i < USTAR_MAGIC.length; i++) if (buf[start + 257 + i] !== USTAR_MAGIC[i]) return false;
+  return true;
+}
+
 function cString(buf: Buffer, start: number, length: number): string {
+  if (buf[start] === 0) return ''; // most link names and prefixes
   let end = start;
   const limit = start + length;
   while (end < limit && buf[end] !== 0) end++;
@@ -64,12 +73,38 @@ export function isZeroBlock(buf: Buffer, start: number): boolean {
   return true;
 }
 
+/**
+ * The last buffer's memory as 32-bit words: a blob's headers are read through one buffer (or a few), so
+ * the view is made once per buffer, not once per header.
+ */
+let wordsOf: ArrayBufferLike | null = null;
+let words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+
+/** Σ of a header's bytes as unsigned numbers, the checksum field counted as eight spaces. */
+function unsignedSum(buf: Buffer, start: number): number {
+  const at = buf.byteOffset + start;
+  if ((at & 3) !== 0) {
+    let sum = 8 * 0x20;
+    for (let i = start; i < start + 148; i++) sum += buf[i];
+    for (let i = start + 156; i < start + BLOCK; i++) sum += buf[i];
+    return sum;
+  }
+  if (wordsOf !== buf.buffer) {
+    wordsOf = buf.buffer;
+    words = new Uint32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2);
+  }
+  // A word's four bytes are summed two at a time, in two 16-bit lanes (126 words never fill a lane).
+  // Words 37 and 38 are the checksum field.
+  const first = at >>> 2;
+  let lanes = 0;
+  for (let k = first; k < first + 37; k++) lanes += (words[k] & 0x00ff00ff) + ((words[k] >>> 8) & 0x00ff00ff);
+  for (let k = first + 39; k < first + 128; k++) lanes += (words[k] & 0x00ff00ff) + ((words[k] >>> 8) & 0x00ff00ff);
+  return 8 * 0x20 + (lanes & 0xffff) + (lanes >>> 16);
+}
+
 function checksumMatches(buf: Buffer, start: number): boolean {
   const stored = tarNumber(buf, start + 148, 8);
-  let unsigned = 8 * 0x20; // the checksum field itself counts as spaces
-  for (let i = start; i < start + 148; i++) unsigned += buf[i];
-  for (let i = start + 156; i < start + BLOCK; i++) unsigned += buf[i];
-  if (stored === unsigned) return true;
+  if (stored === unsignedSum(buf, start)) return true;
   // Some old tars summed signed bytes; only worth computing when the usual sum fails.
   let signed = 8 * 0x20;
   for (let i = 0; i < BLOCK; i++) {
@@ -85,10 +120,9 @@ export function parseRawHeader(buf: Buffer, start: number, where: string): TarHe
   if (!checksumMatches(buf, start)) {
     throw new FathomError(`${where}: not a tar header (bad checksum) — the archive is corrupt or not a tar`);
   }
-  const magic = buf.toString('latin1', start + 257, start + 263);
   let name = cString(buf, start, 100);
   // POSIX ustar splits long paths into prefix + name; GNU's old format uses that field for other things.
-  if (magic === 'ustar\0') {
+  if (isUstar(buf, start)) {
     const prefix = cString(buf, start + 345, 155);
     if (prefix) name = `${prefix}/${name}`;
   }
