@@ -40,6 +40,28 @@ describe('layer tar reading', () => {
     expect(index.mtimes[0]).toBe(-300000000.5);
   });
 
+  it('checks header checksums the same wherever the bytes sit in memory (word-aligned, not, or split)', async () => {
+    // Owner names with bytes over 127: there an unsigned sum and a signed one differ.
+    const buf = await packRaw([
+      { name: 'etc', type: 'directory', uname: 'rööt' },
+      { name: 'etc/hostname', uname: 'ünï', gname: 'grüp' },
+      { name: 'etc/localtime', type: 'symlink', linkname: '/usr/share/zoneinfo/UTC' },
+    ]);
+    const unaligned = Buffer.alloc(buf.length + 1).subarray(1);
+    buf.copy(unaligned);
+    const whole = (b: Buffer) => indexLayerStream(Readable.from([b]), { where: 'layer.tar' });
+    const expected = (await whole(buf)).index;
+    for (const got of [await whole(unaligned), await read(buf), await read(buf, 512 * 3 + 4)]) {
+      expect(got.index.paths).toEqual(expected.paths);
+      expect([...got.index.sizes]).toEqual([...expected.sizes]);
+    }
+    // One byte of a header's name changed: refused, aligned or not.
+    for (const b of [Buffer.from(buf), unaligned]) {
+      b[512 + 3] ^= 0x01;
+      await expect(whole(b)).rejects.toThrow(/bad checksum/);
+    }
+  });
+
   it('reads gzip layers and checks both digests', async () => {
     const plain = await layerTar([{ file: 'a', content: 'hello' }]);
     const gz = zlib.gzipSync(plain);
