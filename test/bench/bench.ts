@@ -133,7 +133,7 @@ async function main() {
     row('dive / warm reopen', `${(dive / warm).toFixed(1)}×`, '≥ 10×', dive / warm >= 10);
   }
   row('warm reopen, inspect with full analysis', `${warm.toFixed(0)} ms`, '(see first frame)', null);
-  row('RSS per file entry (opened + analysed; median of 3)', `${rss.perEntry.toFixed(0)} B`, '≤ 300 B', rss.perEntry <= 300);
+  row('RSS per entry, opened + analysed (median of 3)', `${rss.perEntry.toFixed(0)} B`, '≤ 300 B', rss.perEntry <= 300);
   row('  heap kept per entry', `${rss.heapPerEntry.toFixed(0)} B`, '', null);
   row(`  browsing: + the ${rss.browsingRows}-row aggregated tree`, `${rss.browsingPerEntry.toFixed(0)} B`, '(≤ 300 B)', rss.browsingPerEntry <= 300);
   row('    heap kept per entry while browsing', `${rss.browsingHeapPerEntry.toFixed(0)} B`, '', null);
