@@ -81,10 +81,10 @@ export class LayerIndex {
   }
 
   private load(): void {
-    const loader = this.loader;
-    if (!loader) throw new Error('layer index: columns missing'); // unreachable: keep() defines them
+    if (!this.loader) throw new Error('layer index: columns missing'); // unreachable: keep() defines them
+    // A load that fails (a damaged file) fails the same way the next time it is asked for.
+    this.keep(this.loader());
     this.loader = null;
-    this.keep(loader());
   }
 
   /** Every instance gets the same own properties in the same order, whenever its columns arrive. */

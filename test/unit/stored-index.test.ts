@@ -41,7 +41,9 @@ describe('a stored layer index', () => {
     // ...the columns are not read yet: with the file gone, the first use says so.
     fs.renameSync(file, `${file}.away`);
     expect(() => opened.kinds).toThrow(DAMAGED);
+    expect(() => opened.paths).toThrow(DAMAGED); // and again, the same way
     fs.renameSync(`${file}.away`, file);
+    expect(contents(opened)).toEqual(contents(index)); // the file is back: now it reads
     expect(contents(openStoredIndex(file, 'store layer x')!)).toEqual(contents(index));
     expect(contents(decodeIndex(fs.readFileSync(file), 'store layer x'))).toEqual(contents(index));
     expect(openStoredIndex(path.join(dir, 'missing.bin'), 'store layer x')).toBeNull();
