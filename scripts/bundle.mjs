@@ -2,7 +2,7 @@
 // one by one; one bundle starts the UI several times faster. blessed and dockerode stay external
 // (loaded lazily, on first use).
 //
-// The bundle is CommonJS: bin/fathom.cjs compiles it through vm.Script, which lets V8 reuse the code it
+// The bundle is CommonJS: bin/fathom.js compiles it through vm.Script, which lets V8 reuse the code it
 // compiled on an earlier run (Node 20 has no compile cache for ES modules). Two dependencies are
 // written for ES modules only, so the bundle stands in for them (each stand-in says why):
 //   yoga-layout instantiates its WebAssembly with a top-level await → scripts/yoga-deferred.js;

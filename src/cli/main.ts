@@ -102,5 +102,5 @@ export async function cli(argv: string[]): Promise<void> {
   process.exitCode = code;
 }
 
-/** For bin/fathom.cjs, which keeps V8's code cache once the UI has drawn. */
+/** For bin/fathom.js, which keeps V8's code cache once the UI has drawn. */
 export { whenFirstFrameDrawn } from '../view/first-frame.js';

@@ -1,5 +1,5 @@
 /**
- * Who waits for the UI's first frame to be on screen: bin/fathom.cjs (it then keeps V8's code cache,
+ * Who waits for the UI's first frame to be on screen: bin/fathom.js (it then keeps V8's code cache,
  * which by then holds the UI's functions too). Told once, by the terminal UI.
  */
 let waiting: (() => void)[] | null = [];

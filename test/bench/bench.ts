@@ -14,7 +14,7 @@ import { runEngineBench } from './engine-bench.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const bin = path.join(root, 'bin', 'fathom.cjs');
+const bin = path.join(root, 'bin', 'fathom.js');
 const work = process.env.FATHOM_BENCH_DIR ?? path.join(os.tmpdir(), 'fathom-bench');
 const RUNS = Number(process.env.FATHOM_BENCH_RUNS ?? 5);
 

@@ -7,7 +7,7 @@ import { fathom } from '../helpers/cli.js';
 import { PROJECT_ROOT, imagePath } from '../helpers/fixtures.js';
 import { TmuxSession, tmuxAvailable } from '../helpers/tmux.js';
 
-// bin/fathom.cjs keeps V8's code cache in $XDG_CACHE_HOME/fathom/code-cache: "fathomcc", a flag byte
+// bin/fathom.js keeps V8's code cache in $XDG_CACHE_HOME/fathom/code-cache: "fathomcc", a flag byte
 // (1: made after the UI drew), the sha256 of the rest, then V8's data.
 const HEADER_BYTES = 8 + 1 + 32;
 
@@ -43,7 +43,7 @@ function readCacheFile(file: string): { coversUi: boolean; whole: boolean } {
 
 const inspect = (env: Record<string, string>) => fathom(['inspect', imagePath('busybox', 'oci-gzip'), '--json', '--files', 'none'], env);
 
-describe('V8 code cache of the bundle (bin/fathom.cjs)', () => {
+describe('V8 code cache of the bundle (bin/fathom.js)', () => {
   it('is made by a first run, then used as it is', () => {
     const { env, dir } = cacheHome();
     const first = inspect(env);

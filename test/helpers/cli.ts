@@ -10,7 +10,7 @@ export interface CliResult {
 
 /** Runs the built `fathom` binary as a user would. */
 export function fathom(args: string[], env: Record<string, string> = {}, cwd = PROJECT_ROOT): CliResult {
-  const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'fathom.cjs'), ...args], {
+  const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'fathom.js'), ...args], {
     cwd,
     env: { ...process.env, ...env },
     encoding: 'utf8',

@@ -17,7 +17,7 @@ export class TmuxSession {
   }
 
   start(args: string[], env: Record<string, string>, cols = 110, rows = 30): void {
-    const bin = path.join(PROJECT_ROOT, 'bin', 'fathom.cjs');
+    const bin = path.join(PROJECT_ROOT, 'bin', 'fathom.js');
     // Ink draws no interactive frames when CI is set, so the child runs without it.
     const envs = Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
     const command = `env -u CI ${envs} ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} ${args.map((a) => JSON.stringify(a)).join(' ')}; echo "EXIT=$?"; sleep 600`;

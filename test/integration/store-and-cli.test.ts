@@ -24,7 +24,7 @@ describe('the layer store', () => {
     const store = newStore();
     const run = () =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/fathom.cjs'), 'inspect', imagePath('edge', 'oci-gzip'), '--json', '--store', store]);
+        const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/fathom.js'), 'inspect', imagePath('edge', 'oci-gzip'), '--json', '--store', store]);
         let out = '';
         child.stdout.on('data', (d) => (out += d));
         child.on('close', (code) => resolve({ code, out }));
@@ -65,7 +65,7 @@ describe('the layer store', () => {
     writeOciLayout(dir, [fs.readFileSync(path.join(work, 'big-layer.tar'))]);
     fs.rmSync(path.join(work, 'big-layer.tar'));
     // --copy-blobs: the store writes the blob itself, so a half-written copy is there to be left behind.
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/fathom.cjs'), 'inspect', dir, '--json', '--files', 'none', '--copy-blobs', '--store', store]);
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/fathom.js'), 'inspect', dir, '--json', '--files', 'none', '--copy-blobs', '--store', store]);
     // Wait until the ingest has started writing, then kill it without warning.
     const started = Date.now();
     while (Date.now() - started < 20_000) {

@@ -73,7 +73,7 @@ export async function runTui(args: string[]): Promise<number> {
     process.exit(2);
   });
 
-  // When the first frame reached the terminal, for the bench (in ms since the process started) and bin/fathom.cjs.
+  // When the first frame reached the terminal, for the bench (in ms since the process started) and bin/fathom.js.
   // The view's commit is not the frame: Ink may hold it behind its 30 fps throttle. So the time is that of
   // the last write to the terminal, read a throttle period after the commit.
   const frameLog = process.env.FATHOM_FIRST_FRAME_FILE;

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 'use strict';
+// CommonJS (bin/package.json says so): nothing of Node's ES module loader starts before the bundle runs.
 // React's development build is many times slower and records performance marks on every render.
 process.env.NODE_ENV ??= 'production';
 
