@@ -123,20 +123,44 @@ class PathStats {
 /** Marks a path a layer holds only as an opaque marker's directory: a node with no payload. */
 const NO_PAYLOAD = -1;
 
-/** How a path a layer first met goes into dive's stacked tree: deleted, or set with a payload. */
-const REPLAY_WHITEOUT = 1;
-const REPLAY_DIR = 2;
+/** One layer as dive's tree holds it. */
+interface LayerPass {
+  /** Each path's last entry (whiteouts apart); NO_PAYLOAD for an opaque marker's directory. */
+  lastEntry: Map<string, number>;
+  /** Every path some entry of the layer lies under. */
+  parents: Set<string>;
+  /** The paths the layer whites out, in order. */
+  whiteouts: Set<string>;
+  /** Paths in the order dive's tree first met them (a path, then its new parents upwards), when asked for. */
+  firstSeen: { path: string; whiteout: boolean }[] | null;
+}
 
-/**
- * One layer's writes and deletes on dive's stacked tree, in the order dive's tree first met each node (a
- * path, then its new parents upwards), and the paths it whites out: kept, in columns, when the paths the
- * image whites out are not known yet.
- */
-interface Replay {
-  paths: string[];
-  sizes: number[];
-  flags: number[];
-  whiteouts: string[];
+function passLayer(index: LayerIndex, withOrder: boolean): LayerPass {
+  const { count, kinds, paths } = index;
+  const lastEntry = new Map<string, number>();
+  const whiteouts = new Set<string>();
+  const parents = new Set<string>();
+  const firstSeen: LayerPass['firstSeen'] = withOrder ? [] : null;
+  for (let i = 0; i < count; i++) {
+    const kind = kinds[i];
+    const path = paths[i];
+    if (kind === EntryKind.whiteout) {
+      if (!whiteouts.has(path)) firstSeen?.push({ path, whiteout: true });
+      whiteouts.add(path);
+    } else {
+      if (!lastEntry.has(path) && !parents.has(path)) firstSeen?.push({ path, whiteout: false });
+      // dive drops ".wh..wh.*" names but has already made their directory, payload-less.
+      if (kind !== EntryKind.opaque) lastEntry.set(path, i);
+      else if (!lastEntry.has(path)) lastEntry.set(path, NO_PAYLOAD);
+    }
+    for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+      const parent = path.slice(0, slash);
+      if (parents.has(parent)) break; // and so are all of its own parents
+      parents.add(parent);
+      if (!lastEntry.has(parent)) firstSeen?.push({ path: parent, whiteout: false });
+    }
+  }
+  return { lastEntry, parents, whiteouts, firstSeen };
 }
 
 /**
@@ -148,85 +172,56 @@ interface Replay {
  * dive builds a tree per layer and one of every path stacked; this gets the same numbers from a set of
  * each layer's parent paths (a leaf is a path no other entry lies under) and a stacked tree kept only
  * where whiteouts look (test/helpers/dive-reference.ts is dive's way, and the tests hold the two equal).
- * Layers are pushed oldest first. When every path the image whites out is known up front, each layer is
- * replayed into the stacked tree as it comes; when not (a first open, layer by layer as they are read),
- * what the replay needs is kept until finish() knows them.
+ * Layers are pushed oldest first. When every path the image whites out is known up front, each layer
+ * meets the stacked tree as it comes; when not (a first open, layer by layer as they are read), the
+ * layers are kept and, if any whites something out, replayed onto the tree at finish().
  */
 export class DiveAccumulator {
   private readonly stats = new PathStats();
   private stacked: StackedTree | null;
-  private readonly replays: Replay[] | null;
-  private readonly learnedWhiteouts: Set<string> | null;
+  /** Layers pushed before the image's whiteouts are known, and those whiteouts so far. */
+  private readonly pending: { layers: LayerIndex[]; whiteouts: Set<string> } | null;
   private userBytes = 0;
   private layers = 0;
 
   /** `whitedOut`: every path any layer whites out, or null to learn them from the layers pushed. */
   constructor(whitedOut: ReadonlySet<string> | null) {
     this.stacked = whitedOut && whitedOut.size > 0 ? new StackedTree(whitedOut) : null;
-    this.replays = whitedOut ? null : [];
-    this.learnedWhiteouts = whitedOut ? null : new Set();
+    this.pending = whitedOut ? null : { layers: [], whiteouts: new Set() };
   }
 
   push(index: LayerIndex): void {
     if (this.layers++ > 0) this.userBytes += index.stats.tarContentBytes;
-    const { count, kinds, paths, sizes } = index;
-    const replay: Replay | null = this.stacked || this.replays ? { paths: [], sizes: [], flags: [], whiteouts: [] } : null;
-    // The layer as dive's tree holds it: each path's last entry (whiteouts apart), and every parent path.
-    const lastEntry = new Map<string, number>();
-    const lastWhiteout = new Set<string>();
-    const parents = new Set<string>();
-    // Paths in the order dive's tree first met them; their payloads are read once the layer is done.
-    const firstSeen: { path: string; whiteout: boolean }[] | null = replay ? [] : null;
-    for (let i = 0; i < count; i++) {
-      const kind = kinds[i];
-      const path = paths[i];
-      if (kind === EntryKind.whiteout) {
-        if (!lastWhiteout.has(path)) firstSeen?.push({ path, whiteout: true });
-        lastWhiteout.add(path);
-        this.learnedWhiteouts?.add(path);
-      } else {
-        if (!lastEntry.has(path) && !parents.has(path)) firstSeen?.push({ path, whiteout: false });
-        // dive drops ".wh..wh.*" names but has already made their directory, payload-less.
-        if (kind !== EntryKind.opaque) lastEntry.set(path, i);
-        else if (!lastEntry.has(path)) lastEntry.set(path, NO_PAYLOAD);
-      }
-      for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
-        const parent = path.slice(0, slash);
-        if (parents.has(parent)) break; // and so are all of its own parents
-        parents.add(parent);
-        if (!lastEntry.has(parent)) firstSeen?.push({ path: parent, whiteout: false });
-      }
-    }
-    // dive visits leaves only; a whiteout is always a leaf, weighed against the layers below (replay).
-    for (const [path, i] of lastEntry) if (!parents.has(path)) this.stats.add(path, i === NO_PAYLOAD ? 0 : sizes[i]);
-    if (!replay) return;
-    replay.whiteouts = [...lastWhiteout];
-    for (const { path, whiteout } of firstSeen!) {
-      const i = whiteout ? NO_PAYLOAD : (lastEntry.get(path) ?? NO_PAYLOAD);
-      // Parents the layer only implies, and opaque directories, get empty payloads: size 0, not a directory.
-      replay.paths.push(path);
-      replay.sizes.push(i === NO_PAYLOAD ? 0 : sizes[i]);
-      replay.flags.push((whiteout ? REPLAY_WHITEOUT : 0) | (i !== NO_PAYLOAD && kinds[i] === EntryKind.dir ? REPLAY_DIR : 0));
-    }
-    if (this.replays) this.replays.push(replay);
-    else this.replay(replay);
+    const pass = passLayer(index, this.stacked !== null);
+    // dive visits leaves only; a whiteout is always a leaf, weighed against the layers below (stack).
+    for (const [path, i] of pass.lastEntry) if (!pass.parents.has(path)) this.stats.add(path, i === NO_PAYLOAD ? 0 : index.sizes[i]);
+    if (this.pending) {
+      this.pending.layers.push(index);
+      for (const path of pass.whiteouts) this.pending.whiteouts.add(path);
+    } else if (this.stacked) this.stack(index, pass);
   }
 
   /** Weighs a layer's whiteouts on the tree below it, then applies the layer to the tree. */
-  private replay(replay: Replay): void {
+  private stack(index: LayerIndex, { lastEntry, whiteouts, firstSeen }: LayerPass): void {
     const stacked = this.stacked!;
-    for (const path of replay.whiteouts) this.stats.add(path, stacked.whiteoutBytes(path));
-    replay.paths.forEach((path, k) => {
-      if (!stacked.relevant(path)) return;
-      if (replay.flags[k] & REPLAY_WHITEOUT) stacked.remove(path);
-      else stacked.set(path, replay.sizes[k], (replay.flags[k] & REPLAY_DIR) !== 0);
-    });
+    for (const path of whiteouts) this.stats.add(path, stacked.whiteoutBytes(path));
+    for (const { path, whiteout } of firstSeen!) {
+      if (!stacked.relevant(path)) continue;
+      if (whiteout) {
+        stacked.remove(path);
+        continue;
+      }
+      const i = lastEntry.get(path) ?? NO_PAYLOAD;
+      // Parents the layer only implies, and opaque directories, get empty payloads: size 0, not a directory.
+      stacked.set(path, i === NO_PAYLOAD ? 0 : index.sizes[i], i !== NO_PAYLOAD && index.kinds[i] === EntryKind.dir);
+    }
   }
 
   finish(): DiveEfficiency {
-    if (this.replays && this.learnedWhiteouts!.size > 0) {
-      this.stacked = new StackedTree(this.learnedWhiteouts!);
-      for (const replay of this.replays.splice(0)) this.replay(replay);
+    if (this.pending && this.pending.whiteouts.size > 0) {
+      // Now that every whiteout is known: each layer meets the stacked tree, in order, as it would have.
+      this.stacked = new StackedTree(this.pending.whiteouts);
+      for (const index of this.pending.layers.splice(0)) this.stack(index, passLayer(index, true));
     }
     const { stats } = this;
     let minSum = 0;
