@@ -30,6 +30,8 @@ const ENTRY_SPAN = 2 ** 32;
 interface ContentGroup {
   /** The first entry with this content (layer × 2³² + entry): ties in the report are in this order. */
   first: number;
+  layer: number;
+  entry: number;
   size: number;
   firstPath: string;
   /** Null while only one path holds the content (as for most files). */
@@ -40,8 +42,8 @@ interface ContentGroup {
  * Finds files with identical content under different paths, layer by layer (oldest first), so a first
  * open can do it while later layers are still being read. Only files that share their size with another
  * can share content: a size seen once waits in a map of sizes, and only sizes seen twice are looked up
- * by content digest, in buckets keyed by 48 bits of it (a number, not a string per file), each compared
- * in full.
+ * by content digest, in buckets keyed by 31 bits of it (a small integer, not a string per file), each
+ * compared in full.
  */
 export class DuplicateContentAccumulator {
   private readonly layers: LayerIndex[] = [];
@@ -76,12 +78,18 @@ export class DuplicateContentAccumulator {
   private place(layer: number, i: number): void {
     const index = this.layers[layer];
     const size = index.sizes[i];
-    const key = index.hashes.readUIntLE(i * CONTENT_HASH_BYTES, 6);
+    const key = index.hashes.readUInt32LE(i * CONTENT_HASH_BYTES) >>> 1; // 31 bits: a small integer key
     let bucket = this.buckets.get(key);
     if (!bucket) this.buckets.set(key, (bucket = []));
-    const group = bucket.find((g) => g.size === size && this.layers[Math.floor(g.first / ENTRY_SPAN)].sameContent(g.first % ENTRY_SPAN, index, i));
+    let group: ContentGroup | null = null;
+    for (const g of bucket) {
+      if (g.size === size && this.layers[g.layer].sameContent(g.entry, index, i)) {
+        group = g;
+        break;
+      }
+    }
     const path = index.paths[i];
-    if (!group) bucket.push({ first: layer * ENTRY_SPAN + i, size, firstPath: path, paths: null });
+    if (!group) bucket.push({ first: layer * ENTRY_SPAN + i, layer, entry: i, size, firstPath: path, paths: null });
     else if (path !== group.firstPath) {
       if (!group.paths) this.found.push(group);
       (group.paths ??= new Set([group.firstPath])).add(path);
