@@ -5,7 +5,8 @@ import type { ImageModel } from './model/image-model.js';
 import type { Compression } from './layer/compression.js';
 import type { ImageSource, IngestProgress, ResolvedImage } from './sources/types.js';
 import { FIGURES_VERSION, LayerStacker, type ImageFigures } from './model/layer-figures.js';
-import { WasteAccumulator, type WasteReport } from './analysis/waste.js';
+import type { WasteReport } from './analysis/waste.js';
+import { imageSizeBytes } from './model/image-model.js';
 
 /** An image whose every layer is in the store, indexes loaded: what the union, analysis and panes read. */
 export interface OpenedImage {
@@ -38,21 +39,15 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
   const indexOf = (n: number) => store.loadIndex(image.layers[n].diffId);
   const stacker =
     missing.length > 0 || !store.getImage(image.id) || !store.hasFigures(image.id)
-      ? new LayerStacker((n, e) => `${image.source}: layer ${n} (${image.layers[n].diffId}) entry ${JSON.stringify(indexOf(n).paths[e])}`)
+      ? new LayerStacker((n, e) => `${image.source}: layer ${n} (${image.layers[n].diffId}) entry ${JSON.stringify(indexOf(n).paths[e])}`, true)
       : null;
-  // The waste analysis too, layer by layer, while later layers are still being read.
-  const waste = stacker ? new WasteAccumulator(null) : null;
   let stackFailure: unknown = null;
   let next = 0;
   let failed = false;
   const stackReadyLayers = () => {
     if (!stacker || stackFailure) return;
     try {
-      while (stacker.stacked < image.layers.length && store.hasLayer(image.layers[stacker.stacked].diffId)) {
-        const index = indexOf(stacker.stacked);
-        stacker.push(index);
-        waste!.push(index);
-      }
+      while (stacker.stacked < image.layers.length && store.hasLayer(image.layers[stacker.stacked].diffId)) stacker.push(indexOf(stacker.stacked));
     } catch (e) {
       stackFailure = e;
       failed = true;
@@ -103,8 +98,7 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
       compressedBytes: l.compressedBytes,
     };
   });
-  const figures = stacker?.finish().layers ?? null;
-  const report = figures && waste!.finish(figures);
+  const stacked = stacker?.finish() ?? null;
   const saved = store.saveImage({
     id: image.id,
     repoTags: image.repoTags,
@@ -113,9 +107,9 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
     config: image.config,
     layers,
     storedAt: new Date().toISOString(),
-    ...(report && { analysis: analysisHeadline(report, image.layers.map((_, n) => indexOf(n))) }),
+    ...(stacked?.waste && { analysis: analysisHeadline(stacked.waste, image.layers.map((_, n) => indexOf(n))) }),
   });
-  if (figures) store.saveFigures(image.id, { version: FIGURES_VERSION, layers: figures, waste: report } satisfies ImageFigures);
+  if (stacked) store.saveFigures(image.id, { version: FIGURES_VERSION, layers: stacked.layers, waste: stacked.waste } satisfies ImageFigures);
   return saved;
 }
 
@@ -130,7 +124,7 @@ export function rememberAnalysis(store: LayerStore, model: ImageModel): void {
 
 /** The figures an image list shows, kept in the image's record. */
 function analysisHeadline(waste: WasteReport, layers: readonly LayerIndex[]): NonNullable<ImageRecord['analysis']> {
-  return { sizeBytes: layers.reduce((n, l) => n + l.stats.dockerSizeBytes, 0), efficiencyScore: waste.efficiencyScore, wastedBytes: waste.wastedBytes };
+  return { sizeBytes: imageSizeBytes(layers), efficiencyScore: waste.efficiencyScore, wastedBytes: waste.wastedBytes };
 }
 
 export function loadStoredImage(record: ImageRecord, store: LayerStore): OpenedImage {

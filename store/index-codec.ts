@@ -55,13 +55,13 @@ function damaged(where: string): FathomError {
 function readHeader(head: Buffer, where: string): { header: IndexHeader; bodyStart: number; length: number } {
   if (head.length < 12 || !head.subarray(0, 8).equals(MAGIC)) throw damaged(where);
   const bodyStart = 12 + head.readUInt32LE(8);
+  if (head.length < bodyStart) throw damaged(where);
   let header: IndexHeader;
   try {
     header = JSON.parse(head.toString('utf8', 12, bodyStart)) as IndexHeader;
   } catch {
     throw damaged(where);
   }
-  if (head.length < bodyStart) throw damaged(where);
   return { header, bodyStart, length: bodyStart + header.pathBytes + header.count * (8 * 3 + 4 * 2 + 2 + 1 + CONTENT_HASH_BYTES) };
 }
 
@@ -96,7 +96,7 @@ function readColumns(buf: Buffer, header: IndexHeader, bodyStart: number, where:
   return { paths: () => (n === 0 ? [] : pathBytes.toString('utf8').split('\0')), kinds, sizes, modes, uids, gids, mtimes, offsets, hashes };
 }
 
-function indexOf(header: IndexHeader, columns: IndexColumns | (() => IndexColumns)): LayerIndex {
+function layerIndexOf(header: IndexHeader, columns: IndexColumns | (() => IndexColumns)): LayerIndex {
   return new LayerIndex(header.count, header.stats, new Map(header.links), new Map(header.devices), columns);
 }
 
@@ -104,7 +104,7 @@ function indexOf(header: IndexHeader, columns: IndexColumns | (() => IndexColumn
 export function decodeIndex(buf: Buffer, where: string): LayerIndex {
   const { header, bodyStart, length } = readHeader(buf, where);
   if (buf.length !== length) throw damaged(where);
-  return indexOf(header, readColumns(buf, header, bodyStart, where));
+  return layerIndexOf(header, readColumns(buf, header, bodyStart, where));
 }
 
 /** How many bytes of a stored index are read up front: its header, nearly always. */
@@ -138,7 +138,7 @@ export function openStoredIndex(file: string, where: string): LayerIndex | null 
     fs.closeSync(fd);
   }
   const { header, bodyStart, length } = opened;
-  return indexOf(header, () => {
+  return layerIndexOf(header, () => {
     let buf: Buffer;
     try {
       buf = fs.readFileSync(file);

@@ -124,7 +124,7 @@ export class ImageModel {
 
   /** `docker image inspect` Size: the sum of the layers' `docker history` sizes. */
   get sizeBytes(): number {
-    return this.layers.reduce((n, l) => n + l.stats.dockerSizeBytes, 0);
+    return imageSizeBytes(this.layers);
   }
 
   where(layer: number, entry: number): string {
@@ -209,4 +209,9 @@ export function historyRows(record: ImageRecord): HistoryRow[] {
   // Images without history (docker import of a tarball can have none) still show every layer.
   for (; layer < record.layers.length; layer++) out.push({ createdBy: '', created: null, emptyLayer: false, layerIndex: layer, comment: null });
   return out;
+}
+
+/** `docker image inspect` Size: the sum of the layers' `docker history` sizes. */
+export function imageSizeBytes(layers: readonly LayerIndex[]): number {
+  return layers.reduce((n, l) => n + l.stats.dockerSizeBytes, 0);
 }

@@ -1,5 +1,5 @@
 import type { LayerIndex } from '../../store/layer-index.js';
-import type { WasteReport } from './image-model.js';
+import { WasteAccumulator, type WasteReport } from '../analysis/waste.js';
 import { EntryKind } from './entry.js';
 import { applyLayerCountingChanges } from '../union/changes.js';
 import { forEachBelow, lookup, newRoot, type UnionNode } from '../union/union-tree.js';
@@ -38,8 +38,15 @@ export class LayerStacker {
   private readonly root = newRoot();
   private readonly layers: LayerIndex[] = [];
   private readonly figures: LayerFigures[] = [];
+  private readonly waste: WasteAccumulator | null;
 
-  constructor(private readonly where: (layer: number, entry: number) => string) {}
+  /** `gatherWaste`: gather the waste report too, layer by layer (a first open, while later layers are read). */
+  constructor(
+    private readonly where: (layer: number, entry: number) => string,
+    gatherWaste = false,
+  ) {
+    this.waste = gatherWaste ? new WasteAccumulator(null) : null;
+  }
 
   /** How many layers are stacked so far. */
   get stacked(): number {
@@ -52,10 +59,11 @@ export class LayerStacker {
     const removedBytes = hiddenBytes(this.root, this.layers, n);
     const counts = applyLayerCountingChanges(this.root, this.layers, n, (e) => this.where(n, e));
     this.figures.push({ ...counts, shadowedBytes: 0, removedByWhiteoutBytes: removedBytes.whiteout, removedByOpaqueBytes: removedBytes.opaque });
+    this.waste?.push(index);
   }
 
   /** Once every layer is stacked: what each layer's files lost to later layers needs the final tree. */
-  finish(): { layers: LayerFigures[]; top: UnionNode } {
+  finish(): { layers: LayerFigures[]; top: UnionNode; waste: WasteReport | null } {
     const { layers, figures, root } = this;
     const visible = layers.map((l) => new Uint8Array(l.count));
     forEachBelow(root, (node) => {
@@ -67,7 +75,7 @@ export class LayerStacker {
       for (let i = 0; i < index.count; i++) if (index.kinds[i] === EntryKind.file && !visible[n][i]) shadowed += index.sizes[i];
       figures[n].shadowedBytes = shadowed;
     });
-    return { layers: figures, top: root };
+    return { layers: figures, top: root, waste: this.waste?.finish(figures) ?? null };
   }
 }
 
