@@ -1,7 +1,7 @@
 import React from 'react';
 import { render } from 'ink';
 import { FathomError } from '../src/errors.js';
-import { connect } from '../src/engine/connection.js';
+import { connect } from '../src/sources/engine/connection.js';
 import { openStore } from '../src/cli/open-source.js';
 import { loadUiConfig } from '../src/view/ui-config.js';
 import { pickTheme } from '../components/theme.js';

@@ -1,21 +1,13 @@
 import { FathomError } from './errors.js';
 import type { ImageRecord, LayerStore, StoredLayerRef } from '../store/store.js';
 import type { LayerIndex } from '../store/layer-index.js';
-import type { ImageModel } from './model/image-model.js';
 import type { Compression } from './layer/compression.js';
 import type { ImageSource, IngestProgress, ResolvedImage } from './sources/types.js';
 import { FIGURES_VERSION, LayerStacker, type ImageFigures } from './model/layer-figures.js';
 import type { WasteReport } from './analysis/waste.js';
-import { imageSizeBytes } from './model/image-model.js';
+import { imageSizeBytes, type ImageModel, type OpenedImage } from './model/image-model.js';
 
-/** An image whose every layer is in the store, indexes loaded: what the union, analysis and panes read. */
-export interface OpenedImage {
-  record: ImageRecord;
-  /** One per layer, oldest first (a repeated diff ID shares one index). */
-  layers: LayerIndex[];
-  /** What the store kept of an earlier analysis (the model checks its version). */
-  figures?: ImageFigures | null;
-}
+export type { OpenedImage } from './model/image-model.js';
 
 const MEDIA_TYPES: Record<Compression, string> = {
   none: 'application/vnd.docker.image.rootfs.diff.tar',

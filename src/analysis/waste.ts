@@ -1,4 +1,4 @@
-import type { LayerFigures } from '../model/layer-figures.js';
+import type { LayerFigures } from '../model/figures.js';
 import type { LayerIndex } from '../../store/layer-index.js';
 import { DiveAccumulator, whitedOutPaths, type DiveEfficiency } from './dive-efficiency.js';
 import { DuplicateContentAccumulator, type DuplicateContent } from './duplicate-content.js';

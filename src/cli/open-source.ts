@@ -5,7 +5,7 @@ import { loadStoredImage, openImage } from '../open-image.js';
 import { fileSource, parseSourceSpec } from '../sources/source-spec.js';
 import type { ImageSource, IngestProgress } from '../sources/types.js';
 import { LayerStore, defaultStoreRoot } from '../../store/store.js';
-import { engineSource } from '../engine/engine-source.js';
+import { engineSource } from '../sources/engine/engine-source.js';
 
 export interface OpenOptions {
   store?: string;

@@ -2,10 +2,10 @@ import { rememberAnalysis } from '../open-image.js';
 import type { IngestProgress } from '../sources/types.js';
 import type { AppIo, ContainerDetail, ContainerListRow, ImageListRow } from '../view/app-io.js';
 import type { LayerStore } from '../../store/store.js';
-import { connect, type Engine, type EngineKind } from '../engine/connection.js';
-import { EngineImageList } from '../engine/images.js';
-import { containerSizes, inspectContainer, listContainers } from '../engine/containers.js';
-import { ContainerWatcher } from '../engine/container-watch.js';
+import { connect, type Engine, type EngineKind } from '../sources/engine/connection.js';
+import { EngineImageList } from '../sources/engine/images.js';
+import { containerSizes, inspectContainer, listContainers } from '../sources/engine/containers.js';
+import { ContainerWatcher } from '../sources/engine/container-watch.js';
 import { modelFor, type OpenOptions } from './open-source.js';
 
 function storeRows(store: LayerStore, skipIds: Set<string>): ImageListRow[] {

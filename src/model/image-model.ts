@@ -1,10 +1,18 @@
 import type { LayerIndex } from '../../store/layer-index.js';
 import type { ImageRecord } from '../../store/store.js';
 import { wasteReport, type WasteReport } from '../analysis/waste.js';
-import type { OpenedImage } from '../open-image.js';
 import { applyLayerWithChanges, type LayerChange } from '../union/changes.js';
 import { applyLayer, lookup, newRoot, type UnionNode } from '../union/union-tree.js';
 import { computeLayerFigures, FIGURES_VERSION, type ImageFigures, type LayerFigures } from './layer-figures.js';
+
+/** An image whose every layer is in the store, indexes loaded: what the union, analysis and panes read. */
+export interface OpenedImage {
+  record: ImageRecord;
+  /** One per layer, oldest first (a repeated diff ID shares one index). */
+  layers: LayerIndex[];
+  /** What the store kept of an earlier analysis (the model checks its version). */
+  figures?: ImageFigures | null;
+}
 
 export interface HistoryRow {
   createdBy: string;

@@ -1,20 +1,11 @@
 import type { LayerIndex } from '../../store/layer-index.js';
 import { WasteAccumulator, type WasteReport } from '../analysis/waste.js';
 import { EntryKind } from './entry.js';
+import type { LayerFigures } from './figures.js';
 import { applyLayerCountingChanges } from '../union/changes.js';
 import { forEachBelow, lookup, newRoot, type UnionNode } from '../union/union-tree.js';
 
-/** What one layer does to the image, as figures: they depend only on the layers, so the store keeps them. */
-export interface LayerFigures {
-  added: number;
-  modified: number;
-  removed: number;
-  /** Bytes of this layer's files that later layers delete or overwrite (shipped, never seen). */
-  shadowedBytes: number;
-  /** Bytes this layer hides with `.wh.` whiteouts and with opaque directories. */
-  removedByWhiteoutBytes: number;
-  removedByOpaqueBytes: number;
-}
+export type { LayerFigures } from './figures.js';
 
 /**
  * An image's figures as the store keeps them beside its record. Bump the version whenever what they

@@ -1,6 +1,6 @@
 import { FathomError } from '../errors.js';
 import type { ImageConfigJson } from '../../store/store.js';
-import type { ArchiveFiles } from './archive-files.js';
+import type { ArchiveFiles } from './archive/archive-files.js';
 import { sha256Digest, verifyDigest } from './verify.js';
 
 /** Reads an image config, checks it against the digest that names it, and checks its diff IDs are usable. */

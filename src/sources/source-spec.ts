@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FathomError } from '../errors.js';
-import { DirFiles, TarFiles } from './archive-files.js';
-import { resolveDockerSave } from './docker-archive.js';
-import { resolveOciLayout } from './oci-layout.js';
+import { DirFiles, TarFiles } from './archive/archive-files.js';
+import { resolveDockerSave } from './archive/docker-archive.js';
+import { resolveOciLayout } from './archive/oci-layout.js';
 import type { ImageSource, ResolveOptions } from './types.js';
 
 /** How a source string was read: scheme, location, and an optional image name inside it. */

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { connect } from '../../src/engine/connection.js';
-import { ContainerWatcher } from '../../src/engine/container-watch.js';
+import { connect } from '../../src/sources/engine/connection.js';
+import { ContainerWatcher } from '../../src/sources/engine/container-watch.js';
 
 export interface EngineBench {
   coldOpenMs: number;

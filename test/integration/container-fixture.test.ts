@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sizeFromOverlay } from '../../src/engine/containers.js';
+import { sizeFromOverlay } from '../../src/sources/engine/containers.js';
 import { diffChanges, type ContainerChange } from '../../src/model/change-feed.js';
 import { FIXTURES } from '../helpers/fixtures.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dockerAvailable } from '../helpers/docker.js';
 import { LayerStore } from '../../store/store.js';
-import { connect } from '../../src/engine/connection.js';
+import { connect } from '../../src/sources/engine/connection.js';
 import { prepareDockerDemo } from '../../demo/docker-world.js';
 import { compareImages } from '../../src/analysis/compare.js';
 import { changeRows } from '../../src/report/inspect-report.js';

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, dockerAvailable, ensureBaseImage } from '../helpers/docker.js';
 import { SocketProxy } from '../helpers/socket-proxy.js';
-import { connect } from '../../src/engine/connection.js';
-import { ContainerWatcher } from '../../src/engine/container-watch.js';
-import { EngineImageList, listEngineImages } from '../../src/engine/images.js';
+import { connect } from '../../src/sources/engine/connection.js';
+import { ContainerWatcher } from '../../src/sources/engine/container-watch.js';
+import { EngineImageList, listEngineImages } from '../../src/sources/engine/images.js';
 
 const HAS_DOCKER = dockerAvailable();
 const PREFIX = `fathom-live-${process.pid}`;

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { docker, dockerAvailable, ensureBaseImage } from '../helpers/docker.js';
-import { connect } from '../../src/engine/connection.js';
-import { ContainerWatcher } from '../../src/engine/container-watch.js';
+import { connect } from '../../src/sources/engine/connection.js';
+import { ContainerWatcher } from '../../src/sources/engine/container-watch.js';
 
 const HAS_DOCKER = dockerAvailable();
 const PREFIX = `fathom-scale-${process.pid}`;

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, docker, dockerAvailable, ensureBaseImage } from '../helpers/docker.js';
 import { fathom } from '../helpers/cli.js';
-import { connect } from '../../src/engine/connection.js';
-import { ContainerWatcher } from '../../src/engine/container-watch.js';
+import { connect } from '../../src/sources/engine/connection.js';
+import { ContainerWatcher } from '../../src/sources/engine/container-watch.js';
 import type { FeedUpdate } from '../../src/model/change-feed.js';
 
 const HAS_DOCKER = dockerAvailable();

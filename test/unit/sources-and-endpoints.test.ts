@@ -9,8 +9,8 @@ import { layerTar, sha256 } from '../helpers/layers.js';
 import { LayerStore } from '../../store/store.js';
 import { fileSource, parseSourceSpec } from '../../src/sources/source-spec.js';
 import { openImage } from '../../src/open-image.js';
-import { hostPlatform } from '../../src/sources/oci-layout.js';
-import { resolveEndpoint, explainConnectionError } from '../../src/engine/connection.js';
+import { hostPlatform } from '../../src/sources/archive/oci-layout.js';
+import { resolveEndpoint, explainConnectionError } from '../../src/sources/engine/connection.js';
 import { imagePath } from '../helpers/fixtures.js';
 
 const dirs: string[] = [];

@@ -2,7 +2,7 @@ import { FathomError } from '../../errors.js';
 import { humanBytes, percent } from '../../format.js';
 import { DIVE_DEFAULT_RULES, ciPassed, evaluateRules, loadCiConfig, type CiRuleSettings } from '../../analysis/ci-rules.js';
 import { commandHelp } from '../help.js';
-import { CI_OPTIONS, OPEN_OPTIONS, parse } from '../main.js';
+import { CI_OPTIONS, OPEN_OPTIONS, parse } from '../parse.js';
 import { openModel } from '../open-source.js';
 import { rememberAnalysis } from '../../open-image.js';
 

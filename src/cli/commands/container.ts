@@ -1,10 +1,10 @@
 import { FathomError } from '../../errors.js';
 import { humanBytes } from '../../format.js';
-import { connect, ping } from '../../engine/connection.js';
-import { containerReport, containerSizes, listContainers } from '../../engine/containers.js';
-import { ContainerWatcher } from '../../engine/container-watch.js';
+import { connect, ping } from '../../sources/engine/connection.js';
+import { containerReport, containerSizes, listContainers } from '../../sources/engine/containers.js';
+import { ContainerWatcher } from '../../sources/engine/container-watch.js';
 import { commandHelp } from '../help.js';
-import { parse } from '../main.js';
+import { parse } from '../parse.js';
 
 /** `fathom container [NAME] [--json] [--watch] [--interval S]`: docker diff with sizes, live if asked. */
 export async function runContainer(args: string[]): Promise<number> {

@@ -8,7 +8,7 @@ import { prepareDemo } from '../../../demo/world.js';
 import { TOUR, type Lang } from '../../../demo/tour.js';
 import { loadUiConfig } from '../../view/ui-config.js';
 import { commandHelp } from '../help.js';
-import { parse } from '../main.js';
+import { parse } from '../parse.js';
 import { openStore } from '../open-source.js';
 import { layoutEngineReady } from '../../view/layout-engine.js';
 

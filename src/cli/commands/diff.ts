@@ -2,7 +2,7 @@ import { FathomError } from '../../errors.js';
 import { humanBytes } from '../../format.js';
 import { compareImages } from '../../analysis/compare.js';
 import { commandHelp } from '../help.js';
-import { OPEN_OPTIONS, parse } from '../main.js';
+import { OPEN_OPTIONS, parse } from '../parse.js';
 import { openModel } from '../open-source.js';
 
 export async function runDiff(args: string[]): Promise<number> {

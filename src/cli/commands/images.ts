@@ -1,8 +1,8 @@
 import { humanBytes } from '../../format.js';
-import { connect, ping } from '../../engine/connection.js';
-import { listEngineImages } from '../../engine/images.js';
+import { connect, ping } from '../../sources/engine/connection.js';
+import { listEngineImages } from '../../sources/engine/images.js';
 import { commandHelp } from '../help.js';
-import { parse } from '../main.js';
+import { parse } from '../parse.js';
 
 /** `fathom images [--json]`: the engine's images with shared and unique sizes (docker system df -v). */
 export async function runImages(args: string[]): Promise<number> {

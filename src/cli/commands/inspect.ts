@@ -2,7 +2,7 @@ import { FathomError } from '../../errors.js';
 import { humanBytes, percent } from '../../format.js';
 import { inspectReport, type FilesMode } from '../../report/inspect-report.js';
 import { commandHelp } from '../help.js';
-import { OPEN_OPTIONS, parse } from '../main.js';
+import { OPEN_OPTIONS, parse } from '../parse.js';
 import { openModel } from '../open-source.js';
 import { rememberAnalysis } from '../../open-image.js';
 

@@ -1,7 +1,7 @@
 import { FathomError } from '../../errors.js';
 import { humanBytes } from '../../format.js';
 import { commandHelp } from '../help.js';
-import { parse } from '../main.js';
+import { parse } from '../parse.js';
 import { openStore } from '../open-source.js';
 
 /** `fathom store ls | rm IMAGE | gc | path`. */

@@ -5,7 +5,7 @@ import { FathomError } from '../../errors.js';
 import { App, type StartAt } from '../../../components/App.js';
 import { pickTheme } from '../../../components/theme.js';
 import { loadUiConfig } from '../../view/ui-config.js';
-import { OPEN_OPTIONS, parse } from '../main.js';
+import { OPEN_OPTIONS, parse } from '../parse.js';
 import { openStore } from '../open-source.js';
 import { realIo } from '../real-io.js';
 import { commandHelp } from '../help.js';

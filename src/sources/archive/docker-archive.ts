@@ -1,9 +1,9 @@
-import { FathomError } from '../errors.js';
+import { FathomError } from '../../errors.js';
 import type { ArchiveFiles } from './archive-files.js';
 import { parseJson } from './archive-files.js';
-import { diffIdsOf, readImageConfig } from './image-config.js';
-import type { LayerDescriptor, ResolveOptions, ResolvedImage } from './types.js';
-import { normalizeRef } from './verify.js';
+import { diffIdsOf, readImageConfig } from '../image-config.js';
+import type { LayerDescriptor, ResolveOptions, ResolvedImage } from '../types.js';
+import { normalizeRef } from '../verify.js';
 
 interface SaveManifestEntry {
   Config: string;

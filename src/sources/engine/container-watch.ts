@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import { FathomError } from '../errors.js';
-import { diffChanges, type ChangeFeed, type ContainerSizes, type FeedStatus, type FeedUpdate, type LiveChange } from '../model/change-feed.js';
+import { FathomError } from '../../errors.js';
+import { diffChanges, type ChangeFeed, type ContainerSizes, type FeedStatus, type FeedUpdate, type LiveChange } from '../../model/change-feed.js';
 import { isConnectionError, type Engine } from './connection.js';
 import { containerSizes, inspectContainer, planSizing, rawChanges, sizeChanges, type SizingPlan } from './containers.js';
 

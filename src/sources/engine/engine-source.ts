@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { FathomError } from '../errors.js';
-import type { ArchiveFiles } from '../sources/archive-files.js';
-import { resolveDockerSave } from '../sources/docker-archive.js';
-import { resolveOciLayout } from '../sources/oci-layout.js';
-import type { ImageSource, IngestProgress, ResolveOptions, ResolvedImage } from '../sources/types.js';
-import { normalizeRef } from '../sources/verify.js';
-import type { ImageRecord, LayerStore } from '../../store/store.js';
+import { FathomError } from '../../errors.js';
+import type { ArchiveFiles } from '../archive/archive-files.js';
+import { resolveDockerSave } from '../archive/docker-archive.js';
+import { resolveOciLayout } from '../archive/oci-layout.js';
+import type { ImageSource, IngestProgress, ResolveOptions, ResolvedImage } from '../types.js';
+import { normalizeRef } from '../verify.js';
+import type { ImageRecord, LayerStore } from '../../../store/store.js';
 import { connect, explainConnectionError, isConnectionError, type Engine, type EngineKind } from './connection.js';
 
 export interface EngineSourceOptions {
@@ -83,7 +83,9 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
       const header = entry.header;
       const name = cleanName(header.name);
       meta.sizes.set(name, header.size ?? 0);
-      const blobHex = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(name)?.[1];
+      // Docker 25+ names layers by digest (blobs/sha256/HEX), podman by diff ID (HEX.tar at the root),
+      // older Docker by v1 ID (V1ID/layer.tar): only the last must be hashed to be known.
+      const blobHex = /^(?:blobs\/sha256\/([0-9a-f]{64})|([0-9a-f]{64})\.tar)$/.exec(name)?.slice(1).find(Boolean);
       const isLegacyLayer = /(^|\/)layer\.tar$/.test(name);
       if (header.type === 'symlink' && header.linkname) {
         const dir = name.includes('/') ? name.slice(0, name.lastIndexOf('/')) : '';

@@ -1,4 +1,4 @@
-import { normalizeRef } from '../sources/verify.js';
+import { normalizeRef } from '../verify.js';
 import { explainConnectionError, type Engine } from './connection.js';
 
 /** An image as `docker system df -v` describes it. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { FathomError } from '../errors.js';
-import { BLOCK, applyOverrides, isMetaType, isZeroBlock, paddedSize, parsePax, parseRawHeader } from '../tar/header.js';
+import { FathomError } from '../../errors.js';
+import { BLOCK, applyOverrides, isMetaType, isZeroBlock, paddedSize, parsePax, parseRawHeader } from '../../tar/header.js';
 
 /** Named files inside an image container format: a directory, or a tar read by seeking. */
 export interface ArchiveFiles {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type Docker from 'dockerode';
-import { FathomError } from '../errors.js';
+import { FathomError } from '../../errors.js';
 
 export type EngineKind = 'docker' | 'podman';
 

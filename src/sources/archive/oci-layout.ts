@@ -1,8 +1,8 @@
-import { FathomError } from '../errors.js';
+import { FathomError } from '../../errors.js';
 import type { ArchiveFiles } from './archive-files.js';
-import { diffIdsOf, readImageConfig } from './image-config.js';
-import type { LayerDescriptor, ResolveOptions, ResolvedImage } from './types.js';
-import { normalizeRef, verifyDigest } from './verify.js';
+import { diffIdsOf, readImageConfig } from '../image-config.js';
+import type { LayerDescriptor, ResolveOptions, ResolvedImage } from '../types.js';
+import { normalizeRef, verifyDigest } from '../verify.js';
 
 interface Descriptor {
   mediaType?: string;

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { FathomError } from '../errors.js';
-import type { FileTypeName } from '../model/entry.js';
-import type { ChangeKindLetter, ContainerChange } from '../model/change-feed.js';
+import { FathomError } from '../../errors.js';
+import type { FileTypeName } from '../../model/entry.js';
+import type { ChangeKindLetter, ContainerChange } from '../../model/change-feed.js';
 import { explainConnectionError, type Engine } from './connection.js';
 
 export interface ContainerSummary {
