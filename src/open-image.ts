@@ -2,7 +2,7 @@ import { FathomError } from './errors.js';
 import type { ImageRecord, LayerStore, StoredLayerRef } from '../store/store.js';
 import type { LayerIndex } from '../store/layer-index.js';
 import type { Compression } from './layer/compression.js';
-import type { ImageSource, IngestProgress, ResolvedImage } from './sources/types.js';
+import type { EngineReadChoice, ImageSource, IngestProgress, ResolvedImage } from './sources/types.js';
 import { FIGURES_VERSION, LayerStacker, type ImageFigures } from './model/layer-figures.js';
 import type { WasteReport } from './analysis/waste.js';
 import { imageSizeBytes, type ImageModel, type OpenedImage } from './model/image-model.js';
@@ -22,7 +22,7 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
     layersDone: 0,
     layersTotal: missing.length,
     bytesDone: 0,
-    bytesTotal: missing.reduce((n, l) => n + l.compressedBytes, 0),
+    bytesTotal: missing.reduce((n, l) => n + (l.compressedBytes ?? l.blob.engineLayer?.bytes ?? 0), 0),
   };
   onProgress?.({ ...progress });
   // Layers that read fine can still stack badly (a hard link to nothing, a whiteout of nothing): stacking
@@ -87,7 +87,7 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
       diffId: l.diffId,
       digest: l.digest ?? meta.blobDigest,
       mediaType: l.mediaType ?? MEDIA_TYPES[meta.compression],
-      compressedBytes: l.compressedBytes,
+      compressedBytes: l.compressedBytes ?? meta.tarBytes,
     };
   });
   const stacked = stacker?.finish() ?? null;
@@ -126,10 +126,10 @@ export function loadStoredImage(record: ImageRecord, store: LayerStore): OpenedI
 export async function openImage(
   source: ImageSource,
   store: LayerStore,
-  opts: { tag?: string; platform?: string; onProgress?: (p: IngestProgress) => void } = {},
+  opts: { tag?: string; platform?: string; engineRead?: EngineReadChoice; onProgress?: (p: IngestProgress) => void } = {},
 ): Promise<OpenedImage> {
-  const resolved = await source.resolve({ store, tag: opts.tag, platform: opts.platform, onProgress: opts.onProgress });
+  const resolved = await source.resolve({ store, tag: opts.tag, platform: opts.platform, engineRead: opts.engineRead, onProgress: opts.onProgress });
   if (resolved.layers.length === 0) throw new FathomError(`${source.spec}: the image has no layers`);
   const record = await ingestResolved(resolved, store, opts.onProgress);
-  return loadStoredImage(record, store);
+  return { ...loadStoredImage(record, store), ...(resolved.engineRead && { engineRead: resolved.engineRead }) };
 }

@@ -5,6 +5,7 @@ import { isFathomError } from '../src/errors.js';
 import { indexLayerStream } from '../src/layer/index-layer.js';
 import { sniffCompression } from '../src/layer/compression.js';
 import { encodeIndex } from './index-codec.js';
+import { assembleLayerTar } from '../src/layer/tar-split.js';
 import type { IndexReply, PostedJob } from './index-workers.js';
 import { writeAll } from './write-all.js';
 
@@ -38,7 +39,9 @@ async function* readRange(file: string, offset: number, size: number): AsyncIter
 }
 
 async function indexJob({ id, job }: PostedJob): Promise<IndexReply> {
-  const input = readRange(job.path, job.offset, job.size);
+  const read = job.read;
+  // The assembler reuses one chunk buffer too: the tar is plain, hashed and parsed as each chunk arrives.
+  const input = read.kind === 'range' ? readRange(read.path, read.offset, read.size) : assembleLayerTar(read, job.where);
   const copyFd = job.copyTo ? fs.openSync(job.copyTo, 'w') : null;
   let reported = 0;
   try {

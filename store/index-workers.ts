@@ -5,12 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FathomError } from '../src/errors.js';
 import type { Compression } from '../src/layer/compression.js';
+import type { TarSplitLayer } from '../src/layer/tar-split.js';
 
-/** A layer blob in a local file, to be indexed (and copied to `copyTo`, when set) off the main thread. */
+/**
+ * A layer to be indexed (and copied to `copyTo`, when set) off the main thread: a blob in a local file, or
+ * a layer in an engine's own store, put back together from its tar-split record and its directory.
+ */
 export interface IndexJob {
-  path: string;
-  offset: number;
-  size: number;
+  read: { kind: 'range'; path: string; offset: number; size: number } | ({ kind: 'engine' } & TarSplitLayer);
   where: string;
   copyTo: string | null;
 }

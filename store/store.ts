@@ -6,15 +6,19 @@ import { FathomError } from '../src/errors.js';
 import type { Compression } from '../src/layer/compression.js';
 import { indexLayerStream, type IndexedLayer } from '../src/layer/index-layer.js';
 import { decodeIndex, encodeIndex, openStoredIndex } from './index-codec.js';
-import { WORKER_MIN_BYTES, indexWorkers } from './index-workers.js';
+import { WORKER_MIN_BYTES, indexWorkers, type IndexJob } from './index-workers.js';
 import { writeAll } from './write-all.js';
 import type { LayerIndex } from './layer-index.js';
+import { assembleLayerTar, readLayerFileAt, type TarSplitLayer } from '../src/layer/tar-split.js';
 
-/** What the store keeps beside each layer's blob and index. */
-/** Where a layer's blob bytes are: copied into the store, or left in the local file they came from. */
+/**
+ * Where a layer's blob bytes are: copied into the store, left in the local file they came from, or in the
+ * engine's own layer store (its tar-split record and its directory: the tar is put back together on demand).
+ */
 export type StoredBlob =
   | { kind: 'copy' }
-  | { kind: 'ref'; path: string; offset: number; size: number; fileBytes: number; mtimeMs: number };
+  | { kind: 'ref'; path: string; offset: number; size: number; fileBytes: number; mtimeMs: number }
+  | ({ kind: 'engine' } & TarSplitLayer);
 
 export interface StoredLayerMeta {
   diffId: string;
@@ -78,9 +82,11 @@ export interface LayerBlobSource {
   /** Digest the bytes must have as received; null where the source names none. */
   blobDigest: string | null;
   where: string;
-  open(): Promise<AsyncIterable<Buffer>>;
+  open(): Promise<AsyncIterable<Buffer> | Iterable<Buffer>>;
   /** For blobs in local files: where they are, so the store can refer to them rather than copy them. */
   location?: () => { path: string; offset: number; size: number };
+  /** For layers read from an engine's own layer store: where, so the store can refer to them; `bytes` is about how big. */
+  engineLayer?: TarSplitLayer & { bytes: number };
 }
 
 /** Layers committed less than this long ago are never collected: an ingest may not have written its image record yet. */
@@ -147,10 +153,13 @@ export class LayerStore {
     const temp = this.makeTemp();
     try {
       const location = source.location?.() ?? null;
-      const keepRef = !this.copyBlobs && location !== null;
+      const engineLayer = source.engineLayer ?? null;
+      const keepRef = !this.copyBlobs && (location !== null || engineLayer !== null);
       const indexed = await this.indexBlob(source, location, keepRef ? null : path.join(temp, 'blob'), onProgress);
       let blob: StoredBlob = { kind: 'copy' };
-      if (keepRef) {
+      if (keepRef && engineLayer) {
+        blob = { kind: 'engine', tarSplit: engineLayer.tarSplit, diffDir: engineLayer.diffDir };
+      } else if (keepRef && location) {
         const st = fs.statSync(location.path);
         blob = { kind: 'ref', ...location, fileBytes: st.size, mtimeMs: st.mtimeMs };
       }
@@ -204,9 +213,12 @@ export class LayerStore {
     copyTo: string | null,
     onProgress?: (bytes: number) => void,
   ): Promise<IndexedLayer> {
-    const workers = location && location.size >= WORKER_MIN_BYTES ? indexWorkers() : null;
-    if (location && workers) {
-      const done = await workers.run({ ...location, where: source.where, copyTo }, onProgress);
+    const engineLayer = source.engineLayer ?? null;
+    const bytes = location?.size ?? engineLayer?.bytes ?? 0;
+    const workers = bytes >= WORKER_MIN_BYTES ? indexWorkers() : null;
+    const job: IndexJob['read'] | null = location ? { kind: 'range', ...location } : engineLayer ? { kind: 'engine', tarSplit: engineLayer.tarSplit, diffDir: engineLayer.diffDir } : null;
+    if (job && workers) {
+      const done = await workers.run({ read: job, where: source.where, copyTo }, onProgress);
       const { index, ...digests } = done;
       return { ...digests, index: decodeIndex(Buffer.from(index.buffer, index.byteOffset, index.byteLength), source.where) };
     }
@@ -239,6 +251,7 @@ export class LayerStore {
   readPlainRange(diffId: string, offset: number, length: number): Buffer | null {
     const meta = this.readLayerMeta(diffId);
     if (meta.compression !== 'none') return null;
+    if (meta.blob.kind === 'engine') return readLayerFileAt(meta.blob, offset, length, `layer ${diffId}`);
     const file = meta.blob.kind === 'copy' ? path.join(this.layerDir(diffId), 'blob') : meta.blob.path;
     const base = meta.blob.kind === 'copy' ? 0 : meta.blob.offset;
     if (meta.blob.kind === 'ref') this.openBlob(diffId); // validates the reference
@@ -260,6 +273,11 @@ export class LayerStore {
     const meta = this.readLayerMeta(diffId);
     if (meta.blob.kind === 'copy') {
       return { stream: fs.createReadStream(path.join(this.layerDir(diffId), 'blob'), { highWaterMark: 1 << 20 }), compression: meta.compression };
+    }
+    if (meta.blob.kind === 'engine') {
+      // Chunks are copied: the assembler reuses its buffer, and a reader may hold on to one.
+      const chunks = assembleLayerTar(meta.blob, `layer ${diffId}`);
+      return { stream: (async function* () { for (const c of chunks) yield Buffer.from(c); })(), compression: 'none' };
     }
     const ref = meta.blob;
     let st: fs.Stats;

@@ -3,7 +3,7 @@ import { humanBytes } from '../format.js';
 import { ImageModel } from '../model/image-model.js';
 import { loadStoredImage, openImage } from '../open-image.js';
 import { fileSource, parseSourceSpec } from '../sources/source-spec.js';
-import type { ImageSource, IngestProgress } from '../sources/types.js';
+import type { EngineReadChoice, ImageSource, IngestProgress } from '../sources/types.js';
 import { LayerStore, defaultStoreRoot } from '../../store/store.js';
 import { engineSource } from '../sources/engine/engine-source.js';
 
@@ -16,6 +16,14 @@ export interface OpenOptions {
   'copy-blobs'?: boolean;
   /** Print ingest progress on stderr (only when it is a terminal). */
   progress?: boolean;
+  /** For engine images: `store` (the engine's own layer store), `export`, or `auto` (the store when it can be read). */
+  'engine-read'?: string;
+}
+
+function engineReadChoice(value: string | undefined): EngineReadChoice {
+  if (value === undefined) return 'auto';
+  if (value === 'store' || value === 'export' || value === 'auto') return value;
+  throw new FathomError(`--engine-read ${JSON.stringify(value)}: use store, export or auto`);
 }
 
 export function openStore(dir: string | undefined, copyBlobs = false): LayerStore {
@@ -55,7 +63,7 @@ export async function modelFor(input: string, store: LayerStore, opts: OpenOptio
     return { model: new ImageModel(loadStoredImage(found[0], store)), source: input };
   }
   const source = sourceFor(input, opts);
-  const opened = await openImage(source, store, { tag: opts.tag, platform: opts.platform, onProgress });
+  const opened = await openImage(source, store, { tag: opts.tag, platform: opts.platform, engineRead: engineReadChoice(opts['engine-read']), onProgress });
   return { model: new ImageModel(opened), source: source.spec };
 }
 
@@ -64,5 +72,7 @@ export async function openModel(input: string, opts: OpenOptions): Promise<{ mod
   const store = openStore(opts.store, opts['copy-blobs']);
   const showProgress = opts.progress !== false && process.stderr.isTTY;
   const { model, source } = await modelFor(input, store, opts, showProgress ? progressPrinter() : undefined);
+  const read = model.engineRead;
+  if (read?.via === 'export' && read.why) process.stderr.write(`fathom: ${source}: read through the engine's export: ${read.why}\n`);
   return { model, store, source };
 }

@@ -10,6 +10,7 @@ export const OPEN_OPTIONS: Options = {
   platform: { type: 'string' },
   host: { type: 'string' },
   'copy-blobs': { type: 'boolean' },
+  'engine-read': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 

@@ -40,7 +40,7 @@ const TYPEFLAG_KINDS: Record<string, EntryKind> = {
  * Reads one layer blob in a single pass: hashes it as received and as uncompressed, and indexes every
  * tar entry (file contents are hashed so later layers can be compared with them; nothing is extracted).
  */
-export async function indexLayerStream(input: AsyncIterable<Buffer>, opts: IndexLayerOptions): Promise<IndexedLayer> {
+export async function indexLayerStream(input: AsyncIterable<Buffer> | Iterable<Buffer>, opts: IndexLayerOptions): Promise<IndexedLayer> {
   const { where } = opts;
   const builder = new LayerIndexBuilder();
   const blobHash = createHash('sha256');

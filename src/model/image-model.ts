@@ -1,5 +1,6 @@
 import type { LayerIndex } from '../../store/layer-index.js';
 import type { ImageRecord } from '../../store/store.js';
+import type { EngineRead } from '../sources/types.js';
 import { wasteReport, type WasteReport } from '../analysis/waste.js';
 import { applyLayerWithChanges, type LayerChange } from '../union/changes.js';
 import { applyLayer, lookup, newRoot, type UnionNode } from '../union/union-tree.js';
@@ -12,6 +13,8 @@ export interface OpenedImage {
   layers: LayerIndex[];
   /** What the store kept of an earlier analysis (the model checks its version). */
   figures?: ImageFigures | null;
+  /** For an engine image: how this open read it. */
+  engineRead?: EngineRead;
 }
 
 export interface HistoryRow {
@@ -61,10 +64,14 @@ export class ImageModel {
   private wasteCache: WasteReport | null = null;
   private readonly changesCache = new Map<number, LayerChange[]>();
 
+  /** For an engine image: how this open read it (the header and `--json` say). */
+  readonly engineRead: EngineRead | null;
+
   /** Cheap: only pairs history with layers. Unions, change counts and waste are computed when first asked for. */
   constructor(opened: OpenedImage) {
     this.layers = opened.layers;
     this.record = opened.record;
+    this.engineRead = opened.engineRead ?? null;
     this.history = historyRows(this.record);
     const kept = opened.figures;
     if (kept?.version === FIGURES_VERSION && Array.isArray(kept.layers) && kept.layers.length === this.layers.length) {

@@ -32,6 +32,7 @@ export function inspectReport(model: ImageModel, opts: { source: string; layer?:
   const layerNo = opts.layer ?? model.layerCount - 1;
   return {
     source: opts.source,
+    ...(model.engineRead && { engineRead: model.engineRead.via }),
     image: {
       id: record.id,
       repoTags: record.repoTags,

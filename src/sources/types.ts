@@ -7,9 +7,16 @@ export interface LayerDescriptor {
   digest: string | null;
   /** The declared media type, or null when the source declares none (docker save). */
   mediaType: string | null;
-  compressedBytes: number;
+  /** The blob's size as the source ships it; null where the blob is the plain tar and its size is learnt by reading it. */
+  compressedBytes: number | null;
   blob: LayerBlobSource;
 }
+
+/**
+ * How an engine image was read: from the engine's own layer store (no export), from its export (with why,
+ * when the store could not be read), or not at all (every layer was in fathom's store already).
+ */
+export type EngineRead = { via: 'store'; from: string } | { via: 'export'; why: string | null } | { via: 'none' };
 
 /** An image a source has located and whose metadata (config, manifest) it has verified. */
 export interface ResolvedImage {
@@ -20,6 +27,8 @@ export interface ResolvedImage {
   repoTags: string[];
   manifestDigest: string | null;
   layers: LayerDescriptor[];
+  /** For engine images: how this open read it. */
+  engineRead?: EngineRead;
 }
 
 export interface ResolveOptions {
@@ -29,7 +38,11 @@ export interface ResolveOptions {
   platform?: string;
   store: LayerStore;
   onProgress?: (p: IngestProgress) => void;
+  /** For engine images: read the engine's own layer store, its export, or the store when it can (default). */
+  engineRead?: EngineReadChoice;
 }
+
+export type EngineReadChoice = 'store' | 'export' | 'auto';
 
 export interface IngestProgress {
   layersDone: number;

@@ -7,6 +7,8 @@ import { resolveOciLayout } from '../archive/oci-layout.js';
 import type { ImageSource, IngestProgress, ResolveOptions, ResolvedImage } from '../types.js';
 import { normalizeRef } from '../verify.js';
 import type { ImageRecord, LayerStore } from '../../../store/store.js';
+import { assembleLayerTar } from '../../layer/tar-split.js';
+import { EngineStoreUnreadable, readEngineStore, type EngineStoreImage } from './engine-store.js';
 import { connect, explainConnectionError, isConnectionError, type Engine, type EngineKind } from './connection.js';
 
 export interface EngineSourceOptions {
@@ -128,6 +130,7 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
 function fromRecord(record: ImageRecord, source: string, repoTags: string[]): ResolvedImage {
   return {
     source,
+    engineRead: { via: 'none' },
     id: record.id,
     config: record.config,
     repoTags: repoTags.length ? repoTags : record.repoTags,
@@ -144,6 +147,34 @@ function fromRecord(record: ImageRecord, source: string, repoTags: string[]): Re
         open: async () => {
           throw new FathomError(`${source}: layer ${i} (${l.diffId}) vanished from the store while opening`);
         },
+      },
+    })),
+  };
+}
+
+/**
+ * An image read from the engine's own layer store: each layer's tar is put back together from its
+ * tar-split record and its directory as the store ingests it, so its diff ID is checked as any layer's.
+ */
+function fromEngineStore(found: EngineStoreImage, source: string, id: string, repoTags: string[]): ResolvedImage {
+  return {
+    source,
+    id,
+    config: found.config,
+    repoTags,
+    manifestDigest: null,
+    engineRead: { via: 'store', from: found.label },
+    layers: found.layers.map((l, n) => ({
+      diffId: l.diffId,
+      digest: null,
+      mediaType: null,
+      compressedBytes: null,
+      blob: {
+        diffId: l.diffId,
+        blobDigest: null,
+        where: `${source}: layer ${n} (${found.label})`,
+        open: async () => assembleLayerTar(l, `${source}: layer ${n}`),
+        engineLayer: l,
       },
     })),
   };
@@ -172,15 +203,25 @@ export function engineSource(kind: EngineKind, ref: string, opts: EngineSourceOp
       const repoTags = (info.RepoTags ?? []).filter((t) => t !== '<none>:<none>').map(normalizeRef);
       const stored = options.store.getImage(id);
       if (stored && diffIds.every((d) => options.store.hasLayer(d))) {
-        // Everything is here already: no export at all.
+        // Everything is here already: nothing to read from the engine.
         return fromRecord(stored, spec, repoTags);
+      }
+      let why: string | null = null;
+      if (options.engineRead !== 'export') {
+        try {
+          return fromEngineStore(await readEngineStore(engine, kind, id), spec, id, repoTags);
+        } catch (e) {
+          if (!(e instanceof EngineStoreUnreadable)) throw e;
+          if (options.engineRead === 'store') throw new FathomError(`${spec}: the ${kind} engine's layer store can't be read here: ${e.message}`);
+          why = `the engine's layer store can't be read here: ${e.message}`;
+        }
       }
       const label = `${spec} (export from ${engine.endpoint.url})`;
       const files = await exportIntoStore(engine, label, id, diffIds, options.store, info.Size ?? 0, options.onProgress);
       const resolve = files.has('manifest.json') ? resolveDockerSave : resolveOciLayout;
       const resolved = resolve(files, spec, { ...options, tag: undefined });
       if (resolved.id !== id) throw new FathomError(`${label}: the export holds image ${resolved.id}, not ${id}`);
-      return { ...resolved, repoTags: repoTags.length ? repoTags : resolved.repoTags };
+      return { ...resolved, repoTags: repoTags.length ? repoTags : resolved.repoTags, engineRead: { via: 'export', why } };
     },
   };
 }

@@ -1,0 +1,237 @@
+import fs from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { FathomError } from '../errors.js';
+
+/**
+ * An engine's record of a layer tar as it was applied (vbatts/tar-split, kept by Docker's layerdb and by
+ * containers-storage): the tar's own bytes except file contents, which sit in the layer's directory.
+ * Put back together, it is the layer tar byte for byte, so its sha256 is the layer's diff ID.
+ */
+export interface TarSplitLayer {
+  /** `tar-split.json.gz` (Docker) or `<id>.tar-split.gz` (containers-storage). */
+  tarSplit: string;
+  /** The layer's files as the engine unpacked them (`overlay2/<cache-id>/diff`, `overlay/<id>/diff`). */
+  diffDir: string;
+}
+
+/** One record: raw tar bytes (headers, padding, the end), or a file whose content is read from the layer directory. */
+export type TarSplitRecord =
+  | { kind: 'segment'; bytes: Buffer }
+  | {
+      kind: 'file';
+      /** The name's bytes as the tar holds them (tar-split keeps a name that is not UTF-8 as bytes). */
+      name: Buffer;
+      size: number;
+      /** CRC-64/ISO of the content as tar-split recorded it, 8 bytes; null for empty files. */
+      crc: Buffer | null;
+    };
+
+/** Reads and parses a whole tar-split file (a few MB for a big layer; every record is needed in order). */
+export function readTarSplit(file: string, where: string): TarSplitRecord[] {
+  let text: string;
+  try {
+    text = gunzipSync(fs.readFileSync(file)).toString('utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new FathomError(`${where}: the engine's record of this layer (${file}) is gone: was the image removed? Open it again`);
+    if (code === 'EACCES' || code === 'EPERM') throw new FathomError(`${where}: ${file} is not readable (${code})`);
+    throw new FathomError(`${where}: ${file} is not a gzip'd tar-split record`);
+  }
+  const records: TarSplitRecord[] = [];
+  let lineNo = 0;
+  for (const line of text.split('\n')) {
+    lineNo++;
+    if (line === '') continue;
+    let raw: { type?: unknown; name?: unknown; name_raw?: unknown; size?: unknown; payload?: unknown };
+    try {
+      raw = JSON.parse(line) as typeof raw;
+    } catch {
+      throw new FathomError(`${where}: ${file} line ${lineNo} is not JSON`);
+    }
+    if (raw.type === 2 && typeof raw.payload === 'string') {
+      records.push({ kind: 'segment', bytes: Buffer.from(raw.payload, 'base64') });
+    } else if (raw.type === 1) {
+      const size = raw.size ?? 0;
+      if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new FathomError(`${where}: ${file} line ${lineNo}: impossible size ${JSON.stringify(size)}`);
+      const name = typeof raw.name_raw === 'string' ? Buffer.from(raw.name_raw, 'base64') : typeof raw.name === 'string' ? Buffer.from(raw.name) : null;
+      if (name === null) throw new FathomError(`${where}: ${file} line ${lineNo}: a file record without a name`);
+      const crc = typeof raw.payload === 'string' && raw.payload !== '' ? Buffer.from(raw.payload, 'base64') : null;
+      records.push({ kind: 'file', name, size, crc });
+    } else {
+      throw new FathomError(`${where}: ${file} line ${lineNo}: unknown record type ${JSON.stringify(raw.type)}`);
+    }
+  }
+  return records;
+}
+
+/** A tar name for a message: quoted, invalid UTF-8 shown as U+FFFD. */
+function quoted(name: Buffer): string {
+  return JSON.stringify(name.toString('utf8'));
+}
+
+/**
+ * Opens a layer's files by their tar names, never outside its directory: a parent that is a symlink
+ * (a layer may write through one; Docker resolves it inside the root) must not lead to the host's files.
+ */
+export class LayerDirReader {
+  private readonly rootBytes: Buffer;
+  private readonly rootLatin1: string;
+  private readonly safeDirs = new Map<string, boolean>();
+
+  constructor(
+    diffDir: string,
+    private readonly where: string,
+  ) {
+    try {
+      const root = fs.realpathSync(diffDir, { encoding: 'buffer' });
+      this.rootLatin1 = root.toString('latin1');
+      this.rootBytes = Buffer.concat([root, Buffer.from('/')]);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new FathomError(code === 'ENOENT' ? `${where}: the layer's directory ${diffDir} is gone: was the image removed? Open it again` : `${where}: ${diffDir} is not readable (${code})`);
+    }
+  }
+
+  /** An open descriptor of the file `name` (its tar name's bytes, relative), or a clear error. */
+  open(name: Buffer): number {
+    // Split on '/' as bytes (latin1 keeps one char per byte), so a name that is not UTF-8 stays intact.
+    const parts = name.toString('latin1').split('/').filter((p) => p !== '' && p !== '.');
+    if (parts.includes('..')) throw new FathomError(`${this.where}: entry ${quoted(name)} climbs out of the layer`);
+    const parent = Buffer.from(parts.slice(0, -1).join('/'), 'latin1');
+    if (!this.parentInside(parent)) throw new FathomError(`${this.where}: entry ${quoted(name)} lies behind a symlink that leads out of the layer's directory`);
+    try {
+      return fs.openSync(Buffer.concat([this.rootBytes, Buffer.from(parts.join('/'), 'latin1')]), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new FathomError(`${this.where}: cannot read ${quoted(name)} from the layer's directory (${code === 'ENOENT' ? 'gone: was the image removed?' : code})`);
+    }
+  }
+
+  private parentInside(parent: Buffer): boolean {
+    if (parent.length === 0) return true;
+    const key = parent.toString('latin1');
+    const known = this.safeDirs.get(key);
+    if (known !== undefined) return known;
+    let inside: boolean;
+    try {
+      const real = fs.realpathSync(Buffer.concat([this.rootBytes, parent]), { encoding: 'buffer' }).toString('latin1');
+      inside = real === this.rootLatin1 || real.startsWith(`${this.rootLatin1}/`);
+    } catch {
+      inside = true; // a missing parent: the open fails and says so
+    }
+    this.safeDirs.set(key, inside);
+    return inside;
+  }
+}
+
+const CHUNK_BYTES = 4 << 20;
+
+/**
+ * The layer tar put back together from its tar-split record and its directory, in chunks of up to 4 MB
+ * (headers and small files are gathered, so the reader sees few, large chunks). The chunk buffer is
+ * reused: a consumer must not keep a chunk after the next is asked for.
+ */
+export function* assembleLayerTar(layer: TarSplitLayer, where: string): Generator<Buffer> {
+  const records = readTarSplit(layer.tarSplit, where);
+  const dir = new LayerDirReader(layer.diffDir, where);
+  const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  let used = 0;
+  for (const r of records) {
+    if (r.kind === 'segment') {
+      for (let at = 0; at < r.bytes.length; ) {
+        if (used === CHUNK_BYTES) {
+          yield buf;
+          used = 0;
+        }
+        const n = r.bytes.copy(buf, used, at);
+        used += n;
+        at += n;
+      }
+      continue;
+    }
+    if (r.size === 0) continue;
+    const fd = dir.open(r.name);
+    try {
+      for (let done = 0; done < r.size; ) {
+        if (used === CHUNK_BYTES) {
+          yield buf;
+          used = 0;
+        }
+        const got = fs.readSync(fd, buf, used, Math.min(CHUNK_BYTES - used, r.size - done), done);
+        if (got === 0) throw new FathomError(`${where}: ${quoted(r.name)} in the layer's directory is shorter than the layer says (${done} of ${r.size} bytes): changed since the engine stored it`);
+        used += got;
+        done += got;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  if (used > 0) yield buf.subarray(0, used);
+}
+
+/**
+ * Reads `length` bytes of the file whose content starts at `offset` in the layer tar, straight from the
+ * layer's directory. A whole file read is checked against the CRC-64 the engine recorded for it.
+ */
+export function readLayerFileAt(layer: TarSplitLayer, offset: number, length: number, where: string): Buffer {
+  let position = 0;
+  for (const r of readTarSplit(layer.tarSplit, where)) {
+    if (r.kind === 'segment') {
+      position += r.bytes.length;
+      continue;
+    }
+    if (position === offset && r.size > 0) {
+      const want = Math.min(length, r.size);
+      const fd = new LayerDirReader(layer.diffDir, where).open(r.name);
+      const out = Buffer.alloc(want);
+      let got = 0;
+      try {
+        while (got < want) {
+          const n = fs.readSync(fd, out, got, want - got, got);
+          if (n === 0) break;
+          got += n;
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+      if (got < want) throw new FathomError(`${where}: ${quoted(r.name)} in the layer's directory is shorter than the layer says: changed since the engine stored it`);
+      if (want === r.size && r.crc && !crc64Iso(out).equals(r.crc)) {
+        throw new FathomError(`${where}: ${quoted(r.name)} in the layer's directory differs from what the engine recorded (CRC-64 mismatch): changed since it was stored`);
+      }
+      return out;
+    }
+    position += r.size;
+  }
+  throw new FathomError(`${where}: no file content at offset ${offset} of the layer`);
+}
+
+/** CRC-64 with the ISO polynomial, as Go's hash/crc64 computes it (tar-split's per-file checksum), big-endian. */
+export function crc64Iso(data: Uint8Array): Buffer {
+  let hi = 0xffffffff;
+  let lo = 0xffffffff;
+  for (let i = 0; i < data.length; i++) {
+    const t = (lo ^ data[i]) & 0xff;
+    lo = ((lo >>> 8) | (hi << 24)) ^ CRC_LO[t];
+    hi = (hi >>> 8) ^ CRC_HI[t];
+  }
+  const out = Buffer.alloc(8);
+  out.writeUInt32BE(~hi >>> 0, 0);
+  out.writeUInt32BE(~lo >>> 0, 4);
+  return out;
+}
+
+// The reflected ISO polynomial 0xD800000000000000, a table of 256 64-bit values as two 32-bit halves.
+const CRC_HI = new Uint32Array(256);
+const CRC_LO = new Uint32Array(256);
+for (let n = 0; n < 256; n++) {
+  let hi = 0;
+  let lo = n;
+  for (let k = 0; k < 8; k++) {
+    const carry = lo & 1;
+    lo = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0;
+    hi = hi >>> 1;
+    if (carry) hi = (hi ^ 0xd8000000) >>> 0;
+  }
+  CRC_HI[n] = hi;
+  CRC_LO[n] = lo;
+}
