@@ -156,7 +156,7 @@ function fromRecord(record: ImageRecord, source: string, repoTags: string[]): Re
  * An image read from the engine's own layer store: each layer's tar is put back together from its
  * tar-split record and its directory as the store ingests it, so its diff ID is checked as any layer's.
  */
-function fromEngineStore(found: EngineStoreImage, source: string, id: string, repoTags: string[]): ResolvedImage {
+export function fromEngineStore(found: EngineStoreImage, source: string, id: string, repoTags: string[]): ResolvedImage {
   return {
     source,
     id,
