@@ -27,17 +27,22 @@ interface DfImage {
 
 export async function listEngineImages(engine: Engine): Promise<EngineImage[]> {
   let df: { Images?: DfImage[] | null };
+  let listed: { Id: string; RepoTags?: string[] | null }[];
   try {
-    df = (await engine.docker.df()) as typeof df;
+    [df, listed] = (await Promise.all([engine.docker.df(), engine.docker.listImages()])) as [typeof df, typeof listed];
   } catch (e) {
     throw explainConnectionError(e, engine.endpoint);
   }
+  // The image list's tags: podman 4's /system/df names only the tag ("latest"), not the repository.
+  // podman's /system/df gives IDs without the "sha256:" its /images/json has.
+  const idOf = (id: string) => (id.startsWith('sha256:') ? id : `sha256:${id}`);
+  const tagsById = new Map(listed.map((i) => [idOf(i.Id), i.RepoTags ?? []]));
   return (df.Images ?? [])
     .map((i) => {
-      const tags = (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
+      const tags = (tagsById.get(idOf(i.Id)) ?? i.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
       const shared = i.SharedSize >= 0 ? i.SharedSize : 0;
       return {
-        id: i.Id,
+        id: idOf(i.Id),
         repoTags: tags.map(normalizeRef),
         created: i.Created,
         sizeBytes: i.Size,
