@@ -91,8 +91,9 @@ export function WasteOverlay({ waste, cursor, width, height, theme }: { waste: W
   );
 }
 
-export function DetailsOverlay({ row, summary, width, height, theme }: { row: HistoryRow; summary: LayerSummary | null; width: number; height: number; theme: Theme }) {
+export function DetailsOverlay({ row, summary, readLine, width, height, theme }: { row: HistoryRow; summary: LayerSummary | null; readLine?: string | null; width: number; height: number; theme: Theme }) {
   const lines: string[] = [];
+  if (readLine) lines.push(readLine);
   lines.push(`created ${row.created ?? 'unknown'}${row.emptyLayer ? '   (metadata only: no layer)' : ''}`);
   if (summary) {
     lines.push(`layer ${summary.index}   size ${humanBytes(summary.sizeBytes)}   blob ${humanBytes(summary.compressedBytes)} (${summary.mediaType})`);

@@ -3,6 +3,7 @@ import { humanBytes } from '../format.js';
 import type { FileTypeName } from '../model/entry.js';
 import type { TreeRow } from './tree-rows.js';
 import { SINGLE_WIDTH } from './single-width.js';
+import type { EngineRead } from '../sources/types.js';
 
 const TYPE_CHAR: Record<FileTypeName, string> = { file: '-', hardlink: '-', dir: 'd', symlink: 'l', char: 'c', block: 'b', fifo: 'p' };
 
@@ -69,4 +70,18 @@ export function fit(text: string, width: number): string {
 /** Display width in terminal cells. */
 export function cellWidth(text: string): number {
   return stringWidth(text);
+}
+
+/** How an engine image was read, short for the header ("[engine store]", "[export]"); empty when no engine was read. */
+export function engineReadTag(read: EngineRead | null): string {
+  if (read === null || read.via === 'none') return '';
+  return read.via === 'store' ? '  [engine store]' : '  [export]';
+}
+
+/** The same in full, for the details box: where from, or why the export. */
+export function engineReadLine(read: EngineRead | null): string | null {
+  if (read === null) return null;
+  if (read.via === 'none') return 'read: every layer was in fathom\'s store already (nothing read from the engine)';
+  if (read.via === 'store') return `read: from ${read.from} (no export)`;
+  return read.why ? `read: through the engine's export, because ${read.why}` : "read: through the engine's export (--engine-read export)";
 }
