@@ -17,12 +17,14 @@ const MEDIA_TYPES: Record<Compression, string> = {
 
 /** Puts any layer the store lacks into it (several at a time), then records the image. */
 export async function ingestResolved(image: ResolvedImage, store: LayerStore, onProgress?: (p: IngestProgress) => void): Promise<ImageRecord> {
-  const missing = [...new Map(image.layers.filter((l) => !store.hasLayer(l.diffId)).map((l) => [l.diffId, l])).values()];
+  // The largest first: with two readers, what is left at the end is small (and the two finish together).
+  const sizeOf = (l: ResolvedImage['layers'][number]) => l.compressedBytes ?? l.blob.engineLayer?.bytes ?? 0;
+  const missing = [...new Map(image.layers.filter((l) => !store.hasLayer(l.diffId)).map((l) => [l.diffId, l])).values()].sort((a, b) => sizeOf(b) - sizeOf(a));
   const progress: IngestProgress = {
     layersDone: 0,
     layersTotal: missing.length,
     bytesDone: 0,
-    bytesTotal: missing.reduce((n, l) => n + (l.compressedBytes ?? l.blob.engineLayer?.bytes ?? 0), 0),
+    bytesTotal: missing.reduce((n, l) => n + sizeOf(l), 0),
   };
   onProgress?.({ ...progress });
   // Layers that read fine can still stack badly (a hard link to nothing, a whiteout of nothing): stacking

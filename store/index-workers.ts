@@ -48,10 +48,11 @@ function workerScript(): string | null {
   return null;
 }
 
-/** A worker and how many posted jobs it has not finished. */
+/** A worker, how many posted jobs it has not finished, and how many bytes they read. */
 interface PoolWorker {
   worker: Worker;
   pending: number;
+  pendingBytes: number;
 }
 
 /**
@@ -68,23 +69,27 @@ class WorkerPool {
     private readonly max: number,
   ) {}
 
+  /** The idle worker, else a new one while there is room, else the one with the fewest bytes still to read. */
   private pick(): PoolWorker {
-    const free = this.workers.reduce<PoolWorker | null>((best, w) => (best === null || w.pending < best.pending ? w : best), null);
+    const free = this.workers.reduce<PoolWorker | null>((best, w) => (best === null || w.pendingBytes < best.pendingBytes ? w : best), null);
     if (free && (free.pending === 0 || this.workers.length === this.max)) return free;
-    const added = { worker: new Worker(this.script), pending: 0 };
+    const added = { worker: new Worker(this.script), pending: 0, pendingBytes: 0 };
     this.workers.push(added);
     return added;
   }
 
-  run(job: IndexJob, onProgress?: (bytes: number) => void): Promise<IndexedInWorker> {
+  /** Runs a job on the least loaded worker; `bytes` is about how much it reads (to balance the two). */
+  run(job: IndexJob, bytes: number, onProgress?: (bytes: number) => void): Promise<IndexedInWorker> {
     const w = this.pick();
     const id = this.nextId++;
     // A worker with nothing to do must not keep the process alive.
     if (w.pending++ === 0) w.worker.ref();
+    w.pendingBytes += bytes;
     return new Promise((resolve, reject) => {
       const settle = () => {
         w.worker.off('message', onMessage);
         w.worker.off('error', onError);
+        w.pendingBytes -= bytes;
         if (--w.pending === 0) w.worker.unref();
       };
       const onMessage = (m: IndexReply) => {

@@ -218,7 +218,7 @@ export class LayerStore {
     const workers = bytes >= WORKER_MIN_BYTES ? indexWorkers() : null;
     const job: IndexJob['read'] | null = location ? { kind: 'range', ...location } : engineLayer ? { kind: 'engine', tarSplit: engineLayer.tarSplit, diffDir: engineLayer.diffDir } : null;
     if (job && workers) {
-      const done = await workers.run({ read: job, where: source.where, copyTo }, onProgress);
+      const done = await workers.run({ read: job, where: source.where, copyTo }, bytes, onProgress);
       const { index, ...digests } = done;
       return { ...digests, index: decodeIndex(Buffer.from(index.buffer, index.byteOffset, index.byteLength), source.where) };
     }
