@@ -1,12 +1,12 @@
 import { Box, Text } from 'ink';
-import { humanBytes } from '../../src/format.js';
-import type { IngestProgress } from '../../src/sources/types.js';
+import { progressLine, type IngestProgress } from '../../src/sources/types.js';
+import { useNow } from '../hooks/useNow.js';
 import { fit } from '../../src/view/format.js';
 import type { Theme } from '../theme.js';
 
 /** Opening an image: layers and bytes done, the rate, and a bar — never a frozen screen. */
 export function Loading({ label, progress, startedAt, width, theme }: { label: string; progress: IngestProgress | null; startedAt: number; width: number; theme: Theme }) {
-  const seconds = Math.max(0.001, (Date.now() - startedAt) / 1000);
+  const seconds = Math.max(0.001, (useNow(1000) - startedAt) / 1000);
   const fraction = progress && progress.bytesTotal > 0 ? Math.min(1, progress.bytesDone / progress.bytesTotal) : 0;
   const barWidth = Math.max(10, Math.min(60, width - 20));
   const filled = Math.round(fraction * barWidth);
@@ -22,7 +22,7 @@ export function Loading({ label, progress, startedAt, width, theme }: { label: s
       ) : (
         <>
           <Text>{`${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)} ${Math.round(fraction * 100)}%`}</Text>
-          <Text>{`layers ${progress.layersDone}/${progress.layersTotal}   ${humanBytes(progress.bytesDone)} of ${humanBytes(progress.bytesTotal)}   ${humanBytes(progress.bytesDone / seconds)}/s`}</Text>
+          <Text>{fit(progressLine(progress, seconds), width - 2)}</Text>
         </>
       )}
       <Text dimColor={theme.dim}>q or ctrl+c cancels</Text>

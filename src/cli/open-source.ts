@@ -1,9 +1,8 @@
 import { FathomError } from '../errors.js';
-import { humanBytes } from '../format.js';
 import { ImageModel } from '../model/image-model.js';
 import { loadStoredImage, openImage } from '../open-image.js';
 import { fileSource, parseSourceSpec } from '../sources/source-spec.js';
-import type { EngineReadChoice, ImageSource, IngestProgress } from '../sources/types.js';
+import { progressLine, type EngineReadChoice, type ImageSource, type IngestProgress } from '../sources/types.js';
 import { LayerStore, defaultStoreRoot } from '../../store/store.js';
 import { engineSource } from '../sources/engine/engine-source.js';
 
@@ -42,15 +41,31 @@ export function sourceFor(input: string, opts: OpenOptions): ImageSource {
   }
 }
 
-function progressPrinter(): (p: IngestProgress) => void {
+/** Progress on stderr, redrawn in place; while a source is still preparing, its wait is redrawn every second. */
+function progressPrinter(): { onProgress: (p: IngestProgress) => void; stop: () => void } {
+  const startedAt = Date.now();
   let last = 0;
-  return (p) => {
+  let waiting: ReturnType<typeof setInterval> | null = null;
+  const draw = (p: IngestProgress) => process.stderr.write(`\r\x1b[K${progressLine(p, (Date.now() - startedAt) / 1000)}`);
+  const stop = () => {
+    if (waiting) clearInterval(waiting);
+    waiting = null;
+  };
+  const onProgress = (p: IngestProgress) => {
+    stop();
+    if (p.waitingFor) {
+      draw(p);
+      waiting = setInterval(() => draw(p), 1000);
+      waiting.unref();
+      return;
+    }
     const now = Date.now();
     if (now - last < 100 && p.layersDone < p.layersTotal) return;
     last = now;
-    process.stderr.write(`\r\x1b[Kreading layers ${p.layersDone}/${p.layersTotal}  ${humanBytes(p.bytesDone)} / ${humanBytes(p.bytesTotal)}`);
+    draw(p);
     if (p.layersDone === p.layersTotal) process.stderr.write('\r\x1b[K');
   };
+  return { onProgress, stop };
 }
 
 /** Opens any source (a `store://` reference included) into the store and builds its model. */
@@ -71,7 +86,14 @@ export async function modelFor(input: string, store: LayerStore, opts: OpenOptio
 export async function openModel(input: string, opts: OpenOptions): Promise<{ model: ImageModel; store: LayerStore; source: string }> {
   const store = openStore(opts.store, opts['copy-blobs']);
   const showProgress = opts.progress !== false && process.stderr.isTTY;
-  const { model, source } = await modelFor(input, store, opts, showProgress ? progressPrinter() : undefined);
+  const printer = showProgress ? progressPrinter() : null;
+  let opened: Awaited<ReturnType<typeof modelFor>>;
+  try {
+    opened = await modelFor(input, store, opts, printer?.onProgress);
+  } finally {
+    printer?.stop();
+  }
+  const { model, source } = opened;
   const read = model.engineRead;
   if (read?.via === 'export' && read.why) process.stderr.write(`fathom: ${source}: read through the engine's export: ${read.why}\n`);
   return { model, store, source };

@@ -1,3 +1,4 @@
+import { humanBytes } from '../format.js';
 import type { ImageConfigJson, LayerBlobSource, LayerStore } from '../../store/store.js';
 
 /** One layer as a source describes it, before (or instead of) reading its bytes. */
@@ -49,6 +50,14 @@ export interface IngestProgress {
   layersTotal: number;
   bytesDone: number;
   bytesTotal: number;
+  /** Set while nothing has arrived yet from a source that prepares first ("the docker engine's export"). */
+  waitingFor?: string;
+}
+
+/** The line a progress display shows: what is awaited and for how long, or layers and bytes. */
+export function progressLine(p: IngestProgress, seconds: number): string {
+  if (p.waitingFor) return `waiting for ${p.waitingFor} to start… ${Math.floor(seconds)}s`;
+  return `layers ${p.layersDone}/${p.layersTotal}   ${humanBytes(p.bytesDone)} of ${humanBytes(p.bytesTotal)}   ${humanBytes(p.bytesDone / Math.max(0.001, seconds))}/s`;
 }
 
 /**

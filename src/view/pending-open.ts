@@ -17,9 +17,16 @@ export interface PendingOpen {
  * one back behind Ink's 30 fps throttle. A slower open (an archive to read) goes on in the background.
  */
 export async function openBeforeFirstFrame(io: AppIo, source: string, waitMs: number): Promise<PendingOpen> {
-  let listener: (p: IngestProgress) => void = () => {};
+  let listener: ((p: IngestProgress) => void) | null = null;
+  // What was said before anyone listened (a source still preparing says so once): told to the first listener.
+  let last: IngestProgress | null = null;
   let model: ImageModel | null = null;
-  const promise = io.openImage(source, (p) => listener(p)).then((m) => (model = m));
+  const promise = io
+    .openImage(source, (p) => {
+      last = p;
+      listener?.(p);
+    })
+    .then((m) => (model = m));
   let timer: NodeJS.Timeout | undefined;
   // Failures are the App's to report; here they only end the wait.
   await Promise.race([promise.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
@@ -31,6 +38,7 @@ export async function openBeforeFirstFrame(io: AppIo, source: string, waitMs: nu
     promise,
     onProgress(l) {
       listener = l;
+      if (last) l(last);
     },
   };
 }

@@ -46,6 +46,7 @@ class ExportMetadata implements ArchiveFiles {
 }
 
 const METADATA_LIMIT = 64 << 20;
+const PROGRESS_EVERY_BYTES = 4 << 20;
 
 function cleanName(name: string): string {
   return name.replace(/^\.\//, '').replace(/\/$/, '');
@@ -69,8 +70,10 @@ async function collect(stream: Readable): Promise<Buffer> {
 async function exportIntoStore(engine: Engine, label: string, imageId: string, diffIds: string[], store: LayerStore, totalBytes: number, onProgress?: (p: IngestProgress) => void): Promise<ExportMetadata> {
   const expected = new Set(diffIds);
   const meta = new ExportMetadata(label);
-  const progress: IngestProgress = { layersDone: 0, layersTotal: diffIds.length, bytesDone: 0, bytesTotal: totalBytes };
+  const progress: IngestProgress = { layersDone: 0, layersTotal: diffIds.length, bytesDone: 0, bytesTotal: totalBytes, waitingFor: `the ${engine.endpoint.kind} engine's export` };
   let raw: NodeJS.ReadableStream;
+  // An engine may prepare the whole export before it answers at all (Docker 20.10 writes it to disk first).
+  onProgress?.({ ...progress });
   try {
     raw = (await engine.docker.getImage(imageId).get()) as NodeJS.ReadableStream;
   } catch (e) {
@@ -79,6 +82,17 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
   const extract = tar.extract();
   const input = raw as unknown as Readable;
   input.on('error', (e) => extract.destroy(e));
+  // Progress is the bytes received from the engine, from the first one: an engine may spend seconds
+  // preparing its export, then send it fast, and a user should see it move as soon as anything does.
+  let reported = 0;
+  input.on('data', (chunk: Buffer) => {
+    const first = progress.bytesDone === 0;
+    progress.bytesDone += chunk.length;
+    delete progress.waitingFor;
+    if (!first && progress.bytesDone - reported < PROGRESS_EVERY_BYTES) return;
+    reported = progress.bytesDone;
+    onProgress?.({ ...progress });
+  });
   input.pipe(extract);
   try {
     for await (const entry of extract as unknown as AsyncIterable<Readable & { header: tar.Header }>) {
@@ -103,15 +117,7 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
         if (known && store.hasLayer(known)) {
           await drain(entry as unknown as Readable);
         } else {
-          let seen = 0;
-          await store.ingestLayer(
-            { diffId: known, accept: (d) => expected.has(d), blobDigest: known, where: `${label}: ${name}`, open: async () => entry as AsyncIterable<Buffer> },
-            (bytes) => {
-              progress.bytesDone += bytes - seen;
-              seen = bytes;
-              onProgress?.({ ...progress });
-            },
-          );
+          await store.ingestLayer({ diffId: known, accept: (d) => expected.has(d), blobDigest: known, where: `${label}: ${name}`, open: async () => entry as AsyncIterable<Buffer> });
         }
         progress.layersDone++;
         onProgress?.({ ...progress });

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { progressLine, type IngestProgress } from '../../src/sources/types.js';
+import { openBeforeFirstFrame } from '../../src/view/pending-open.js';
+import { engineReadLine, engineReadTag } from '../../src/view/format.js';
+import type { AppIo } from '../../src/view/app-io.js';
+import type { ImageModel } from '../../src/model/image-model.js';
+
+describe('progress while an image opens', () => {
+  it('says what it waits for, and for how long, before anything arrives', () => {
+    const p: IngestProgress = { layersDone: 0, layersTotal: 4, bytesDone: 0, bytesTotal: 1e9, waitingFor: "the docker engine's export" };
+    expect(progressLine(p, 7.6)).toBe("waiting for the docker engine's export to start… 7s");
+    expect(progressLine({ ...p, waitingFor: undefined, bytesDone: 5e8, layersDone: 2 }, 2)).toBe('layers 2/4   500MB of 1GB   250MB/s');
+  });
+
+  it('what an open said before the Loading screen listened is told to it when it does', async () => {
+    let finish: (m: ImageModel) => void = () => {};
+    const io = {
+      openImage: (_s: string, onProgress: (p: IngestProgress) => void) => {
+        onProgress({ layersDone: 0, layersTotal: 1, bytesDone: 0, bytesTotal: 10, waitingFor: 'the engine' });
+        return new Promise<ImageModel>((r) => (finish = r));
+      },
+    } as unknown as AppIo;
+    const pending = await openBeforeFirstFrame(io, 'docker://x', 5);
+    const heard: IngestProgress[] = [];
+    pending.onProgress((p) => heard.push(p));
+    expect(heard).toEqual([{ layersDone: 0, layersTotal: 1, bytesDone: 0, bytesTotal: 10, waitingFor: 'the engine' }]);
+    finish({} as ImageModel);
+    await pending.promise;
+  });
+
+  it('the header and details say how an engine image was read', () => {
+    expect(engineReadTag({ via: 'store', from: "docker's layer store at /var/lib/docker" })).toBe('  [engine store]');
+    expect(engineReadTag({ via: 'export', why: null })).toBe('  [export]');
+    expect(engineReadTag({ via: 'none' })).toBe('');
+    expect(engineReadTag(null)).toBe('');
+    expect(engineReadLine({ via: 'export', why: 'the engine is not on this host' })).toBe("read: through the engine's export, because the engine is not on this host");
+  });
+});

@@ -1,0 +1,144 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { assembleLayerTar, crc64Iso, readLayerFileAt, type TarSplitLayer } from '../../src/layer/tar-split.js';
+import { indexLayerStream } from '../../src/layer/index-layer.js';
+
+async function tarOf(entries: { name: string; body?: string; type?: 'directory' | 'symlink'; linkname?: string }[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<void>((r) => pack.on('end', () => r()));
+  for (const e of entries) pack.entry({ name: e.name, type: e.type ?? 'file', linkname: e.linkname, mode: 0o644, mtime: new Date(0) }, e.body ?? '');
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/**
+ * What an engine keeps of a layer: tar-split's records (raw header bytes as segments, a record per file
+ * with its CRC-64) and the files unpacked in a directory. Plain ustar only, as the tests' tars are.
+ */
+function splitLayer(layerTar: Buffer, dir: string, nameBytes?: (name: string) => Buffer): TarSplitLayer {
+  const diffDir = path.join(dir, 'diff');
+  fs.mkdirSync(diffDir, { recursive: true });
+  const lines: string[] = [];
+  let pending: Buffer[] = [];
+  let at = 0;
+  const flush = () => {
+    if (pending.length) lines.push(JSON.stringify({ type: 2, payload: Buffer.concat(pending).toString('base64'), position: lines.length }));
+    pending = [];
+  };
+  while (at + 512 <= layerTar.length) {
+    const header = layerTar.subarray(at, at + 512);
+    if (header.every((b) => b === 0)) break;
+    const name = header.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '');
+    const size = parseInt(header.subarray(124, 136).toString('latin1').replace(/\0.*$/s, '').trim() || '0', 8);
+    const type = String.fromCharCode(header[156]);
+    pending.push(header);
+    flush();
+    const body = layerTar.subarray(at + 512, at + 512 + size);
+    const raw = nameBytes?.(name) ?? Buffer.from(name);
+    const record: Record<string, unknown> = { type: 1, payload: size > 0 ? crc64Iso(body).toString('base64') : null, position: lines.length };
+    if (raw.toString('utf8') === name && Buffer.from(name).equals(raw)) record.name = name;
+    else record.name_raw = raw.toString('base64');
+    if (size > 0) record.size = size;
+    lines.push(JSON.stringify(record));
+    const target = Buffer.concat([Buffer.from(`${diffDir}/`), raw]);
+    const inside = !raw.toString('latin1').split('/').includes('..');
+    if (inside && type === '5') fs.mkdirSync(target.toString(), { recursive: true });
+    else if (inside && type === '0') fs.writeFileSync(target, body);
+    const padded = Math.ceil(size / 512) * 512;
+    if (padded > size) pending.push(layerTar.subarray(at + 512 + size, at + 512 + padded));
+    at += 512 + padded;
+  }
+  pending.push(layerTar.subarray(at));
+  flush();
+  const tarSplit = path.join(dir, 'tar-split.json.gz');
+  fs.writeFileSync(tarSplit, gzipSync(`${lines.join('\n')}\n`));
+  return { tarSplit, diffDir };
+}
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-tar-split-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+/** The chunks copied as they come: the assembler reuses its buffer for the next chunk. */
+function collect(chunks: Iterable<Buffer>): Buffer {
+  const copies: Buffer[] = [];
+  for (const c of chunks) copies.push(Buffer.from(c));
+  return Buffer.concat(copies);
+}
+
+describe("a layer put back together from an engine's tar-split record and its directory", () => {
+  it('CRC-64 is Go\'s hash/crc64 with the ISO table (its check value)', () => {
+    expect(crc64Iso(Buffer.from('123456789')).toString('hex')).toBe('b90956c775a41001');
+    expect(crc64Iso(Buffer.alloc(0)).toString('hex')).toBe('0000000000000000');
+  });
+
+  it('is the layer tar byte for byte, so its sha256 is the diff ID', async () => {
+    const layer = await tarOf([
+      { name: 'etc', type: 'directory' },
+      { name: 'etc/motd', body: 'hello\n' },
+      { name: 'etc/big', body: 'x'.repeat(5 << 20) },
+      { name: 'etc/empty', body: '' },
+      { name: 'etc/link', type: 'symlink', linkname: 'motd' },
+    ]);
+    const split = splitLayer(layer, tempDir());
+    const assembled = collect(assembleLayerTar(split, 'test'));
+    expect(assembled.length).toBe(layer.length);
+    expect(assembled.equals(layer)).toBe(true);
+    const indexed = await indexLayerStream(assembleLayerTar(split, 'test'), { where: 'test' });
+    expect(indexed.diffId).toBe(sha(layer));
+  });
+
+  it('keeps a name that is not UTF-8 as its bytes, on disk and in the tar', async () => {
+    const layer = await tarOf([{ name: 'x-name', body: 'four' }]);
+    const raw = Buffer.from([0x78, 0xff, 0x6e, 0x61, 0x6d, 0x65]); // "x\xffname": same length as "x-name"
+    const split = splitLayer(layer, tempDir(), (n) => (n === 'x-name' ? raw : Buffer.from(n)));
+    expect(fs.readdirSync(split.diffDir, { encoding: 'buffer' })).toEqual([raw]);
+    expect(collect(assembleLayerTar(split, 'test')).equals(layer)).toBe(true);
+  });
+
+  it('reads one file at its content offset, checked against its recorded CRC-64', async () => {
+    const layer = await tarOf([{ name: 'a.txt', body: 'first' }, { name: 'b.txt', body: 'second file' }]);
+    const split = splitLayer(layer, tempDir());
+    expect(readLayerFileAt(split, 512 * 3, 11, 'test').toString()).toBe('second file');
+    fs.writeFileSync(path.join(split.diffDir, 'b.txt'), 'SECOND FILE');
+    expect(() => readLayerFileAt(split, 512 * 3, 11, 'test')).toThrow(/"b\.txt" in the layer's directory differs from what the engine recorded \(CRC-64 mismatch\)/);
+  });
+
+  it('a file shorter on disk than the layer says is one clear error, not a short tar', async () => {
+    const layer = await tarOf([{ name: 'a.txt', body: 'twelve bytes' }]);
+    const split = splitLayer(layer, tempDir());
+    fs.writeFileSync(path.join(split.diffDir, 'a.txt'), 'short');
+    expect(() => collect(assembleLayerTar(split, 'layer 3'))).toThrow(/^layer 3: "a\.txt" in the layer's directory is shorter than the layer says \(5 of 12 bytes\)/);
+  });
+
+  it('a record that climbs out of the layer directory is refused', async () => {
+    const layer = await tarOf([{ name: 'a.txt', body: 'x' }]);
+    const split = splitLayer(layer, tempDir(), () => Buffer.from('../../etc/passwd'));
+    expect(() => collect(assembleLayerTar(split, 'layer 0'))).toThrow(/^layer 0: entry "\.\.\/\.\.\/etc\/passwd" climbs out of the layer$/);
+  });
+
+  it('a damaged record says which file and line', async () => {
+    const dir = tempDir();
+    const tarSplit = path.join(dir, 'tar-split.json.gz');
+    fs.mkdirSync(path.join(dir, 'diff'));
+    fs.writeFileSync(tarSplit, gzipSync('{"type":2,"payload":"","position":0}\n{"type":1,"name":"a","size":-4}\n'));
+    expect(() => collect(assembleLayerTar({ tarSplit, diffDir: path.join(dir, 'diff') }, 'layer 1'))).toThrow(`layer 1: ${tarSplit} line 2: impossible size -4`);
+    fs.writeFileSync(tarSplit, 'not gzip');
+    expect(() => collect(assembleLayerTar({ tarSplit, diffDir: path.join(dir, 'diff') }, 'layer 1'))).toThrow(`layer 1: ${tarSplit} is not a gzip'd tar-split record`);
+  });
+});
