@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Box, Text, useApp, useInput } from 'ink';
+import { Box, Text, useApp } from 'ink';
+import { useKeys } from './hooks/useKeys.js';
 import type { ImageModel } from '../src/model/image-model.js';
 import type { IngestProgress } from '../src/sources/types.js';
 import type { KeyMap } from '../src/view/keys.js';
@@ -102,7 +103,7 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
   }, []);
 
   // Screens without a key handler of their own (loading, error) still answer q and ctrl+c.
-  useInput(
+  useKeys(
     (input, key) => {
       if (input === 'q' || (key.ctrl && input === 'c') || key.escape) quit(screen.kind === 'error' ? 2 : 0);
     },

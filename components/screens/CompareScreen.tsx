@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from '../hooks/useKeys.js';
 import { compareImages } from '../../src/analysis/compare.js';
 import { humanBytes } from '../../src/format.js';
 import type { ImageModel } from '../../src/model/image-model.js';
@@ -18,7 +19,7 @@ export function CompareScreen({ a, b, keymap, theme, size, onQuit }: { a: ImageM
   const layerRows = Math.max(a.layerCount, b.layerCount);
   const layerHeight = Math.min(layerRows, Math.max(3, Math.floor((size.rows - 6) / 3)));
   const fileHeight = Math.max(3, size.rows - layerHeight - 6);
-  useInput((input, key) => {
+  useKeys((input, key) => {
     const action = keymap.resolve(keyName(input, key), 'global');
     if (action === 'quit' || action === 'close') return onQuit();
     const by = action === 'down' ? 1 : action === 'up' ? -1 : action === 'page-down' ? fileHeight : action === 'page-up' ? -fileHeight : 0;

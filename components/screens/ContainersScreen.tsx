@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from '../hooks/useKeys.js';
 import { humanBytes } from '../../src/format.js';
 import type { AppIo, ContainerDetail, ContainerListRow } from '../../src/view/app-io.js';
 import { changeTreeRows, countKinds, largestWritable } from '../../src/view/change-tree.js';
@@ -98,7 +99,7 @@ export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages }: 
   const shownTop = scrollTo(cursor, Math.min(top, Math.max(0, rows.length - 1)), Math.max(3, size.rows - 4));
   const listWidth = Math.max(26, Math.min(44, Math.floor(size.columns * 0.33)));
   const height = Math.max(3, size.rows - 4);
-  useInput((input, key) => {
+  useKeys((input, key) => {
     const name = keyName(input, key);
     if (name === 'i') return onImages();
     const action = keymap.resolve(name, 'global');

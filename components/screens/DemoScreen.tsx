@@ -1,5 +1,6 @@
 import React, { useEffect, useMemo, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from '../hooks/useKeys.js';
 import type { DemoWorld } from '../../demo/world.js';
 import type { Lang, TourStep } from '../../demo/tour.js';
 import { fit } from '../../src/view/format.js';
@@ -32,7 +33,7 @@ export function DemoScreen({ world, steps, lang, start, pace, keymap, theme, siz
   const step = steps[index];
   const sceneSize = { columns: size.columns, rows: Math.max(12, size.rows - CAPTION_ROWS) };
 
-  useInput((input) => {
+  useKeys((input) => {
     // Image and compare scenes quit on q themselves; the container scene has no key handler of its own.
     if (input === 'q' && step.scene.kind === 'container') onQuit();
     else if (input === 'n' || input === 'N') setIndex((i) => Math.min(steps.length - 1, i + 1));

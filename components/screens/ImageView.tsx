@@ -1,5 +1,6 @@
 import React, { useEffect, useMemo, useRef, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from '../hooks/useKeys.js';
 import type { ImageModel, WasteReport } from '../../src/model/image-model.js';
 import type { LayerStore } from '../../store/store.js';
 import { humanBytes, percent } from '../../src/format.js';
@@ -148,7 +149,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     setState((s) => ({ ...s, overlay: 'none', draft: '', message: result.message }));
   };
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     const s = stateRef.current;
     const ctx = contextFor(s);
     const current = rows.at(s.treeCursor) ?? null;

@@ -1,10 +1,11 @@
-import { useEffect, useMemo, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Box, Text } from 'ink';
+import { useKeys } from '../hooks/useKeys.js';
 import { humanBytes, percent } from '../../src/format.js';
 import type { AppIo, ImageListRow } from '../../src/view/app-io.js';
 import { fit } from '../../src/view/format.js';
 import { keyName, type KeyMap } from '../../src/view/keys.js';
-import { scrollTo } from '../../src/view/image-view-state.js';
+import { listWindow, reduceList, type ListAction, type ListState } from '../../src/view/list-state.js';
 import type { TerminalSize } from '../hooks/useTerminalSize.js';
 import type { Theme } from '../theme.js';
 
@@ -36,11 +37,9 @@ function age(created: number | null): string {
 export function ImagesScreen({ io, keymap, theme, size, onQuit, onOpen, onContainers }: { io: AppIo; keymap: KeyMap; theme: Theme; size: TerminalSize; onQuit: () => void; onOpen: (source: string) => void; onContainers: () => void }) {
   const [rows, setRows] = useState<ImageListRow[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
-  const [cursor, setCursor] = useState(0);
-  const [top, setTop] = useState(0);
-  const [sort, setSort] = useState<Sort>('created');
-  const [filter, setFilter] = useState('');
-  const [typing, setTyping] = useState(false);
+  const [list, setListRaw] = useState<ListState<Sort>>({ cursor: 0, top: 0, sort: 'created', filter: '', typing: false });
+  // Keys can arrive faster than frames (a paste): each must see the state the key before it left.
+  const listRef = useRef(list);
   useEffect(
     () =>
       io.watchImages((r, p) => {
@@ -49,34 +48,44 @@ export function ImagesScreen({ io, keymap, theme, size, onQuit, onOpen, onContai
       }),
     [io],
   );
+  const { sort, filter, typing } = list;
   const shown = useMemo(() => sortImages(rows, sort, filter), [rows, sort, filter]);
-  const height = Math.max(3, size.rows - 5);
-  const move = (to: number) => {
-    const c = Math.max(0, Math.min(shown.length - 1, to));
-    setCursor(c);
-    setTop((t) => scrollTo(c, t, height));
+  const height = Math.max(3, size.rows - 5 - (problem ? 1 : 0));
+  const { cursor, top } = listWindow(list, shown.length, height);
+  // What a state shows: its own sort and filter over the rows (a key may have changed either).
+  const shownBy = (st: ListState<Sort>) => sortImages(rows, st.sort, st.filter);
+  const dispatch = (action: ListAction<Sort>) => {
+    const s = listRef.current;
+    const length = shownBy(s).length;
+    const next = reduceList({ ...s, ...listWindow(s, length, height) }, action, length, height);
+    listRef.current = { ...next, ...listWindow(next, shownBy(next).length, height) };
+    setListRaw(listRef.current);
   };
-  useInput((input, key) => {
-    if (typing) {
-      if (key.return || key.escape) setTyping(false);
-      else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
-      else if (input && !key.ctrl) setFilter((f) => f + input);
+  useKeys((input, key) => {
+    const s = listRef.current;
+    if (s.typing) {
+      if (key.return || key.escape) dispatch({ kind: 'typing', on: false });
+      else if (key.backspace || key.delete) dispatch({ kind: 'erase' });
+      else if (key.ctrl && input === 'u') dispatch({ kind: 'clear-filter' });
+      else if (input && !key.ctrl) dispatch({ kind: 'type', text: input });
       return;
     }
     const name = keyName(input, key);
-    if (name === 's') return setSort((s) => SORTS[(SORTS.indexOf(s) + 1) % SORTS.length]);
+    if (name === 's') return dispatch({ kind: 'sort', sort: SORTS[(SORTS.indexOf(s.sort) + 1) % SORTS.length] });
     if (name === 'c') return onContainers();
     const action = keymap.resolve(name, 'global');
     if (action === 'quit') return onQuit();
-    if (action === 'up') return move(cursor - 1);
-    if (action === 'down') return move(cursor + 1);
-    if (action === 'page-up') return move(cursor - height);
-    if (action === 'page-down') return move(cursor + height);
-    if (action === 'top') return move(0);
-    if (action === 'bottom') return move(shown.length - 1);
-    if (action === 'filter-files') return setTyping(true);
-    if (action === 'close') return setFilter('');
-    if (action === 'open' && shown[cursor]) return onOpen(shown[cursor].source);
+    if (action === 'up') return dispatch({ kind: 'move', to: (c) => c - 1 });
+    if (action === 'down') return dispatch({ kind: 'move', to: (c) => c + 1 });
+    if (action === 'page-up') return dispatch({ kind: 'move', to: (c, h) => c - h });
+    if (action === 'page-down') return dispatch({ kind: 'move', to: (c, h) => c + h });
+    if (action === 'top') return dispatch({ kind: 'move', to: () => 0 });
+    if (action === 'bottom') return dispatch({ kind: 'move', to: (_c, _h, n) => n - 1 });
+    if (action === 'filter-files') return dispatch({ kind: 'typing', on: true });
+    if (action === 'close') return dispatch({ kind: 'clear-filter' });
+    const showing = shownBy(s);
+    const current = showing[listWindow(s, showing.length, height).cursor];
+    if (action === 'open' && current) return onOpen(current.source);
   });
   const w = size.columns;
   return (

@@ -175,3 +175,32 @@ export function withOverrides(overrides: Record<string, string | string[]>): Bin
   }
   return DEFAULT_BINDINGS.map((b) => (parsed.has(b.action) ? { ...b, keys: parsed.get(b.action)! } : b));
 }
+
+/** One key out of a chunk of input: what the handlers take (Ink's own shape, less what fathom ignores). */
+export interface SplitKey {
+  input: string;
+  key: KeyInfo;
+}
+
+/** The key one typed character stands for: control characters are Enter, Tab, Backspace, Esc or ctrl+letter. */
+function keyOfChar(ch: string): SplitKey {
+  const code = ch.codePointAt(0)!;
+  if (ch === '\r' || ch === '\n') return { input: '', key: { return: true } };
+  if (ch === '\t') return { input: '', key: { tab: true } };
+  if (ch === '\x7f' || ch === '\b') return { input: '', key: { backspace: true } };
+  if (ch === '\x1b') return { input: '', key: { escape: true, meta: true } };
+  if (code === 0) return { input: '\u0000', key: { ctrl: true } };
+  if (code < 0x20) return { input: String.fromCharCode(code + 0x60), key: { ctrl: true } };
+  return { input: ch, key: { shift: ch !== ch.toLowerCase() } };
+}
+
+/**
+ * Splits what arrived in one read into keys, in order. A held key, a slow or remote terminal, or a paste
+ * delivers several characters at once ("jjjj", "/regex", sixteen backspaces), and Ink hands them over as
+ * one input; escape sequences (arrows, mouse reports) already come one per input and pass through whole.
+ */
+export function splitKeys(input: string, key: KeyInfo): SplitKey[] {
+  const chars = Array.from(input);
+  if (chars.length <= 1 || input.startsWith('\x1b') || input.startsWith('[')) return [{ input, key }];
+  return chars.map(keyOfChar);
+}

@@ -47,6 +47,22 @@ describe.skipIf(!HAS_TMUX)('fathom in a real terminal (tmux)', () => {
     expect(after).not.toContain('Layers  26 rows');
   });
 
+  it('keys that arrive in one chunk are each handled, in order: ten j, a pasted filter, backspaces', async () => {
+    const t = session('chunks');
+    t.start([imagePath('edge', 'docker-save.tar')], { FATHOM_STORE: store }, 120, 35);
+    await t.waitFor('Layers  26 rows, 18 layers');
+    await t.type('jjjjjjjjjj');
+    await t.waitFor('Files  layer 10: its own changes');
+    await t.keys('Tab');
+    await t.type('/renamedXXXX');
+    await t.waitFor('renamedXXXX');
+    await t.type('\x7f\x7f\x7f\x7f\r');
+    const filtered = await t.waitFor('filter:/renamed/');
+    expect(filtered).not.toContain('XXXX');
+    await t.type('q');
+    await t.waitFor('EXIT=0');
+  });
+
   it('ctrl+c restores the terminal too', async () => {
     const t = session('sigint');
     t.start([imagePath('busybox', 'oci-zstd')], { FATHOM_STORE: store });

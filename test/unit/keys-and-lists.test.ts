@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { splitKeys } from '../../src/view/keys.js';
+import { listWindow, reduceList, type ListState } from '../../src/view/list-state.js';
+
+describe('keys that arrive in one read', () => {
+  it('a held key or a paste is each of its keys, in order', () => {
+    expect(splitKeys('jjj', {}).map((k) => k.input)).toEqual(['j', 'j', 'j']);
+    expect(splitKeys('/re$', {}).map((k) => k.input)).toEqual(['/', 'r', 'e', '$']);
+    expect(splitKeys('ab\x7f\x7f\r', {}).map((k) => k.key)).toEqual([{ shift: false }, { shift: false }, { backspace: true }, { backspace: true }, { return: true }]);
+    expect(splitKeys('G\x15', {})).toEqual([{ input: 'G', key: { shift: true } }, { input: 'u', key: { ctrl: true } }]);
+    // Korean and emoji stay whole characters, not UTF-16 halves.
+    expect(splitKeys('한🙂', {}).map((k) => k.input)).toEqual(['한', '🙂']);
+  });
+
+  it('one key, and escape sequences (arrows, mouse reports), pass through as they came', () => {
+    expect(splitKeys('j', { shift: false })).toEqual([{ input: 'j', key: { shift: false } }]);
+    expect(splitKeys('[<0;10;5M', {})).toEqual([{ input: '[<0;10;5M', key: {} }]);
+    expect(splitKeys('', { downArrow: true })).toEqual([{ input: '', key: { downArrow: true } }]);
+  });
+});
+
+describe('the image list: cursor and window agree whatever changes', () => {
+  const start: ListState<'created' | 'size'> = { cursor: 0, top: 0, sort: 'created', filter: '', typing: false };
+  it('G then a filter: the first match is selected and shown', () => {
+    const atBottom = reduceList(start, { kind: 'move', to: (_c, _h, n) => n - 1 }, 100, 10);
+    expect(atBottom).toMatchObject({ cursor: 99, top: 90 });
+    const filtered = reduceList(atBottom, { kind: 'type', text: 'app' }, 100, 10);
+    expect(listWindow(filtered, 4, 10)).toEqual({ cursor: 0, top: 0 });
+  });
+
+  it('a new sort starts at its top row', () => {
+    const moved = reduceList(start, { kind: 'move', to: () => 50 }, 100, 10);
+    expect(reduceList(moved, { kind: 'sort', sort: 'size' }, 100, 10)).toMatchObject({ cursor: 0, top: 0, sort: 'size' });
+  });
+
+  it('rows that go away or a taller terminal keep the cursor on a row, the window full', () => {
+    expect(listWindow({ cursor: 99, top: 90 }, 20, 10)).toEqual({ cursor: 19, top: 10 });
+    expect(listWindow({ cursor: 30, top: 25 }, 40, 30)).toEqual({ cursor: 30, top: 10 });
+    expect(listWindow({ cursor: 5, top: 3 }, 0, 10)).toEqual({ cursor: 0, top: 0 });
+  });
+});
