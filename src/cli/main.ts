@@ -52,7 +52,17 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** A reader that closed the pipe (`fathom diff A B | head`) has what it wanted: end quietly, as cat does. */
+function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 export async function cli(argv: string[]): Promise<void> {
+  endQuietlyOnClosedPipe(process.stdout);
+  endQuietlyOnClosedPipe(process.stderr);
   let code: number;
   try {
     code = await main(argv);

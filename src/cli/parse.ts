@@ -28,6 +28,8 @@ export function parse(args: string[], options: Options, command: string) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new FathomError(`${command}: ${(e as Error).message.replace(/\. To specify.*$/s, '')} (see \`fathom ${command} --help\`)`);
+    // The interactive UI's own options are `fathom`'s: its messages name no command of their own.
+    const prefix = command === 'fathom' ? '' : `${command}: `;
+    throw new FathomError(`${prefix}${(e as Error).message.replace(/\. To specify.*$/s, '')} (see \`fathom ${command === 'fathom' ? '' : `${command} `}--help\`)`);
   }
 }

@@ -1,0 +1,29 @@
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { fathom } from '../helpers/cli.js';
+import { PROJECT_ROOT, imagePath, tempStore } from '../helpers/fixtures.js';
+
+const BIN = path.join(PROJECT_ROOT, 'bin', 'fathom.js');
+
+describe('the CLI at its edges', () => {
+  it.each([
+    ['inspect', 'IMG', '--json'],
+    ['diff', 'IMG', 'IMG2', '--json'],
+    ['diff', 'IMG', 'IMG2'],
+  ])('a closed pipe ends `fathom %s` quietly (no EPIPE trace)', (...args) => {
+    const store = tempStore();
+    const line = args.map((a) => (a === 'IMG' ? imagePath('edge', 'docker-save.tar') : a === 'IMG2' ? imagePath('many-layers', 'docker-save.tar') : a));
+    const r = spawnSync('bash', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${line.map((a) => JSON.stringify(a)).join(' ')} --store ${JSON.stringify(store)} | head -c 1 >/dev/null; echo "producer=\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('producer=0');
+  });
+
+  it('an unknown option is one line, naming fathom once', () => {
+    const r = fathom(['bogus', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("fathom: Unknown option '--json' (see `fathom --help`)\n");
+    const i = fathom(['inspect', '--bogus', 'x']);
+    expect(i.stderr).toBe("fathom: inspect: Unknown option '--bogus' (see `fathom inspect --help`)\n");
+  });
+});
