@@ -115,6 +115,19 @@ async function exec(engine: Engine, container: string, command: string): Promise
   });
 }
 
+const COMMITTED = 'fathom-demo/committed:1';
+/** This process's containers: each run has its own, so two tours at once never share one. */
+const DEMO_CONTAINERS = { cow: `fathom-demo-cow-${process.pid}`, committed: `fathom-demo-committed-${process.pid}` };
+
+/**
+ * Removes what the tour made in the engine, however it ends (even half-way through preparing): its
+ * containers and the committed image (a commit per run would otherwise leave the last one dangling).
+ */
+export async function removeDemoLeftovers(engine: Engine): Promise<void> {
+  await Promise.all(Object.values(DEMO_CONTAINERS).map((name) => engine.docker.getContainer(name).remove({ force: true }).catch(() => {})));
+  await engine.docker.getImage(COMMITTED).remove({ force: true }).catch(() => {});
+}
+
 async function runSleeper(engine: Engine, image: string, name: string): Promise<void> {
   await engine.docker.getContainer(name).remove({ force: true }).catch(() => {});
   const c = await engine.docker.createContainer({ Image: image, name, Cmd: ['/bin/sleep', '3600'], HostConfig: { NetworkMode: 'none' } });
@@ -130,35 +143,52 @@ export async function prepareDockerDemo(store: LayerStore, engine: Engine, onPro
     onProgress(`docker build ${spec.tag}`);
     await build(engine, spec.dockerfile, spec.context, spec.tag);
   }
-  const cow = `fathom-demo-cow-${process.pid}`;
-  const committedName = `fathom-demo-committed-${process.pid}`;
-  onProgress('running a container and committing it');
-  await runSleeper(engine, BASE, cow);
-  for (const a of allContainerActions()) await exec(engine, cow, shellFor(a));
-  await engine.docker.getContainer(cow).commit({ repo: 'fathom-demo/committed', tag: '1' });
-
-  const models = new Map<string, ImageModel>();
-  const open = async (name: string, ref: string) => {
-    onProgress(`opening ${ref}`);
-    models.set(name, new ImageModel(await openImage(engineSource('docker', ref), store)));
-  };
-  await open('demo/base:1', BASE);
-  for (const [name, spec] of Object.entries(ENGINE_NAMES)) await open(name, spec.tag);
-  await open('demo/committed:1', 'fathom-demo/committed:1');
-
+  const { cow, committed: committedName } = DEMO_CONTAINERS;
   const watchers: ContainerWatcher[] = [];
+  let starting: Promise<void> = Promise.resolve();
+  let latest = 0;
+  const close = async () => {
+    for (const w of watchers) w.stop();
+    // No queued step may start a container after this: let the one under way finish, then remove it.
+    latest++;
+    await starting;
+    await removeDemoLeftovers(engine);
+  };
+  const models = new Map<string, ImageModel>();
+  try {
+    onProgress('running a container and committing it');
+    await runSleeper(engine, BASE, cow);
+    for (const a of allContainerActions()) await exec(engine, cow, shellFor(a));
+    await engine.docker.getContainer(cow).commit({ repo: COMMITTED.split(':')[0], tag: COMMITTED.split(':')[1] });
+    const open = async (name: string, ref: string) => {
+      onProgress(`opening ${ref}`);
+      models.set(name, new ImageModel(await openImage(engineSource('docker', ref), store)));
+    };
+    await open('demo/base:1', BASE);
+    for (const [name, spec] of Object.entries(ENGINE_NAMES)) await open(name, spec.tag);
+    await open('demo/committed:1', COMMITTED);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+
   return {
     store,
     models,
     container(which, step) {
-      // Each step starts from a fresh container with the earlier steps' actions redone, as in the simulated tour.
+      // Each step starts from a fresh container with the earlier steps' actions redone, as in the simulated
+      // tour. Steps taken quickly (n n n) queue up: one container of a name at a time, the newest step wins.
       const name = which === 'cow' ? cow : committedName;
       const watcher = new ContainerWatcher(engine, name, { intervalMs: 300 });
-      void (async () => {
-        await runSleeper(engine, which === 'cow' ? BASE : 'fathom-demo/committed:1', name);
-        if (which === 'cow') for (const a of actionsUpTo(step - 1)) await exec(engine, name, shellFor(a));
-        watcher.start();
-      })();
+      const turn = ++latest;
+      starting = starting
+        .then(async () => {
+          if (turn !== latest) return;
+          await runSleeper(engine, which === 'cow' ? BASE : COMMITTED, name);
+          if (which === 'cow') for (const a of actionsUpTo(step - 1)) await exec(engine, name, shellFor(a));
+          if (turn === latest) watcher.start();
+        })
+        .catch(() => void watcher.start()); // the watcher says what went wrong (no such container)
       watchers.push(watcher);
       return watcher;
     },
@@ -177,9 +207,6 @@ export async function prepareDockerDemo(store: LayerStore, engine: Engine, onPro
     perform(_feed: ChangeFeed, action) {
       void exec(engine, cow, shellFor(action));
     },
-    close() {
-      for (const w of watchers) w.stop();
-      for (const name of [cow, committedName]) void engine.docker.getContainer(name).remove({ force: true }).catch(() => {});
-    },
+    close,
   };
 }

@@ -19,7 +19,8 @@ export interface DemoWorld {
   /** Does one action inside that container. */
   perform(container: ChangeFeed, action: ContainerAction): void;
   /** Removes whatever the world created outside the store (real containers). */
-  close(): void;
+  /** Removes what the world made (containers, a committed image): resolves once they are gone. */
+  close(): Promise<void>;
 }
 
 export function applyAction(c: SimulatedContainer, a: ContainerAction): void {
@@ -59,6 +60,6 @@ export async function prepareDemo(store: LayerStore): Promise<DemoWorld> {
     perform(container, action) {
       applyAction(container as SimulatedContainer, action);
     },
-    close() {},
+    async close() {},
   };
 }

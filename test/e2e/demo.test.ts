@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TmuxSession, tmuxAvailable } from '../helpers/tmux.js';
 import { TOUR } from '../../demo/tour.js';
+import { docker, dockerAvailable } from '../helpers/docker.js';
+import { spawnSync } from 'node:child_process';
 
 const HAS_TMUX = tmuxAvailable();
 let store: string;
@@ -50,4 +52,38 @@ describe.skipIf(!HAS_TMUX)('fathom demo in a real terminal', () => {
     await t.keys('q');
     await t.waitFor('EXIT=0');
   });
+});
+
+describe.skipIf(!HAS_TMUX || !dockerAvailable())('fathom demo --docker in a real terminal (real dockerd)', () => {
+  const leftovers = () => ({
+    containers: docker('ps', '-a', '--format', '{{.Names}}').split('\n').filter((n) => n.startsWith('fathom-demo-')),
+    committed: docker('images', '-q', 'fathom-demo/committed').trim(),
+  });
+
+  it('runs the tour on real images and a real container, and quitting leaves nothing behind', async () => {
+    const t = new TmuxSession('demo-docker');
+    sessions.push(t);
+    t.start(['demo', '--docker', '--store', store], {}, 120, 35);
+    await t.waitFor(`Step 1/${TOUR.length} · ${TOUR[0].title.en}`, 180_000);
+    await t.keys('n', 'n', 'n');
+    const cow = await t.waitFor(/fathom-demo-cow-\d+\s+running/, 30_000);
+    expect(cow).toContain('storage: overlay2');
+    await t.keys('q');
+    await t.waitFor('EXIT=0');
+    expect(leftovers()).toEqual({ containers: [], committed: '' });
+  }, 240_000);
+
+  it('SIGTERM mid-tour restores the terminal and removes its container and committed image', async () => {
+    const t = new TmuxSession('demo-docker-term');
+    sessions.push(t);
+    t.start(['demo', '--docker', '--store', store], {}, 120, 35);
+    await t.waitFor(`Step 1/${TOUR.length}`, 180_000);
+    await t.keys('n', 'n', 'n');
+    await t.waitFor(/fathom-demo-cow-\d+\s+running/, 30_000);
+    // The node process only (tmux's own command line holds the same words).
+    spawnSync('pkill', ['-TERM', '-f', `^${process.execPath} \\S*fathom.js demo --docker`]);
+    const after = await t.waitFor('EXIT=143', 30_000);
+    expect(after).not.toContain('Step 4/');
+    expect(leftovers()).toEqual({ containers: [], committed: '' });
+  }, 240_000);
 });
