@@ -175,12 +175,39 @@ export function applyOverrides(
     header.pax = pax;
     if (pax.path !== undefined) header.name = pax.path;
     if (pax.linkpath !== undefined) header.linkname = pax.linkpath;
-    if (pax.size !== undefined) header.size = Number(pax.size);
-    if (pax.uid !== undefined) header.uid = Number(pax.uid);
-    if (pax.gid !== undefined) header.gid = Number(pax.gid);
-    if (pax.mtime !== undefined) header.mtime = Number(pax.mtime);
+    // PAX numbers are decimal text; anything else ("-1", "NaN", "1.5" for a size) is no number at all.
+    if (pax.size !== undefined) header.size = paxNumber(pax.size, /^\d+$/);
+    if (pax.uid !== undefined) header.uid = paxNumber(pax.uid, /^\d+$/);
+    if (pax.gid !== undefined) header.gid = paxNumber(pax.gid, /^\d+$/);
+    if (pax.mtime !== undefined) header.mtime = paxNumber(pax.mtime, /^-?\d+(\.\d+)?$/);
   }
   return header;
+}
+
+function paxNumber(text: string, form: RegExp): number {
+  return form.test(text) ? Number(text) : NaN;
+}
+
+/** The largest uid or gid Linux has (uid_t is 32 bits; 2^32-1 itself means "no id"). */
+const MAX_ID = 2 ** 32 - 2;
+
+/**
+ * Refuses a header whose numbers can't be: a size that is negative, fractional or past 2^53, an owner
+ * outside Linux's 32-bit ids, a mode or mtime that is no number. Large valid values pass exactly.
+ */
+export function checkHeaderNumbers(header: TarHeader, where: string): void {
+  const entry = `${where}: entry ${JSON.stringify(header.name)}`;
+  if (!Number.isSafeInteger(header.size) || header.size < 0) throw new FathomError(`${entry} has an impossible size (${describeNumber(header.size)})`);
+  for (const field of ['uid', 'gid'] as const) {
+    const v = header[field];
+    if (!Number.isSafeInteger(v) || v < 0 || v > MAX_ID) throw new FathomError(`${entry} has an impossible ${field} (${describeNumber(v)})`);
+  }
+  if (!Number.isSafeInteger(header.mode) || header.mode < 0 || header.mode > 0o7777777) throw new FathomError(`${entry} has an impossible mode (${describeNumber(header.mode)})`);
+  if (!Number.isFinite(header.mtime)) throw new FathomError(`${entry} has an impossible mtime`);
+}
+
+function describeNumber(v: number): string {
+  return Number.isNaN(v) ? 'not a number' : String(v);
 }
 
 export function isMetaType(typeflag: string): boolean {

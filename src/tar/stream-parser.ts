@@ -1,5 +1,5 @@
 import { FathomError } from '../errors.js';
-import { BLOCK, applyOverrides, isMetaType, isZeroBlock, paddedSize, parsePax, parseRawHeader, type TarHeader } from './header.js';
+import { BLOCK, applyOverrides, checkHeaderNumbers, isMetaType, isZeroBlock, paddedSize, parsePax, parseRawHeader, type TarHeader } from './header.js';
 
 /** Receives each entry's header; may return a function that is fed the entry's content bytes. */
 export type EntryVisitor = (header: TarHeader, contentOffset: number) => ((chunk: Buffer) => void) | null;
@@ -117,8 +117,8 @@ export class TarStreamParser {
     }
     this.zeroBlocks = 0;
     const header = parseRawHeader(buf, start, `${this.where}: at byte ${this.offset}`);
-    if (!Number.isFinite(header.size) || header.size < 0) {
-      throw new FathomError(`${this.where}: entry "${header.name}" has an invalid size field`);
+    if (!Number.isSafeInteger(header.size) || header.size < 0) {
+      throw new FathomError(`${this.where}: entry ${JSON.stringify(header.name)} has an impossible size (${header.size})`);
     }
     if (isMetaType(header.typeflag)) {
       if (header.size > MAX_META_BYTES) {
@@ -135,9 +135,7 @@ export class TarStreamParser {
     this.longName = null;
     this.longLink = null;
     this.currentName = header.name;
-    for (const field of ['mode', 'uid', 'gid', 'mtime'] as const) {
-      if (!Number.isFinite(header[field])) throw new FathomError(`${this.where}: entry "${header.name}" has an invalid ${field} field`);
-    }
+    checkHeaderNumbers(header, this.where);
     const dataSize = hasData(header.typeflag) ? header.size : 0;
     if (!hasData(header.typeflag)) header.size = 0;
     this.sink = this.visit(header, this.offset + BLOCK);

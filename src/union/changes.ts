@@ -137,8 +137,11 @@ function judgeLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: num
   for (let i = 0; i < count; i++) {
     const kind = kinds[i];
     const path = paths[i];
-    if (kind === EntryKind.whiteout) rememberBelow(lookup(root, path), true);
-    else if (kind === EntryKind.opaque) rememberBelow(lookup(root, path), false);
+    if (kind === EntryKind.whiteout) {
+      rememberBelow(lookup(root, path), true);
+      // A whiteout of nothing still makes its directory (see applyLayer).
+      for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) remember(path.slice(0, slash));
+    } else if (kind === EntryKind.opaque) rememberBelow(lookup(root, path), false);
     else {
       remember(path);
       const parentEnd = path.lastIndexOf('/');

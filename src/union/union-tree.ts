@@ -77,15 +77,15 @@ export function applyLayer(root: UnionNode, layers: readonly LayerIndex[], layer
   const index = layers[layerNo];
   const { kinds, paths, count } = index;
   const hidden: UnionNode[] = [];
+  // Whiteouts of nothing: valid (Docker loads such a layer); what they leave is their directory.
+  const ofNothing: string[] = [];
   if (index.stats.whiteouts > 0) {
     // Checked against the tree below this layer, before any of its own markers apply.
     for (let i = 0; i < count; i++) {
       if (kinds[i] !== EntryKind.whiteout) continue;
       const node = lookup(root, paths[i]);
-      if (!node) {
-        throw new FathomError(`${where(i)}: whiteout of ${JSON.stringify(paths[i])}, which no lower layer has (a corrupt or mis-ordered layer)`);
-      }
-      hidden.push(node);
+      if (node) hidden.push(node);
+      else ofNothing.push(paths[i]);
     }
   }
   if (index.stats.opaqueWhiteouts > 0) {
@@ -99,11 +99,34 @@ export function applyLayer(root: UnionNode, layers: readonly LayerIndex[], layer
     // Skip nodes an earlier marker of this layer already took away (same path twice, or inside an opaque dir).
     if (node.parent?.children?.get(node.name) === node) node.parent.children.delete(node.name);
   }
+  // Docker's applier makes a whiteout's directory as it makes any entry's: it is there after the layer.
+  for (const path of ofNothing) impliedDirectory(root, path, layerNo);
   const lastParent: LastParent = { path: null, node: root };
   for (let i = 0; i < count; i++) {
     const kind = kinds[i];
     if (kind === EntryKind.whiteout || kind === EntryKind.opaque) continue;
     writeEntry(root, layers, layerNo, i, where, lastParent);
+  }
+}
+
+/**
+ * The directory `path` lies in (everything before its last '/'), walked to from the root, creating the
+ * directories the layer implies but never lists: missing, or a non-directory in the way, Docker makes them.
+ */
+function impliedDirectory(root: UnionNode, path: string, layerNo: number): UnionNode {
+  let parent = root;
+  let start = 0;
+  for (;;) {
+    const slash = path.indexOf('/', start);
+    if (slash === -1) return parent;
+    const name = path.slice(start, slash);
+    let next = parent.children!.get(name);
+    if (!next || !next.children) {
+      next = { name, parent, children: new Map(), layer: layerNo, entry: IMPLIED, srcLayer: layerNo, srcEntry: IMPLIED };
+      parent.children!.set(name, next);
+    }
+    parent = next;
+    start = slash + 1;
   }
 }
 
@@ -133,21 +156,7 @@ function writeEntry(root: UnionNode, layers: readonly LayerIndex[], layerNo: num
   if (nameStart > 0 && lastParent.path !== null && nameStart === lastParent.path.length + 1 && path.startsWith(lastParent.path)) {
     parent = lastParent.node;
   } else if (nameStart > 0) {
-    // Walk to the parent, creating directories the layer implies but never lists.
-    let start = 0;
-    for (;;) {
-      const slash = path.indexOf('/', start);
-      if (slash === -1) break;
-      const name = path.slice(start, slash);
-      let next = parent.children!.get(name);
-      if (!next || !next.children) {
-        // Missing, or a non-directory in the way: Docker makes the parent directory.
-        next = { name, parent, children: new Map(), layer: layerNo, entry: IMPLIED, srcLayer: layerNo, srcEntry: IMPLIED };
-        parent.children!.set(name, next);
-      }
-      parent = next;
-      start = slash + 1;
-    }
+    parent = impliedDirectory(root, path, layerNo);
     lastParent.path = path.slice(0, nameStart - 1);
     lastParent.node = parent;
   }

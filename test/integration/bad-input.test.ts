@@ -137,10 +137,18 @@ describe('bad input gets one clear line, exit 2, and an untouched store', () => 
     expectRefused(dir, /dangling-hardlink: layer 1 .* entry "b": hard link "b" → "missing", which does not exist/);
   });
 
-  it('a whiteout of a path that never existed', async () => {
+  it('a whiteout of a path that never existed is valid, as Docker loads it: its directory is there after it', async () => {
     const dir = path.join(work, 'ghost-whiteout');
-    writeOciLayout(dir, [await layerTar([{ file: 'a', content: 'a' }]), await layerTar([{ whiteout: 'ghost' }])]);
-    expectRefused(dir, /ghost-whiteout: layer 1 .* whiteout of "ghost", which no lower layer has/);
+    // In a later layer, in the first layer, and under parents no layer has.
+    writeOciLayout(dir, [await layerTar([{ whiteout: 'first-ghost' }, { file: 'a', content: 'a' }]), await layerTar([{ whiteout: 'ghost' }, { whiteout: 'no/such/parent/ghost' }])]);
+    const store = fs.mkdtempSync(path.join(work, 'store-'));
+    const r = fathom(['inspect', dir, '--json', '--store', store]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.files.map((f: { path: string; type: string }) => `${f.path} ${f.type}`)).toEqual(['/a file', '/no dir', '/no/such dir', '/no/such/parent dir']);
+    const changes = JSON.parse(fathom(['inspect', dir, '--json', '--files', 'changes', '--store', store]).stdout);
+    expect(changes.files.map((f: { path: string; change: string }) => `${f.change} ${f.path}`)).toEqual(['added /no', 'added /no/such', 'added /no/such/parent']);
+    expect(report.layers.map((l: { removed: number }) => l.removed)).toEqual([0, 0]);
   });
 
   it('a symlink loop is listed, never followed', async () => {
@@ -234,5 +242,69 @@ describe('big layers, read on worker threads', () => {
     const blob = path.join(bad, 'blobs', 'sha256', path.basename(blobs[0]));
     fs.truncateSync(blob, Math.floor(fs.statSync(blob).size / 2));
     expectRefused(bad, /big-truncated: layer 0 \(sha256:[0-9a-f]+.*(truncated|cut short|digest mismatch)/);
+  });
+});
+
+/** Rewrites one numeric field of the tar header at `at` (raw bytes) and fixes its checksum. */
+function patchHeader(tarBytes: Buffer, at: number, field: 'size' | 'uid', raw: Buffer): Buffer {
+  const out = Buffer.from(tarBytes);
+  const [offset, length] = field === 'size' ? [124, 12] : [108, 8];
+  raw.copy(out, at + offset, 0, length);
+  out.fill(0x20, at + 148, at + 156);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += out[at + i];
+  out.write(`${sum.toString(8).padStart(6, '0')}\0 `, at + 148, 'latin1');
+  return out;
+}
+
+/** A layer tar with PAX records ahead of one file: the attacker's numbers, as text. */
+async function paxLayer(records: Record<string, string>): Promise<Buffer> {
+  const tar = (await import('tar-stream')).default;
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise((r) => pack.on('end', r));
+  pack.entry({ name: 'f.txt', pax: records } as never, 'four');
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+describe('impossible numbers are refused, never shown as other numbers, and never loop', () => {
+  it('an outer tar member with a negative base-256 size ends at once with one line (it looped forever)', () => {
+    const src = fs.readFileSync(imagePath('busybox', 'docker-save.tar'));
+    const negative = Buffer.alloc(12, 0xff); // two's complement -1
+    const evil = path.join(work, 'negative-size.tar');
+    fs.writeFileSync(evil, patchHeader(src, 0, 'size', negative));
+    const started = Date.now();
+    expectRefused(evil, /negative-size\.tar: member ".*" at byte 0 has an impossible size \(-1\)$/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it.each([
+    [{ size: '-1' }, /impossible size \(not a number\)/],
+    [{ size: 'NaN' }, /impossible size \(not a number\)/],
+    [{ size: '1.5' }, /impossible size \(not a number\)/],
+    [{ uid: '4294967296' }, /impossible uid \(4294967296\)/],
+    [{ uid: '-1' }, /impossible uid \(not a number\)/],
+    [{ gid: '4294967295' }, /impossible gid \(4294967295\)/],
+  ])('PAX %o in a layer is refused, naming the entry', async (records, message) => {
+    const dir = path.join(work, `pax-${Object.entries(records).flat().join('-')}`);
+    writeOciLayout(dir, [await paxLayer(records)]);
+    expectRefused(dir, new RegExp(`layer 0.*entry "f\\.txt" has an ${message.source}`));
+  });
+
+  it('a large valid uid is shown exactly', async () => {
+    const dir = path.join(work, 'pax-big-uid');
+    writeOciLayout(dir, [await paxLayer({ uid: '4294967294', gid: '3000001' })]);
+    const r = fathom(['inspect', dir, '--json', '--store', fs.mkdtempSync(path.join(work, 'store-'))]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).files[0]).toMatchObject({ path: '/f.txt', uid: 4294967294, gid: 3000001 });
+  });
+
+  it('a 6-byte text file is not an image archive (not "truncated")', () => {
+    const f = path.join(work, 'notes.txt');
+    fs.writeFileSync(f, 'hello\n');
+    expectRefused(f, /notes\.txt: not an image archive \(6 bytes: too short to be a tar\)$/);
   });
 });

@@ -76,9 +76,12 @@ export class TarFiles implements ArchiveFiles {
     for (;;) {
       const got = fs.readSync(fd, header, 0, BLOCK, pos);
       if (got === 0) break; // no end marker: accept, as GNU tar does
+      if (got < BLOCK && pos === 0) throw new FathomError(`${this.label}: not an image archive (${got} bytes: too short to be a tar)`);
       if (got < BLOCK) throw new FathomError(`${this.label}: truncated archive (ends inside a header at byte ${pos})`);
       if (isZeroBlock(header, 0)) break;
       const h = parseRawHeader(header, 0, `${this.label}: at byte ${pos}`);
+      // Every step moves forward: a size that is negative or no number would step back or stand still.
+      if (!Number.isSafeInteger(h.size) || h.size < 0) throw new FathomError(`${this.label}: member ${JSON.stringify(h.name)} at byte ${pos} has an impossible size (${h.size})`);
       const dataAt = pos + BLOCK;
       const hasData = !'123456'.includes(h.typeflag);
       if (isMetaType(h.typeflag)) {
@@ -92,6 +95,7 @@ export class TarFiles implements ArchiveFiles {
         continue;
       }
       applyOverrides(h, pax, longName, longLink);
+      if (!Number.isSafeInteger(h.size) || h.size < 0) throw new FathomError(`${this.label}: member ${JSON.stringify(h.name)} at byte ${pos} has an impossible size (${h.size})`);
       pax = longName = longLink = null;
       const size = hasData ? h.size : 0;
       const name = memberName(h.name, this.label);
