@@ -308,3 +308,38 @@ describe('impossible numbers are refused, never shown as other numbers, and neve
     expectRefused(f, /notes\.txt: not an image archive \(6 bytes: too short to be a tar\)$/);
   });
 });
+
+describe('only regular files are read: a device or a FIFO is refused at once, never read or waited on', () => {
+  const layout = (name: string) => copyDir(imagePath('busybox', 'oci-gzip'), path.join(work, name));
+  const configOf = (dir: string) => {
+    const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8'));
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'blobs', 'sha256', index.manifests[0].digest.slice(7)), 'utf8'));
+    return { config: path.join(dir, 'blobs', 'sha256', manifest.config.digest.slice(7)), layer: path.join(dir, 'blobs', 'sha256', manifest.layers[0].digest.slice(7)) };
+  };
+
+  it('an OCI config that is a symlink to /dev/zero (it grew to 7 GB)', () => {
+    const dir = layout('zero-config');
+    const { config } = configOf(dir);
+    fs.rmSync(config);
+    fs.symlinkSync('/dev/zero', config);
+    expectRefused(dir, /zero-config: "blobs\/sha256\/[0-9a-f]{64}" is not a regular file \(a character device\): refused$/);
+  });
+
+  it('a layer blob that is /dev/zero', () => {
+    const dir = layout('zero-layer');
+    const { layer } = configOf(dir);
+    fs.rmSync(layer);
+    fs.symlinkSync('/dev/zero', layer);
+    expectRefused(dir, /zero-layer: .*is not a regular file \(a character device\): refused/);
+  });
+
+  it('a FIFO index.json, and a FIFO given as the archive', () => {
+    const dir = layout('fifo-index');
+    fs.rmSync(path.join(dir, 'index.json'));
+    execFileSync('mkfifo', [path.join(dir, 'index.json')]);
+    expectRefused(dir, /fifo-index: "index\.json" is not a regular file \(a FIFO\): refused$/);
+    const fifo = path.join(work, 'fifo.tar');
+    execFileSync('mkfifo', [fifo]);
+    expectRefused(fifo, /fifo\.tar: not a regular file \(a FIFO\): refused$/);
+  });
+});

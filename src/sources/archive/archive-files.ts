@@ -55,12 +55,15 @@ export class TarFiles implements ArchiveFiles {
   constructor(readonly label: string) {
     let fd: number;
     try {
-      fd = fs.openSync(label, 'r');
+      // Without blocking: a FIFO must be refused, not waited on.
+      fd = fs.openSync(label, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     } catch (e) {
       throw new FathomError(`${label}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     try {
-      this.fileSize = fs.fstatSync(fd).size;
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) throw new FathomError(`${label}: not a regular file (${kindOf(st)}): refused`);
+      this.fileSize = st.size;
       this.scan(fd);
     } finally {
       fs.closeSync(fd);
@@ -172,17 +175,34 @@ export class DirFiles implements ArchiveFiles {
     return this.stat(name).size;
   }
 
+  /** A member's facts; only a regular file is one (a device or a FIFO would never end, or never start). */
   private stat(name: string): fs.Stats {
+    let st: fs.Stats;
     try {
-      return fs.statSync(this.file(name));
+      st = fs.statSync(this.file(name));
     } catch {
-      throw new FathomError(`${this.label}: "${name}" is missing`);
+      throw new FathomError(`${this.label}: ${JSON.stringify(name)} is missing`);
     }
+    if (!st.isFile()) throw new FathomError(`${this.label}: ${JSON.stringify(name)} is not a regular file (${kindOf(st)}): refused`);
+    return st;
   }
 
   read(name: string): Buffer {
-    if (this.stat(name).size > MAX_METADATA_BYTES) throw new FathomError(`${this.label}: "${name}" is too large to be metadata`);
-    return fs.readFileSync(this.file(name));
+    const size = this.stat(name).size;
+    if (size > MAX_METADATA_BYTES) throw new FathomError(`${this.label}: ${JSON.stringify(name)} is too large to be metadata`);
+    // Opened without blocking and checked again (it may have been swapped for a FIFO since), then read
+    // for at most the bytes stat gave, plus one to notice a file that grew.
+    const fd = fs.openSync(this.file(name), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      if (!fs.fstatSync(fd).isFile()) throw new FathomError(`${this.label}: ${JSON.stringify(name)} is not a regular file: refused`);
+      const buf = Buffer.alloc(size + 1);
+      let got = 0;
+      for (let n; got < buf.length && (n = fs.readSync(fd, buf, got, buf.length - got, got)) > 0; ) got += n;
+      if (got !== size) throw new FathomError(`${this.label}: ${JSON.stringify(name)} changed while it was read`);
+      return buf.subarray(0, got);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   location(name: string): BlobLocation {
@@ -193,6 +213,15 @@ export class DirFiles implements ArchiveFiles {
     this.stat(name);
     yield* fs.createReadStream(this.file(name), { highWaterMark: READ_CHUNK });
   }
+}
+
+function kindOf(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a file';
 }
 
 export function parseJson<T>(files: ArchiveFiles, name: string): T {

@@ -126,8 +126,9 @@ export function resolveOciLayout(files: ArchiveFiles, source: string, opts: Reso
   const label = files.label;
   if (!files.has('index.json')) throw new FathomError(`${label}: not an OCI image layout (no index.json)`);
   let index: IndexJson;
+  const indexBytes = files.read('index.json');
   try {
-    index = JSON.parse(files.read('index.json').toString('utf8')) as IndexJson;
+    index = JSON.parse(indexBytes.toString('utf8')) as IndexJson;
   } catch (e) {
     throw new FathomError(`${label}: index.json is not valid JSON (${(e as Error).message})`);
   }
