@@ -57,18 +57,39 @@ export async function indexLayerStream(input: AsyncIterable<Buffer> | Iterable<B
     parser.push(chunk);
   };
 
-  for await (const chunk of input) {
-    if (chunk.length === 0) continue;
+  // The magic bytes may arrive split over several chunks: gather four before judging them.
+  let head: Buffer | null = null;
+  const start = (first: Buffer) => {
+    compression = sniffCompression(first);
+    plainIsBlob = compression === 'none';
+    return createDecompressor(compression, onPlain, where);
+  };
+  for await (const received of input) {
+    if (received.length === 0) continue;
+    let chunk = received;
     if (!decompressor) {
-      compression = sniffCompression(chunk);
-      plainIsBlob = compression === 'none';
-      decompressor = createDecompressor(compression, onPlain, where);
+      head = head ? Buffer.concat([head, chunk]) : chunk;
+      if (head.length < 4) {
+        head = Buffer.from(head); // a reader may reuse the chunk's buffer
+        continue;
+      }
+      chunk = head;
+      head = null;
+      decompressor = start(chunk);
     }
     blobHash.update(chunk);
     blobBytes += chunk.length;
     opts.onBlobChunk?.(chunk);
     await decompressor.push(chunk);
     opts.onProgress?.(blobBytes);
+  }
+  if (!decompressor && head) {
+    // A blob of fewer than four bytes: whatever it is, it is judged (and refused) whole.
+    decompressor = start(head);
+    blobHash.update(head);
+    blobBytes += head.length;
+    opts.onBlobChunk?.(head);
+    await decompressor.push(head);
   }
   if (!decompressor) throw new FathomError(`${where}: the layer blob is empty`);
   await decompressor.finish();

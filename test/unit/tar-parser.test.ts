@@ -91,7 +91,7 @@ describe('layer tar reading', () => {
     let sum = 0;
     for (let i = 0; i < 512; i++) sum += buf[i];
     buf.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-    await expect(read(buf)).rejects.toThrow(/entry "f" has an invalid uid field/);
+    await expect(read(buf)).rejects.toThrow(/entry "f" has an impossible uid \(not a number\)/);
   });
 
   it('refuses garbage that is not a tar', async () => {
