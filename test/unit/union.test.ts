@@ -56,8 +56,10 @@ describe('union resolver', () => {
     await expect(modelOf([[{ file: 'a', content: 'a' }], [{ hardlink: 'b', target: 'nope' }]]).then((m) => m.top)).rejects.toThrow(/layer 1 .*entry "b".*hard link/);
   });
 
-  it('a whiteout of a path no lower layer has is refused', async () => {
-    await expect(modelOf([[{ file: 'a', content: 'a' }], [{ whiteout: 'ghost' }]]).then((m) => m.top)).rejects.toThrow(/layer 1.*whiteout of "ghost"/);
+  it('a whiteout of a path no lower layer has is valid (Docker loads it) and leaves its directory', async () => {
+    const m = await modelOf([[{ file: 'a', content: 'a' }], [{ whiteout: 'ghost' }, { whiteout: 'd/e/ghost' }]]);
+    expect(Object.keys(union(m)).sort()).toEqual(['/a', '/d', '/d/e']);
+    expect(union(m)['/d/e'].type).toBe('dir');
   });
 
   it('symlinks are never followed: a file under a symlinked directory path makes a real directory', async () => {
