@@ -15,6 +15,8 @@ interface IndexHeader {
   stats: LayerStats;
   links: [number, string][];
   devices: [number, string][];
+  /** Absent in indexes written before fathom placed entries written through a symlink. */
+  through?: [number, string][];
 }
 
 export function encodeIndex(index: LayerIndex): Buffer {
@@ -25,6 +27,7 @@ export function encodeIndex(index: LayerIndex): Buffer {
     stats: index.stats,
     links: [...index.links],
     devices: [...index.devices],
+    ...(index.writtenThrough.size > 0 && { through: [...index.writtenThrough] }),
   };
   const headerBytes = Buffer.from(JSON.stringify(header));
   const len = Buffer.alloc(4);
@@ -97,7 +100,7 @@ function readColumns(buf: Buffer, header: IndexHeader, bodyStart: number, where:
 }
 
 function layerIndexOf(header: IndexHeader, columns: IndexColumns | (() => IndexColumns)): LayerIndex {
-  return new LayerIndex(header.count, header.stats, new Map(header.links), new Map(header.devices), columns);
+  return new LayerIndex(header.count, header.stats, new Map(header.links), new Map(header.devices), columns, new Map(header.through ?? []));
 }
 
 /** A whole encoded index, decoded now. */

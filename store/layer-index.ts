@@ -61,6 +61,8 @@ export class LayerIndex {
     /** "major,minor" for char and block devices. */
     readonly devices: Map<number, string>,
     columns: IndexColumns | (() => IndexColumns),
+    /** Entries written through a symlink this layer made ("/lnk" for `lnk/passwd`, placed at etc/passwd). */
+    readonly writtenThrough: Map<number, string> = new Map(),
   ) {
     if (typeof columns === 'function') this.loader = columns;
     else this.keep(columns);
@@ -129,6 +131,8 @@ export interface IndexedEntry {
   offset: number;
   link: string | null;
   device: string | null;
+  /** The symlink the tar name went through, when the entry was placed at its real path (see LayerWritePaths). */
+  through?: string | null;
 }
 
 /** Grows the columns as entries arrive from the tar parser. */
@@ -146,6 +150,7 @@ export class LayerIndexBuilder {
   private hashes = Buffer.alloc(this.capacity * CONTENT_HASH_BYTES);
   private links = new Map<number, string>();
   private devices = new Map<number, string>();
+  private writtenThrough = new Map<number, string>();
   private dockerSizeBytes = 0;
   private tarContentBytes = 0;
   private whiteouts = 0;
@@ -165,6 +170,7 @@ export class LayerIndexBuilder {
     this.offsets[i] = e.offset;
     if (e.link !== null) this.links.set(i, e.link);
     if (e.device !== null) this.devices.set(i, e.device);
+    if (e.through) this.writtenThrough.set(i, e.through);
     this.tarContentBytes += e.size;
     if (e.kind === EntryKind.file) this.dockerSizeBytes += e.size;
     else if (e.kind === EntryKind.symlink && e.link !== null) this.dockerSizeBytes += Buffer.byteLength(e.link);
@@ -204,6 +210,7 @@ export class LayerIndexBuilder {
         offsets: this.offsets.slice(0, n),
         hashes: Buffer.from(this.hashes.subarray(0, n * CONTENT_HASH_BYTES)),
       },
+      this.writtenThrough,
     );
   }
 

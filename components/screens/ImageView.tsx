@@ -244,7 +244,8 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   else if ((state.overlay === 'viewer' || state.overlay === 'history') && viewer) body = <TextOverlay title={viewer.title} lines={viewer.lines} scroll={viewer.scroll} width={bodyWidth} height={overlayHeight} theme={theme} />;
   else {
     // Browsing files, the box says what the layer did to the path under the cursor (a chmod is not an edit).
-    const fileDetail = state.focus === 'tree' && cursorRow ? `${cursorRow.path}: ${cursorRow.node.change}${cursorRow.node.what.length ? ` (${cursorRow.node.what.join(', ')})` : ''} · ` : '';
+    const through = state.focus === 'tree' && cursorRow ? cursorRow.node.writtenThrough : null;
+    const fileDetail = state.focus === 'tree' && cursorRow ? `${cursorRow.path}: ${cursorRow.node.change}${cursorRow.node.what.length ? ` (${cursorRow.node.what.join(', ')})` : ''}${through ? `, written through ${through}` : ''} · ` : '';
     const detail = selectedRow ? `${fileDetail}${selectedLayer >= 0 && selectedRow.layerIndex !== null ? `layer ${selectedRow.layerIndex}: ` : 'metadata: '}${selectedRow.createdBy.replace(/\s+/g, ' ')}` : '';
     const detailLines: string[] = [];
     for (let i = 0; i < detail.length && detailLines.length < detailRows; i += leftWidth) detailLines.push(detail.slice(i, i + leftWidth));

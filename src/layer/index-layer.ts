@@ -5,6 +5,7 @@ import { LayerIndexBuilder, type LayerIndex } from '../../store/layer-index.js';
 import type { TarHeader } from '../tar/header.js';
 import { TarStreamParser } from '../tar/stream-parser.js';
 import { normalizeEntryPath, readWhiteout } from '../tar/entry-path.js';
+import { LayerWritePaths } from './write-through.js';
 import { createDecompressor, sniffCompression, type Compression } from './compression.js';
 
 export interface IndexedLayer {
@@ -47,7 +48,8 @@ export async function indexLayerStream(input: AsyncIterable<Buffer> | Iterable<B
   const diffHash = createHash('sha256');
   let blobBytes = 0;
 
-  const parser = new TarStreamParser((header, contentOffset) => visitEntry(builder, header, contentOffset, where), where);
+  const placement = new LayerWritePaths(where);
+  const parser = new TarStreamParser((header, contentOffset) => visitEntry(builder, placement, header, contentOffset, where), where);
   let compression: Compression | null = null;
   let decompressor: ReturnType<typeof createDecompressor> | null = null;
   // For a plain tar the blob is the layer: one hash serves as both digests.
@@ -104,16 +106,20 @@ export async function indexLayerStream(input: AsyncIterable<Buffer> | Iterable<B
   };
 }
 
-function visitEntry(builder: LayerIndexBuilder, header: TarHeader, contentOffset: number, where: string): ((chunk: Buffer) => void) | null {
+function visitEntry(builder: LayerIndexBuilder, placement: LayerWritePaths, header: TarHeader, contentOffset: number, where: string): ((chunk: Buffer) => void) | null {
   const entryWhere = `${where}: entry ${JSON.stringify(header.name)}`;
-  let path = normalizeEntryPath(header.name, where);
-  if (path === '') return null; // the root directory's own entry: nothing to show, nothing a layer can replace
+  const tarPath = normalizeEntryPath(header.name, where);
+  if (tarPath === '') return null; // the root directory's own entry: nothing to show, nothing a layer can replace
   let kind = TYPEFLAG_KINDS[header.typeflag];
   if (kind === undefined) {
     if (header.typeflag === 'S') throw new FathomError(`${entryWhere}: GNU sparse entries are not supported (Docker never writes them)`);
     throw new FathomError(`${entryWhere}: unsupported tar entry type '${header.typeflag}'`);
   }
   if (kind === EntryKind.file && header.name.endsWith('/')) kind = EntryKind.dir; // pre-POSIX tars mark dirs by name
+  // Where Docker writes it: through a symlink this layer made earlier, the entry lands at the real path.
+  const placed = placement.place(tarPath, kind, kind === EntryKind.symlink ? header.linkname : null);
+  let path = placed.path;
+  if (path === '') return null;
   const whiteout = readWhiteout(path);
   if (whiteout) {
     if (whiteout.kind === 'aufs-meta') return null;
@@ -139,6 +145,7 @@ function visitEntry(builder: LayerIndexBuilder, header: TarHeader, contentOffset
     offset: contentOffset,
     link,
     device: kind === EntryKind.char || kind === EntryKind.block ? `${header.devmajor},${header.devminor}` : null,
+    through: placed.through,
   });
   if (!isContent || size === 0) return null;
   let hash: Hash | null = null;

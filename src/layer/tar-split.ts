@@ -97,14 +97,50 @@ export class LayerDirReader {
     // Split on '/' as bytes (latin1 keeps one char per byte), so a name that is not UTF-8 stays intact.
     const parts = name.toString('latin1').split('/').filter((p) => p !== '' && p !== '.');
     if (parts.includes('..')) throw new FathomError(`${this.where}: entry ${quoted(name)} climbs out of the layer`);
-    const parent = Buffer.from(parts.slice(0, -1).join('/'), 'latin1');
-    if (!this.parentInside(parent)) throw new FathomError(`${this.where}: entry ${quoted(name)} lies behind a symlink that leads out of the layer's directory`);
+    const parentParts = parts.slice(0, -1);
+    let parent: Buffer = Buffer.from(parentParts.join('/'), 'latin1');
+    // A parent that is a symlink the layer made: followed inside the layer's root, as Docker's applier
+    // (chrooted there) followed it when it wrote the file; never to the host's files.
+    if (!this.parentInside(parent)) parent = this.resolveInside(parentParts, name);
+    const full = parent.length ? Buffer.concat([this.rootBytes, parent, Buffer.from('/'), Buffer.from(parts.at(-1) ?? '', 'latin1')]) : Buffer.concat([this.rootBytes, Buffer.from(parts.at(-1) ?? '', 'latin1')]);
     try {
-      return fs.openSync(Buffer.concat([this.rootBytes, Buffer.from(parts.join('/'), 'latin1')]), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      return fs.openSync(full, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw new FathomError(`${this.where}: cannot read ${quoted(name)} from the layer's directory (${code === 'ENOENT' ? 'gone: was the image removed?' : code})`);
     }
+  }
+
+  /** The directory `parts` names, each symlink on the way followed within the root (an absolute target starts there). */
+  private resolveInside(parts: string[], name: Buffer): Buffer<ArrayBuffer> {
+    const out: string[] = [];
+    const queue = [...parts];
+    for (let hops = 0; queue.length > 0; ) {
+      const c = queue.shift()!;
+      if (c === '' || c === '.') continue;
+      if (c === '..') {
+        out.pop();
+        continue;
+      }
+      const at = Buffer.concat([this.rootBytes, Buffer.from([...out, c].join('/'), 'latin1')]);
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(at);
+      } catch {
+        // Followed within the root, the symlink leads nowhere: what it named is outside the layer.
+        if (hops > 0) throw new FathomError(`${this.where}: entry ${quoted(name)} lies behind a symlink that leads out of the layer's directory`);
+        throw new FathomError(`${this.where}: cannot read ${quoted(name)} from the layer's directory (gone: was the image removed?)`);
+      }
+      if (!st.isSymbolicLink()) {
+        out.push(c);
+        continue;
+      }
+      if (++hops > 40) throw new FathomError(`${this.where}: entry ${quoted(name)}: too many symlinks in its path (a loop)`);
+      const target = fs.readlinkSync(at, { encoding: 'buffer' }).toString('latin1');
+      if (target.startsWith('/')) out.length = 0;
+      queue.unshift(...target.split('/'));
+    }
+    return Buffer.from(out.join('/'), 'latin1');
   }
 
   private parentInside(parent: Buffer): boolean {
@@ -117,7 +153,7 @@ export class LayerDirReader {
       const real = fs.realpathSync(Buffer.concat([this.rootBytes, parent]), { encoding: 'buffer' }).toString('latin1');
       inside = real === this.rootLatin1 || real.startsWith(`${this.rootLatin1}/`);
     } catch {
-      inside = true; // a missing parent: the open fails and says so
+      inside = false; // missing, or a symlink that only resolves within the layer: resolveInside says which
     }
     this.safeDirs.set(key, inside);
     return inside;

@@ -17,6 +17,14 @@ export interface FileRow {
   change: ChangeKind;
   /** Only on modified paths: what differs ("type", "content", "mode", "uid", "gid", "link"), so a chmod is told from an edit. */
   differs?: string[];
+  /** Only where the layer's tar named the path through a symlink it made ("/lnk"): written here, as Docker does. */
+  writtenThrough?: string;
+}
+
+/** The symlink an entry's tar name went through, as a field of its row (none for most). */
+function throughField(model: ImageModel, layer: number, entry: number): Pick<FileRow, 'writtenThrough'> {
+  const through = layer >= 0 && entry >= 0 ? model.layers[layer].writtenThrough.get(entry) : undefined;
+  return through === undefined ? {} : { writtenThrough: through };
 }
 
 /** `change`, and for a modification what differs. */
@@ -95,7 +103,7 @@ export function unionRows(model: ImageModel, n: number): FileRow[] {
       const path = prefix + child.name;
       const a = attributesOf(model.layers, child.layer, child.entry, child.srcLayer, child.srcEntry);
       const c = child.layer === n ? changed.get(path) : undefined;
-      rows.push({ path: `/${path}`, ...a, layer: child.layer, ...(child.layer !== n ? { change: 'unmodified' } : c ? changeFields(c.change, c.diff) : { change: 'added' }) });
+      rows.push({ path: `/${path}`, ...a, layer: child.layer, ...(child.layer !== n ? { change: 'unmodified' } : c ? changeFields(c.change, c.diff) : { change: 'added' }), ...throughField(model, child.layer, child.entry) });
       if (child.children) visit(child, `${path}/`);
     }
   };
@@ -110,6 +118,7 @@ export function changeRows(model: ImageModel, n: number): FileRow[] {
     ...attributesOf(model.layers, c.layer, c.entry, c.srcLayer, c.srcEntry),
     layer: c.change === 'removed' ? n : c.layer,
     ...changeFields(c.change, c.diff),
+    ...(c.change !== 'removed' && throughField(model, c.layer, c.entry)),
   }));
 }
 

@@ -176,6 +176,14 @@ export class DisplayNode {
     const t = this.tree;
     return attributesOf(t.layers, t.layer[this.id], t.entry[this.id], t.srcLayer[this.id], t.srcEntry[this.id]);
   }
+
+  /** The symlink the layer's tar name went through when the entry was written here ("/lnk"), or null. */
+  get writtenThrough(): string | null {
+    const t = this.tree;
+    const layer = t.layer[this.id];
+    const entry = t.entry[this.id];
+    return layer >= 0 && entry >= 0 ? (t.layers[layer].writtenThrough.get(entry) ?? null) : null;
+  }
 }
 
 /** A child about to be laid out: where it comes from and what happened to it. */

@@ -62,7 +62,27 @@ describe('union resolver', () => {
     expect(union(m)['/d/e'].type).toBe('dir');
   });
 
-  it('symlinks are never followed: a file under a symlinked directory path makes a real directory', async () => {
+  it("a write through a symlink the same layer made lands at the real path, as Docker's applier puts it", async () => {
+    const m = await modelOf([
+      [{ dir: 'etc' }, { file: 'etc/passwd', content: 'root' }],
+      [{ dir: 'etc' }, { symlink: 'lnk', target: '/etc' }, { file: 'lnk/passwd', content: 'evil!' }, { symlink: 'rel', target: '../../etc' }, { file: 'rel/group', content: 'g' }],
+    ]);
+    const u = union(m);
+    expect(Object.keys(u).sort()).toEqual(['/etc', '/etc/group', '/etc/passwd', '/lnk', '/rel']);
+    expect(u['/lnk'].type).toBe('symlink');
+    expect(u['/etc/passwd'].sizeBytes).toBe(5);
+    expect(m.layers[1].writtenThrough.get(m.layers[1].paths.indexOf('etc/passwd'))).toBe('/lnk');
+    expect(m.layers[1].writtenThrough.get(m.layers[1].paths.indexOf('etc/group'))).toBe('/rel');
+  });
+
+  it('a write through a symlink to a directory the layer lacks is refused, as Docker refuses it; a loop too', async () => {
+    await expect(modelOf([[{ symlink: 'lnk', target: '/nowhere' }, { file: 'lnk/x', content: 'x' }]])).rejects.toThrow(
+      /entry "lnk\/x" is written through the symlink \/lnk → "\/nowhere", and this layer has no directory \/nowhere/,
+    );
+    await expect(modelOf([[{ symlink: 'a', target: 'b' }, { symlink: 'b', target: 'a' }, { file: 'a/x', content: 'x' }]])).rejects.toThrow(/entry "a\/x": too many symlinks in its path \(a loop\)/);
+  });
+
+  it('symlinks of lower layers are not followed: a file under one makes a real directory (the layer is unpacked alone)', async () => {
     const m = await modelOf([[{ dir: 'real' }, { symlink: 'link', target: 'real' }], [{ file: 'link/x', content: 'x' }]]);
     const u = union(m);
     expect(u['/link'].type).toBe('dir');
