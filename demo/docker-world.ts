@@ -205,7 +205,7 @@ export async function prepareDockerDemo(store: LayerStore, engine: Engine, onPro
       return facts;
     },
     perform(_feed: ChangeFeed, action) {
-      void exec(engine, cow, shellFor(action));
+      void exec(engine, cow, shellFor(action)).catch(() => {});
     },
     close,
   };

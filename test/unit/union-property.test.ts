@@ -16,7 +16,25 @@ function removeTree(state: Map<string, RefEntry>, path: string, keepSelf = false
   }
 }
 
-function applyReference(state: Map<string, RefEntry>, layer: TestEntry[]): TestEntry[] {
+const entryPath = (e: TestEntry) => ('file' in e ? e.file : 'dir' in e ? e.dir : 'symlink' in e ? e.symlink : 'hardlink' in e ? e.hardlink : 'whiteout' in e ? e.whiteout : e.opaque);
+
+/**
+ * The stack's layers without entries written through a symlink the same layer made before them: those
+ * land elsewhere (see LayerWritePaths, tested on its own and against Docker), which this flat reference
+ * does not model.
+ */
+function withoutWritesThrough(layer: TestEntry[]): TestEntry[] {
+  const symlinks = new Set<string>();
+  return layer.filter((e) => {
+    const parts = entryPath(e).split('/');
+    for (let i = 1; i < parts.length; i++) if (symlinks.has(parts.slice(0, i).join('/'))) return false;
+    if ('symlink' in e) symlinks.add(e.symlink);
+    return true;
+  });
+}
+
+function applyReference(state: Map<string, RefEntry>, rawLayer: TestEntry[]): TestEntry[] {
+  const layer = withoutWritesThrough(rawLayer);
   const kept: TestEntry[] = [];
   const lower = new Map(state);
   // Opaque markers and whiteouts hide only what lower layers hold, so they go first.
