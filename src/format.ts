@@ -24,3 +24,23 @@ export function parseBytes(text: string): number | null {
 export function percent(fraction: number, digits = 4): string {
   return `${(fraction * 100).toFixed(digits)} %`;
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text from an image (names, history, tags, file contents) made safe for a terminal: control characters
+ * (ESC, OSC's BEL, newlines, C1 controls) are shown as escapes, so nothing from an image can move the
+ * cursor, retitle the window or start a forged line of its own.
+ */
+export function terminalSafe(text: string): string {
+  if (!CONTROL.test(text)) return text;
+  return text.replace(CONTROLS, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+/** Lines for a terminal, each made safe on its own (the newlines between them are fathom's). */
+export function terminalLines(lines: readonly string[]): string {
+  return `${lines.map(terminalSafe).join('\n')}\n`;
+}

@@ -1,10 +1,10 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Box, Text } from 'ink';
 import { useKeys } from '../hooks/useKeys.js';
-import { humanBytes } from '../../src/format.js';
+import { humanBytes, terminalSafe } from '../../src/format.js';
 import type { AppIo, ContainerDetail, ContainerListRow } from '../../src/view/app-io.js';
 import { changeTreeRows, countKinds, largestWritable } from '../../src/view/change-tree.js';
-import { fit, printableName } from '../../src/view/format.js';
+import { fit } from '../../src/view/format.js';
 import { keyName, type KeyMap } from '../../src/view/keys.js';
 import { scrollTo } from '../../src/view/image-view-state.js';
 import { barChart, textBars } from '../chart-adapter.js';
@@ -45,7 +45,7 @@ export function ContainerDetailPane({ detail, width, height, theme, scroll }: { 
           <Text bold>{fit('writable size comes from', width - chartWidth - 2)}</Text>
           {top.length === 0 ? <Text dimColor={theme.dim}>(no file content written)</Text> : null}
           {top.map((c) => (
-            <Text key={c.path}>{fit(`${humanBytes(c.sizeBytes ?? 0).padStart(8)}  ${printableName(c.path)}`, width - chartWidth - 2)}</Text>
+            <Text key={c.path}>{fit(`${humanBytes(c.sizeBytes ?? 0).padStart(8)}  ${terminalSafe(c.path)}`, width - chartWidth - 2)}</Text>
           ))}
           {detail.storage ? (
             <>
@@ -65,7 +65,7 @@ export function ContainerDetailPane({ detail, width, height, theme, scroll }: { 
         const size = c && c.kind !== 'D' && c.sizeBytes !== null ? humanBytes(c.sizeBytes) : '';
         return (
           <Text key={r.path} color={c ? theme.change[KIND_CHANGE[c.kind]] : undefined} bold={r.recent} inverse={r.recent && theme.name !== 'no-color'}>
-            {fit(`${letter} ${size.padStart(8)}  ${r.guides}${printableName(r.name)}${r.recent ? '  ●' : ''}`, width)}
+            {fit(`${letter} ${size.padStart(8)}  ${r.guides}${terminalSafe(r.name)}${r.recent ? '  ●' : ''}`, width)}
           </Text>
         );
       })}

@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { useKeys } from '../hooks/useKeys.js';
 import type { ImageModel, WasteReport } from '../../src/model/image-model.js';
 import type { LayerStore } from '../../store/store.js';
-import { humanBytes, percent } from '../../src/format.js';
+import { humanBytes, percent, terminalSafe } from '../../src/format.js';
 import { extractFile, viewFile } from '../../src/view/file-actions.js';
 import { diffNames } from '../../src/union/changes.js';
 import { applyFilter, editDraft, initialImageViewState, layerAtRow, reduceImageView, scrollTo, type ImageViewState, type ViewContext } from '../../src/view/image-view-state.js';
@@ -248,7 +248,8 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     const fileDetail = state.focus === 'tree' && cursorRow ? `${cursorRow.path}: ${cursorRow.node.change}${cursorRow.node.what.length ? ` (${cursorRow.node.what.join(', ')})` : ''}${through ? `, written through ${through}` : ''} · ` : '';
     const detail = selectedRow ? `${fileDetail}${selectedLayer >= 0 && selectedRow.layerIndex !== null ? `layer ${selectedRow.layerIndex}: ` : 'metadata: '}${selectedRow.createdBy.replace(/\s+/g, ' ')}` : '';
     const detailLines: string[] = [];
-    for (let i = 0; i < detail.length && detailLines.length < detailRows; i += leftWidth) detailLines.push(detail.slice(i, i + leftWidth));
+    const safeDetail = terminalSafe(detail);
+    for (let i = 0; i < safeDetail.length && detailLines.length < detailRows; i += leftWidth) detailLines.push(safeDetail.slice(i, i + leftWidth));
     body = (
       <Box flexDirection="row" height={bodyRows}>
         <Box flexDirection="column" width={leftWidth}>

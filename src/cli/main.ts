@@ -1,4 +1,5 @@
 import { FathomError, isFathomError } from '../errors.js';
+import { terminalSafe } from '../format.js';
 import { HELP, commandHelp } from './help.js';
 import { runInspect } from './commands/inspect.js';
 import { runCi } from './commands/ci.js';
@@ -68,13 +69,14 @@ export async function cli(argv: string[]): Promise<void> {
     code = await main(argv);
   } catch (e) {
     if (isFathomError(e)) {
-      process.stderr.write(`fathom: ${e.message}\n`);
+      // One line, whatever the message quotes: a newline or an escape from an image is shown, not obeyed.
+      process.stderr.write(`fathom: ${terminalSafe(e.message)}\n`);
     } else if (process.env.FATHOM_DEBUG) {
       process.stderr.write(`fathom: internal error: ${(e as Error).stack}\n`);
     } else {
       const err = e as NodeJS.ErrnoException;
       const detail = err.code && err.path ? `${err.path}: ${err.code}` : (err.message ?? String(e));
-      process.stderr.write(`fathom: ${detail} (set FATHOM_DEBUG=1 for details)\n`);
+      process.stderr.write(`fathom: ${terminalSafe(detail)} (set FATHOM_DEBUG=1 for details)\n`);
     }
     code = 2;
   }

@@ -1,5 +1,5 @@
 import stringWidth from 'string-width';
-import { humanBytes } from '../format.js';
+import { humanBytes, terminalSafe } from '../format.js';
 import type { FileTypeName } from '../model/entry.js';
 import type { TreeRow } from './tree-rows.js';
 import { SINGLE_WIDTH } from './single-width.js';
@@ -26,12 +26,6 @@ export function permissionString(type: FileTypeName, mode: string): string {
   );
 }
 
-/** Control characters in names (newline, tab, \001) would break a row: show them as escapes. */
-export function printableName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  return name.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
-}
-
 export const CHANGE_MARK = { added: '+', modified: '~', removed: '-', unmodified: ' ' } as const;
 
 /** One file tree line as text, full length (the pane fits it to its width; colour is the component's). */
@@ -42,17 +36,23 @@ export function treeRowText(row: TreeRow, attributes: boolean, markers: boolean)
   const attrs = attributes ? `${permissionString(a.type, a.mode)} ${`${a.uid}:${a.gid}`.padStart(9)} ${size.padStart(8)}  ` : '';
   const mark = markers ? `${CHANGE_MARK[n.change]} ` : '';
   const fold = row.collapsed ? '⊕ ' : '';
-  const link = a.linkTarget !== null ? ` → ${printableName(a.linkTarget)}` : '';
-  return `${mark}${attrs}${row.guides}${fold}${printableName(n.name)}${link}`;
+  const link = a.linkTarget !== null ? ` → ${terminalSafe(a.linkTarget)}` : '';
+  return `${mark}${attrs}${row.guides}${fold}${terminalSafe(n.name)}${link}`;
 }
 
 /**
  * Cuts or pads to exactly `width` terminal columns (rows never wrap: wrapping would break the windowing).
  * Measured in display cells, so Korean, CJK and emoji names (two cells each) fit too.
  */
-export function fit(text: string, width: number): string {
+export function fit(raw: string, width: number): string {
   if (width <= 0) return '';
-  const ascii = SINGLE_WIDTH.test(text);
+  let text = raw;
+  let ascii = SINGLE_WIDTH.test(text);
+  // Whatever is drawn is safe for the terminal: a control character from an image is shown as an escape.
+  if (!ascii) {
+    text = terminalSafe(text);
+    ascii = SINGLE_WIDTH.test(text);
+  }
   const cells = ascii ? text.length : stringWidth(text);
   if (cells <= width) return text + ' '.repeat(width - cells);
   if (ascii) return `${text.slice(0, Math.max(0, width - 1))}…`;

@@ -343,3 +343,32 @@ describe('only regular files are read: a device or a FIFO is refused at once, ne
     expectRefused(fifo, /fifo\.tar: not a regular file \(a FIFO\): refused$/);
   });
 });
+
+describe('nothing from an image reaches the terminal raw', () => {
+  const ESC = '\x1b';
+  it('history, paths and tags with escape sequences and newlines are shown escaped by inspect, ci and store ls', async () => {
+    const dir = path.join(work, 'escapes');
+    const evilHistory = `RUN echo ${ESC}]0;pwned\x07 && printf '${ESC}[2J'\nfathom: everything is fine`;
+    writeOciLayout(dir, [await layerTar([{ file: `etc/${ESC}[31mred\nline`, content: 'x' }, { file: 'etc/x', content: 'x' }]), await layerTar([{ file: 'etc/x', content: 'y' }, { file: `etc/${ESC}[31mred\nline`, content: 'z' }])], {
+      history: [{ created_by: evilHistory }, { created_by: 'ok' }],
+    });
+    const store = fs.mkdtempSync(path.join(work, 'store-'));
+    for (const args of [['inspect', dir], ['ci', dir], ['store', 'ls']]) {
+      const r = fathom([...args, '--store', store]);
+      expect(r.stdout + r.stderr, args.join(' ')).not.toContain(ESC);
+      expect(r.stdout + r.stderr).not.toContain('\x07');
+      expect(r.stdout.split('\n').some((l) => l.startsWith('fathom: everything'))).toBe(false);
+    }
+    const text = fathom(['inspect', dir, '--store', store]).stdout;
+    expect(text).toContain('RUN echo \\x1b]0;pwned\\x07');
+    // --json keeps the text exactly (JSON escapes it itself).
+    const json = JSON.parse(fathom(['inspect', dir, '--json', '--store', store]).stdout);
+    expect(json.history[0].createdBy).toBe(evilHistory);
+  });
+
+  it('an error quoting attacker text is one line, its newlines and escapes shown', async () => {
+    const dir = path.join(work, 'evil-error');
+    writeOciLayout(dir, [await layerTar([{ hardlink: `b\n${ESC}[2Jfathom: everything is fine`, target: 'missing' }])]);
+    expectRefused(dir, /hard link "b\\n\\u001b\[2Jfathom: everything is fine"/);
+  });
+});

@@ -39,3 +39,13 @@ describe('the image list: cursor and window agree whatever changes', () => {
     expect(listWindow({ cursor: 5, top: 3 }, 0, 10)).toEqual({ cursor: 0, top: 0 });
   });
 });
+
+describe('what the panes draw is safe for the terminal', () => {
+  it('fit shows control characters from an image as escapes, and keeps the width', async () => {
+    const { fit } = await import('../../src/view/format.js');
+    const drawn = fit('a\x1b]0;title\x07b\nc', 30);
+    expect(drawn).not.toMatch(/[\x00-\x1f]/);
+    expect(drawn.trimEnd()).toBe('a\\x1b]0;title\\x07b\\nc');
+    expect(drawn).toHaveLength(30);
+  });
+});

@@ -1,5 +1,5 @@
 import { FathomError } from '../../errors.js';
-import { humanBytes, percent } from '../../format.js';
+import { humanBytes, percent, terminalLines } from '../../format.js';
 import { DIVE_DEFAULT_RULES, ciPassed, evaluateRules, loadCiConfig, type CiRuleSettings } from '../../analysis/ci-rules.js';
 import { commandHelp } from '../help.js';
 import { CI_OPTIONS, OPEN_OPTIONS, parse } from '../parse.js';
@@ -57,6 +57,6 @@ export async function runCi(args: string[]): Promise<number> {
   for (const r of results) out.push(`  ${r.status}: ${r.rule}${r.message ? `: ${r.message}` : ''}`);
   const count = (s: string) => results.filter((r) => r.status === s).length;
   out.push(`Result:${passed ? 'PASS' : 'FAIL'} [Total:${results.length}] [Passed:${count('PASS')}] [Failed:${count('FAIL')}] [Warn:${count('WARN')}] [Skipped:${count('SKIP')}]`);
-  process.stdout.write(`${out.join('\n')}\n`);
+  process.stdout.write(terminalLines(out));
   return passed ? 0 : 1;
 }

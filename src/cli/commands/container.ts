@@ -1,5 +1,5 @@
 import { FathomError } from '../../errors.js';
-import { humanBytes } from '../../format.js';
+import { humanBytes, terminalLines } from '../../format.js';
 import { connect, ping } from '../../sources/engine/connection.js';
 import { containerReport, containerSizes, listContainers } from '../../sources/engine/containers.js';
 import { ContainerWatcher } from '../../sources/engine/container-watch.js';
@@ -29,7 +29,7 @@ export async function runContainer(args: string[]): Promise<number> {
     for (const c of list) {
       const s = await containerSizes(engine, c.id);
       const size = s.sizeRw === null ? '?' : `${humanBytes(s.sizeRw)} (virtual ${humanBytes(s.sizeRootFs ?? 0)})`;
-      process.stdout.write(`${c.id.slice(0, 12)}   ${c.name.padEnd(26)} ${c.image.slice(0, 26).padEnd(26)} ${c.state.padEnd(10)} ${size}\n`);
+      process.stdout.write(terminalLines([`${c.id.slice(0, 12)}   ${c.name.padEnd(26)} ${c.image.slice(0, 26).padEnd(26)} ${c.state.padEnd(10)} ${size}`]));
     }
     return 0;
   }
@@ -46,7 +46,7 @@ export async function runContainer(args: string[]): Promise<number> {
     `size ${report.sizeRwBytes === null ? '?' : humanBytes(report.sizeRwBytes)} (virtual ${report.sizeRootFsBytes === null ? '?' : humanBytes(report.sizeRootFsBytes)})  storage ${report.graphDriver.name}  sizes from ${report.sizesFrom}`,
     ...report.changes.map((c) => `${c.kind} ${c.path}${c.sizeBytes !== null && c.kind !== 'D' ? `  ${humanBytes(c.sizeBytes)}` : ''}`),
   ];
-  process.stdout.write(`${out.join('\n')}\n`);
+  process.stdout.write(terminalLines(out));
   return 0;
 }
 
@@ -59,13 +59,13 @@ async function watch(engine: ReturnType<typeof connect>, name: string, interval:
     const status = watcher.status();
     if (`${status.state}:${status.message}` !== lastStatus) {
       lastStatus = `${status.state}:${status.message}`;
-      process.stdout.write(json ? `${JSON.stringify({ status })}\n` : `# ${watcher.label}: ${status.message}\n`);
+      process.stdout.write(json ? `${JSON.stringify({ status })}\n` : terminalLines([`# ${watcher.label}: ${status.message}`]));
     }
     if (!u) return;
     const stamp = new Date(u.at).toISOString();
     for (const [what, list] of [['appeared', u.appeared], ['changed', u.changed], ['disappeared', u.disappeared]] as const) {
       for (const c of list) {
-        process.stdout.write(json ? `${JSON.stringify({ event: what, at: stamp, ...c })}\n` : `${stamp} ${what.padEnd(11)} ${c.kind} ${c.path}${c.sizeBytes !== null ? `  ${humanBytes(c.sizeBytes)}` : ''}\n`);
+        process.stdout.write(json ? `${JSON.stringify({ event: what, at: stamp, ...c })}\n` : terminalLines([`${stamp} ${what.padEnd(11)} ${c.kind} ${c.path}${c.sizeBytes !== null ? `  ${humanBytes(c.sizeBytes)}` : ''}`]));
       }
     }
   });

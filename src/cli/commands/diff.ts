@@ -1,5 +1,5 @@
 import { FathomError } from '../../errors.js';
-import { humanBytes } from '../../format.js';
+import { humanBytes, terminalLines } from '../../format.js';
 import { compareImages } from '../../analysis/compare.js';
 import { commandHelp } from '../help.js';
 import { OPEN_OPTIONS, parse } from '../parse.js';
@@ -30,6 +30,6 @@ export async function runDiff(args: string[]): Promise<number> {
     const size = f.change === 'modified' ? `${humanBytes(f.sizeBytesA ?? 0)} → ${humanBytes(f.sizeBytesB ?? 0)} (${f.what.join(', ')})` : humanBytes((f.sizeBytesA ?? f.sizeBytesB) ?? 0);
     out.push(`${sign} ${f.path}  ${size}`);
   }
-  process.stdout.write(`${out.join('\n')}\n`);
+  process.stdout.write(terminalLines(out));
   return 0;
 }

@@ -1,4 +1,4 @@
-import { humanBytes } from '../../format.js';
+import { humanBytes, terminalLines } from '../../format.js';
 import { connect, ping } from '../../sources/engine/connection.js';
 import { listEngineImages } from '../../sources/engine/images.js';
 import { commandHelp } from '../help.js';
@@ -21,7 +21,7 @@ export async function runImages(args: string[]): Promise<number> {
   process.stdout.write('IMAGE ID       TAG                                  SIZE     SHARED   UNIQUE  CONTAINERS\n');
   for (const i of images) {
     const tag = i.repoTags[0] ?? '<none>';
-    process.stdout.write(`${i.id.slice(7, 19)}   ${tag.padEnd(36)} ${humanBytes(i.sizeBytes).padStart(7)} ${humanBytes(i.sharedBytes).padStart(8)} ${humanBytes(i.uniqueBytes).padStart(8)} ${String(i.containers).padStart(11)}\n`);
+    process.stdout.write(terminalLines([`${i.id.slice(7, 19)}   ${tag.padEnd(36)} ${humanBytes(i.sizeBytes).padStart(7)} ${humanBytes(i.sharedBytes).padStart(8)} ${humanBytes(i.uniqueBytes).padStart(8)} ${String(i.containers).padStart(11)}`]));
   }
   return 0;
 }

@@ -1,5 +1,5 @@
 import { FathomError } from '../../errors.js';
-import { humanBytes, percent } from '../../format.js';
+import { humanBytes, percent, terminalLines } from '../../format.js';
 import { inspectReport, type FilesMode } from '../../report/inspect-report.js';
 import { commandHelp } from '../help.js';
 import { OPEN_OPTIONS, parse } from '../parse.js';
@@ -45,6 +45,6 @@ export async function runInspect(args: string[]): Promise<number> {
   out.push('');
   out.push(`Efficiency ${percent(a.efficiencyScore)}   wasted ${humanBytes(a.wastedBytes)}   reclaimable ${humanBytes(a.reclaimableBytes)}   user wasted ${percent(a.userWastedPercent)}`);
   for (const i of a.inefficiencies.slice(0, 10)) out.push(`  ${String(i.count).padStart(3)}  ${humanBytes(i.sizeBytes).padStart(8)}  ${i.path}`);
-  process.stdout.write(`${out.join('\n')}\n`);
+  process.stdout.write(terminalLines(out));
   return 0;
 }

@@ -1,5 +1,5 @@
 import { FathomError } from '../../errors.js';
-import { humanBytes } from '../../format.js';
+import { humanBytes, terminalLines } from '../../format.js';
 import { commandHelp } from '../help.js';
 import { parse } from '../parse.js';
 import { openStore } from '../open-source.js';
@@ -29,7 +29,7 @@ export async function runStore(args: string[]): Promise<number> {
       }
       process.stdout.write('IMAGE ID       TAG                                  LAYERS  STORED\n');
       for (const r of images) {
-        process.stdout.write(`${r.id.slice(7, 19)}   ${(r.repoTags[0] ?? '<none>').padEnd(36)} ${String(r.layers.length).padStart(6)}  ${r.storedAt.slice(0, 19).replace('T', ' ')}\n`);
+        process.stdout.write(terminalLines([`${r.id.slice(7, 19)}   ${(r.repoTags[0] ?? '<none>').padEnd(36)} ${String(r.layers.length).padStart(6)}  ${r.storedAt.slice(0, 19).replace('T', ' ')}`]));
       }
       return 0;
     }
