@@ -94,21 +94,27 @@ class PathStats {
   readonly index = new Map<string, number>();
   cum = new Float64Array(1024);
   min = new Float64Array(1024);
+  /** The smallest copy that holds content (hard links are names of content, not copies): what must stay. */
+  minCopy = new Float64Array(1024);
   count = new Uint32Array(1024);
 
-  add(path: string, size: number): void {
+  /** `link`: the entry is a hard link (it counts for dive's figures, never as the copy that stays). */
+  add(path: string, size: number, link = false): void {
     let i = this.index.get(path);
+    const copy = link ? Infinity : size;
     if (i === undefined) {
       i = this.index.size;
       if (i === this.cum.length) this.grow();
       this.index.set(path, i);
       this.cum[i] = size;
       this.min[i] = size;
+      this.minCopy[i] = copy;
       this.count[i] = 1;
       return;
     }
     this.cum[i] += size;
     if (size < this.min[i]) this.min[i] = size;
+    if (copy < this.minCopy[i]) this.minCopy[i] = copy;
     this.count[i]++;
   }
 
@@ -116,6 +122,7 @@ class PathStats {
     const n = this.cum.length * 2;
     this.cum = widen(this.cum, n);
     this.min = widen(this.min, n);
+    this.minCopy = widen(this.minCopy, n);
     this.count = widen(this.count, n);
   }
 }
@@ -194,7 +201,7 @@ export class DiveAccumulator {
     if (this.layers++ > 0) this.userBytes += index.stats.tarContentBytes;
     const pass = passLayer(index, this.stacked !== null);
     // dive visits leaves only; a whiteout is always a leaf, weighed against the layers below (stack).
-    for (const [path, i] of pass.lastEntry) if (!pass.parents.has(path)) this.stats.add(path, i === NO_PAYLOAD ? 0 : index.sizes[i]);
+    for (const [path, i] of pass.lastEntry) if (!pass.parents.has(path)) this.stats.add(path, i === NO_PAYLOAD ? 0 : index.sizes[i], i !== NO_PAYLOAD && index.kinds[i] === EntryKind.hardlink);
     if (this.pending) {
       this.pending.layers.push(index);
       for (const path of pass.whiteouts) this.pending.whiteouts.add(path);
@@ -236,8 +243,11 @@ export class DiveAccumulator {
       cumSum += cum;
       if (stats.count[i] >= 2) {
         wastedBytes += cum;
-        reclaimableBytes += cum - min;
-        inefficiencies.push({ path: `/${path}`, count: stats.count[i], sizeBytes: cum, reclaimableBytes: cum - min });
+        // Deduplicated, one copy of the content stays; a path only ever hard-linked keeps nothing back.
+        const kept = stats.minCopy[i] === Infinity ? 0 : stats.minCopy[i];
+        const reclaimable = Math.max(0, cum - kept);
+        reclaimableBytes += reclaimable;
+        inefficiencies.push({ path: `/${path}`, count: stats.count[i], sizeBytes: cum, reclaimableBytes: reclaimable });
       }
     }
     inefficiencies.sort((a, b) => b.sizeBytes - a.sizeBytes || (a.path < b.path ? -1 : 1));

@@ -11,7 +11,7 @@ export type { LayerFigures } from './figures.js';
  * An image's figures as the store keeps them beside its record. Bump the version whenever what they
  * mean or how they are computed changes: figures of another version are computed afresh.
  */
-export const FIGURES_VERSION = 1;
+export const FIGURES_VERSION = 2;
 export interface ImageFigures {
   version: number;
   layers: LayerFigures[];

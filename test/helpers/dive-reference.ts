@@ -41,7 +41,7 @@ interface LayerNode {
   path: string;
   whiteout: boolean;
   /** The last tar entry's payload; null for a parent the layer only implies. */
-  payload: { size: number; isDir: boolean } | null;
+  payload: { size: number; isDir: boolean; link: boolean } | null;
   hasChild: boolean;
 }
 
@@ -67,7 +67,7 @@ function layerTree(index: LayerIndex): Map<string, LayerNode> {
       continue;
     }
     const node = ensure(path, kind === EntryKind.whiteout);
-    node.payload = { size: index.sizes[i], isDir: kind === EntryKind.dir };
+    node.payload = { size: index.sizes[i], isDir: kind === EntryKind.dir, link: kind === EntryKind.hardlink };
   }
   return nodes;
 }
@@ -80,7 +80,8 @@ function layerTree(index: LayerIndex): Map<string, LayerNode> {
  * user wasted percent = wasted / (Σ tar sizes of layers 1..n).
  */
 export function diveEfficiencyReference(layers: readonly LayerIndex[]): DiveEfficiency {
-  const stats = new Map<string, { cum: number; min: number; count: number }>();
+  // minCopy: fathom's own figure beside dive's, the smallest copy that holds content (a hard link holds none).
+  const stats = new Map<string, { cum: number; min: number; minCopy: number; count: number }>();
   const stacked: DiveNode = { children: new Map(), size: 0, isDir: true };
   for (const index of layers) {
     const nodes = layerTree(index);
@@ -93,12 +94,14 @@ export function diveEfficiencyReference(layers: readonly LayerIndex[]): DiveEffi
       } else {
         size = node.payload?.size ?? 0;
       }
+      const copy = !node.whiteout && node.payload?.link ? Infinity : size;
       const s = stats.get(node.path);
       if (s) {
         s.cum += size;
         s.min = Math.min(s.min, size);
+        s.minCopy = Math.min(s.minCopy, copy);
         s.count++;
-      } else stats.set(node.path, { cum: size, min: size, count: 1 });
+      } else stats.set(node.path, { cum: size, min: size, minCopy: copy, count: 1 });
     }
     for (const node of nodes.values()) {
       if (node.whiteout) {
@@ -123,8 +126,9 @@ export function diveEfficiencyReference(layers: readonly LayerIndex[]): DiveEffi
     cumSum += s.cum;
     if (s.count >= 2) {
       wastedBytes += s.cum;
-      reclaimableBytes += s.cum - s.min;
-      inefficiencies.push({ path: `/${path}`, count: s.count, sizeBytes: s.cum, reclaimableBytes: s.cum - s.min });
+      const reclaimable = Math.max(0, s.cum - (s.minCopy === Infinity ? 0 : s.minCopy));
+      reclaimableBytes += reclaimable;
+      inefficiencies.push({ path: `/${path}`, count: s.count, sizeBytes: s.cum, reclaimableBytes: reclaimable });
     }
   }
   inefficiencies.sort((a, b) => b.sizeBytes - a.sizeBytes || (a.path < b.path ? -1 : 1));

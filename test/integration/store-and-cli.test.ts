@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
+import { FIGURES_VERSION } from '../../src/model/layer-figures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fathom } from '../helpers/cli.js';
 import { PROJECT_ROOT, imagePath, truthJson } from '../helpers/fixtures.js';
@@ -94,7 +95,7 @@ describe('the layer store', () => {
     const id = JSON.parse(first.stdout).image.id as string;
     const file = path.join(store, 'figures', `${id.slice(7)}.json`);
     const kept = JSON.parse(fs.readFileSync(file, 'utf8'));
-    expect(kept.version).toBe(1);
+    expect(kept.version).toBe(FIGURES_VERSION);
     expect(kept.layers).toHaveLength(18);
     expect(kept.waste.efficiencyScore).toBe(JSON.parse(first.stdout).analysis.efficiencyScore);
     // Same answers from the kept figures as from computing them.

@@ -46,6 +46,20 @@ describe('dive-compatible efficiency', () => {
     expect(w.reclaimableBytes).toBe(5);
   });
 
+  it('a hard link is a name of content, not a copy: it never lowers what must stay (reclaimable)', async () => {
+    const pkg = 'x'.repeat(82);
+    const m = await modelOf([
+      [{ dir: 'app' }, { file: 'app/package.json', content: pkg }],
+      [{ file: 'app/package.json', content: pkg }],
+      [{ file: 'app/other.json', content: pkg }, { hardlink: 'app/package.json', target: 'app/other.json' }],
+    ]);
+    const w = m.waste();
+    const row = w.inefficiencies.find((i) => i.path === '/app/package.json')!;
+    // dive's figures: three entries, 164 B in all (the link weighs 0); one 82 B copy must stay.
+    expect(row).toMatchObject({ count: 3, sizeBytes: 164, reclaimableBytes: 82 });
+    expect(w.wastedBytes).toBe(164);
+  });
+
   it('opaque markers are not paths of their own, as in dive', async () => {
     const m = await modelOf([[{ dir: 'd' }, { file: 'd/x', content: 'xyz' }], [{ dir: 'd' }, { opaque: 'd' }, { file: 'd/y', content: 'y' }]]);
     const w = m.waste();
