@@ -98,7 +98,7 @@ export async function buildDemoImage(store: LayerStore, image: DemoImage, layerC
       const meta = store.readLayerMeta(d);
       return { diffId: d, digest: meta.blobDigest, mediaType: 'application/vnd.oci.image.layer.v1.tar', compressedBytes: meta.blobBytes };
     }),
-    storedAt: CREATED,
+    storedAt: new Date().toISOString(), // when it was stored (the config keeps the fixed date: digests stay the same)
   });
 }
 

@@ -21,8 +21,19 @@ export function parseBytes(text: string): number | null {
   return Math.round(Number(num) * base ** power);
 }
 
+/**
+ * A fraction as a percentage with `digits` decimals, or more where fewer would round it onto 100 % or
+ * 0 % without being so: "99.9998 %", never "100.0 %" beside a nonzero waste.
+ */
 export function percent(fraction: number, digits = 4): string {
-  return `${(fraction * 100).toFixed(digits)} %`;
+  const value = fraction * 100;
+  let d = digits;
+  let text = value.toFixed(d);
+  const boundary = (t: string) => (Number(t) === 100 && value < 100) || (Number(t) === 0 && value > 0);
+  while (boundary(text) && d < 8) text = value.toFixed(++d);
+  // Past 8 decimals the value is that close: say which side it is on rather than print the boundary.
+  if (boundary(text)) text = value < 100 && value > 50 ? `${(100 - 10 ** -d).toFixed(d)}` : `${(10 ** -d).toFixed(d)}`;
+  return `${text} %`;
 }
 
 // eslint-disable-next-line no-control-regex

@@ -311,6 +311,8 @@ export class LayerStore {
           sources: [...new Set([...record.sources, ...existing.sources])],
           manifestDigest: record.manifestDigest ?? existing.manifestDigest,
           analysis: record.analysis ?? existing.analysis,
+          // When it was first stored, as `store ls` says.
+          storedAt: existing.storedAt,
         }
       : record;
     this.replaceFile(this.imageFile(record.id), Buffer.from(JSON.stringify(merged)));

@@ -48,8 +48,12 @@ export function loadCiConfig(file: string, mustExist: boolean): Partial<CiRuleSe
 }
 
 function ratio(rule: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new FathomError(`${rule}: "${value}" is not a number between 0 and 1 (or "disabled")`);
+  const n = value.trim() === '' ? NaN : Number(value);
+  // dive takes ratios: 90 would be a rule no image can pass (and 90 % is likely what was meant).
+  if (!Number.isFinite(n) || n < 0 || n > 1) {
+    const hint = Number.isFinite(n) && n > 1 && n <= 100 ? ` (a ratio, as dive takes it: ${n / 100} for ${n} %)` : '';
+    throw new FathomError(`${rule}: ${JSON.stringify(value)} is not a ratio between 0 and 1 (or "disabled")${hint}`);
+  }
   return n;
 }
 

@@ -109,3 +109,24 @@ describe('dive CI rules', () => {
     expect(r.find((x) => x.rule === 'highestWastedBytes')!.status).toBe('FAIL');
   });
 });
+
+describe('percentages that never contradict the bytes beside them', () => {
+  it('an efficiency short of 100 % is never shown as 100.0 %, a waste above 0 never as 0.0 %', async () => {
+    const { percent } = await import('../../src/format.js');
+    expect(percent(0.999998, 1)).toBe('99.9998 %');
+    expect(percent(1, 1)).toBe('100.0 %');
+    expect(percent(0.90476, 1)).toBe('90.5 %');
+    expect(percent(0.0000001, 1)).toBe('0.00001 %');
+    expect(percent(0, 1)).toBe('0.0 %');
+  });
+});
+
+describe('the CI gate takes ratios, as dive does', () => {
+  it('--lowestEfficiency 90 is refused with the ratio it likely meant, not accepted and failed forever', async () => {
+    const { evaluateRules, DIVE_DEFAULT_RULES } = await import('../../src/analysis/ci-rules.js');
+    const analysis = { efficiencyScore: 0.95, wastedBytes: 0, userWastedPercent: 0, reclaimableBytes: 0, inefficiencies: [] };
+    expect(() => evaluateRules({ ...DIVE_DEFAULT_RULES, lowestEfficiency: '90' }, analysis)).toThrow('lowestEfficiency: "90" is not a ratio between 0 and 1 (or "disabled") (a ratio, as dive takes it: 0.9 for 90 %)');
+    expect(() => evaluateRules({ ...DIVE_DEFAULT_RULES, highestUserWastedPercent: '-0.1' }, analysis)).toThrow(/not a ratio between 0 and 1/);
+    expect(evaluateRules({ ...DIVE_DEFAULT_RULES, lowestEfficiency: '0.9' }, analysis).find((r) => r.rule === 'lowestEfficiency')!.status).toBe('PASS');
+  });
+});
