@@ -48,7 +48,8 @@ export async function main(argv: string[]): Promise<number> {
       return runDemo(rest);
     }
     default:
-      if (argv.includes('--ci')) return runCi(argv);
+      // dive's habit: `CI=true dive IMAGE` is the CI gate, as `dive IMAGE --ci` is.
+      if (argv.includes('--ci') || (process.env.CI === 'true' && !argv[0].startsWith('-'))) return runCi(argv);
       return runUi(argv);
   }
 }

@@ -19,6 +19,14 @@ describe('the CLI at its edges', () => {
     expect(r.stdout.trim()).toBe('producer=0');
   });
 
+  it('CI=true fathom IMAGE is the CI gate, as CI=true dive IMAGE is', () => {
+    const r = fathom([imagePath('edge', 'docker-save.tar'), '--store', tempStore()], { CI: 'true' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Result:FAIL \[Total:3\] \[Passed:0\] \[Failed:2\]/);
+    const lenient = fathom([imagePath('edge', 'docker-save.tar'), '--lowestEfficiency', '0.5', '--highestUserWastedPercent', 'disabled', '--store', tempStore()], { CI: 'true' });
+    expect(lenient.code, lenient.stdout).toBe(0);
+  });
+
   it('an unknown option is one line, naming fathom once', () => {
     const r = fathom(['bogus', '--json']);
     expect(r.code).toBe(2);
