@@ -315,7 +315,10 @@ export class LayerStore {
           storedAt: existing.storedAt,
         }
       : record;
-    this.replaceFile(this.imageFile(record.id), Buffer.from(JSON.stringify(merged)));
+    const bytes = Buffer.from(JSON.stringify(merged));
+    // A reopen that learnt nothing new writes nothing: a read-only store still opens what it holds.
+    if (existing && bytes.equals(Buffer.from(JSON.stringify(existing)))) return existing;
+    this.replaceFile(this.imageFile(record.id), bytes);
     return merged;
   }
 

@@ -27,6 +27,23 @@ describe('the CLI at its edges', () => {
     expect(lenient.code, lenient.stdout).toBe(0);
   });
 
+  it.skipIf(process.getuid?.() !== 0)('a read-only store reopens what it holds (reads never need write access)', () => {
+    const store = tempStore();
+    const image = imagePath('edge', 'docker-save.tar');
+    expect(fathom(['inspect', image, '--files', 'none', '--store', store]).code).toBe(0);
+    spawnSync('chmod', ['-R', 'a-w', store]);
+    try {
+      for (const source of [image, 'store://fixture/edge:latest']) {
+        // As a user who may not write there (root writes anywhere).
+        const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, BIN, 'inspect', source, '--json', '--files', 'none', '--store', store], { encoding: 'utf8', env: { ...process.env, HOME: '/nonexistent', FATHOM_CODE_CACHE: '0' } });
+        expect(r.status, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout).image.repoTags).toEqual(['fixture/edge:latest']);
+      }
+    } finally {
+      spawnSync('chmod', ['-R', 'u+w', store]);
+    }
+  });
+
   it('an unknown option is one line, naming fathom once', () => {
     const r = fathom(['bogus', '--json']);
     expect(r.code).toBe(2);
