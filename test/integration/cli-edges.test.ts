@@ -32,6 +32,7 @@ describe('the CLI at its edges', () => {
     const image = imagePath('edge', 'docker-save.tar');
     expect(fathom(['inspect', image, '--files', 'none', '--store', store]).code).toBe(0);
     spawnSync('chmod', ['-R', 'a-w', store]);
+    spawnSync('chmod', ['-R', 'a+rX', store]); // readable by anyone, writable by no one
     try {
       for (const source of [image, 'store://fixture/edge:latest']) {
         // As a user who may not write there (root writes anywhere).
