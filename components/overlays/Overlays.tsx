@@ -42,15 +42,18 @@ export function wrap(text: string, width: number): string[] {
   return out;
 }
 
-export function HelpOverlay({ keymap, width, height, theme }: { keymap: KeyMap; width: number; height: number; theme: Theme }) {
+export function HelpOverlay({ keymap, scroll, width, height, theme }: { keymap: KeyMap; scroll: number; width: number; height: number; theme: Theme }) {
   const lines = keymap
     .describe()
     .sort((a, b) => a.scope.localeCompare(b.scope) || a.action.localeCompare(b.action))
     .map((b) => `${b.scope.padEnd(7)} ${b.action.padEnd(28)} ${b.keys.join(', ')}`);
   const cols = width - 4;
+  const visible = Math.max(1, height - 3);
+  const top = Math.min(scroll, Math.max(0, lines.length - visible));
+  const more = lines.length > visible ? ` · ${top + 1}–${Math.min(lines.length, top + visible)} of ${lines.length}, ↑↓ pgup pgdn g G scroll` : '';
   return (
-    <Frame title="Keys (remap in ~/.config/fathom/config.yaml or dive's .dive.yaml `keybinding:`) — esc closes" width={width} height={height} theme={theme}>
-      {lines.slice(0, height - 3).map((l, i) => (
+    <Frame title={`Keys — esc closes${more} · remap in ~/.config/fathom/config.yaml or dive's .dive.yaml \`keybinding:\``} width={width} height={height} theme={theme}>
+      {lines.slice(top, top + visible).map((l, i) => (
         <Text key={i}>{fit(l, cols)}</Text>
       ))}
     </Frame>

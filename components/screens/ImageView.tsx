@@ -238,7 +238,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   const overlayHeight = bodyRows;
 
   let body: React.ReactNode;
-  if (state.overlay === 'help') body = <HelpOverlay keymap={keymap} width={bodyWidth} height={overlayHeight} theme={theme} />;
+  if (state.overlay === 'help') body = <HelpOverlay keymap={keymap} scroll={state.helpScroll} width={bodyWidth} height={overlayHeight} theme={theme} />;
   else if (state.overlay === 'waste') body = <WasteOverlay waste={waste} cursor={state.wasteCursor} width={bodyWidth} height={overlayHeight} theme={theme} />;
   else if (state.overlay === 'details' && selectedRow) body = <DetailsOverlay row={selectedRow} summary={selectedRow.layerIndex !== null && summaries ? summaries[selectedRow.layerIndex] : null} readLine={engineReadLine(model.engineRead)} width={bodyWidth} height={overlayHeight} theme={theme} />;
   else if ((state.overlay === 'viewer' || state.overlay === 'history') && viewer) body = <TextOverlay title={viewer.title} lines={viewer.lines} scroll={viewer.scroll} width={bodyWidth} height={overlayHeight} theme={theme} />;

@@ -27,6 +27,8 @@ export interface ImageViewState {
   /** Text typed into the filter bar or the extract prompt. */
   draft: string;
   wasteCursor: number;
+  /** First line of the key list shown (clamped when drawn: the list's length is the overlay's). */
+  helpScroll: number;
   message: string | null;
 }
 
@@ -49,6 +51,7 @@ export function initialImageViewState(history: readonly HistoryRow[]): ImageView
     overlay: 'none',
     draft: '',
     wasteCursor: 0,
+    helpScroll: 0,
     message: null,
   };
 }
@@ -124,12 +127,31 @@ export function reduceImageView(s: ImageViewState, action: KeyAction, ctx: ViewC
         break;
     }
   }
+  if (s.overlay === 'help') {
+    const scroll = (to: number) => ({ ...s, helpScroll: Math.max(0, to) });
+    switch (action) {
+      case 'up':
+        return scroll(s.helpScroll - 1);
+      case 'down':
+        return scroll(s.helpScroll + 1);
+      case 'page-up':
+        return scroll(s.helpScroll - 10);
+      case 'page-down':
+        return scroll(s.helpScroll + 10);
+      case 'top':
+        return scroll(0);
+      case 'bottom':
+        return scroll(Number.MAX_SAFE_INTEGER);
+      default:
+        break;
+    }
+  }
   if (s.overlay !== 'none' && (action === 'close' || action === 'back')) return { ...s, overlay: 'none', draft: '' };
   switch (action) {
     case 'toggle-view':
       return { ...s, focus: s.focus === 'layers' ? 'tree' : 'layers', overlay: 'none' };
     case 'help':
-      return { ...s, overlay: s.overlay === 'help' ? 'none' : 'help' };
+      return { ...s, overlay: s.overlay === 'help' ? 'none' : 'help', helpScroll: 0 };
     case 'waste':
       return { ...s, overlay: 'waste' };
     case 'filter-files':

@@ -96,6 +96,18 @@ describe('image view reducer', () => {
     { createdBy: 'b', created: null, emptyLayer: false, layerIndex: 1, comment: null },
   ];
 
+  it('the key list scrolls (it was cut at 80×24 and 120×35), and opens at its top', () => {
+    let s = reduceImageView(initialImageViewState(history), 'help', ctx());
+    expect(s).toMatchObject({ overlay: 'help', helpScroll: 0 });
+    s = reduceImageView(reduceImageView(s, 'down', ctx()), 'page-down', ctx());
+    expect(s.helpScroll).toBe(11);
+    expect(s.historyCursor).toBe(0); // the layers behind it do not move
+    s = reduceImageView(s, 'bottom', ctx());
+    expect(s.helpScroll).toBeGreaterThan(1000); // clamped when drawn, to the list's own length
+    s = reduceImageView(reduceImageView(s, 'close', ctx()), 'help', ctx());
+    expect(s.helpScroll).toBe(0);
+  });
+
   it('a metadata row shows the layer made before it', () => {
     expect(layerAtRow(history, 1)).toBe(0);
     expect(layerAtRow(history, 2)).toBe(1);
