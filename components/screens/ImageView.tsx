@@ -9,7 +9,7 @@ import { diffNames } from '../../src/union/changes.js';
 import { applyFilter, editDraft, initialImageViewState, layerAtRow, reduceImageView, scrollTo, type ImageViewState, type ViewContext } from '../../src/view/image-view-state.js';
 import { keyName, type KeyMap } from '../../src/view/keys.js';
 import { allDirectories, flattenTree, rowOfPath } from '../../src/view/tree-rows.js';
-import { describeSelection, treeForSelection } from '../../src/view/tree-source.js';
+import { describeSelection, newestLayerHolding, treeForSelection } from '../../src/view/tree-source.js';
 import { engineReadLine, engineReadTag, fit } from '../../src/view/format.js';
 import { parseMouse } from '../../src/view/mouse.js';
 import { LayersPane } from '../panes/LayersPane.js';
@@ -205,8 +205,11 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     }
     if (s.overlay === 'waste' && action === 'open' && waste) {
       const target = waste.inefficiencies[s.wasteCursor];
-      if (target) {
-        setState((st) => ({ ...st, overlay: 'none', focus: 'tree', mode: 'aggregated', rangeStart: null, historyCursor: model.history.length - 1, treeCursor: 0, treeTop: 0 }));
+      const layer = target ? newestLayerHolding(model, target.path) : null;
+      if (target && layer !== null) {
+        // Everything up to the newest layer that still has the path (a deleted file: the one before it went).
+        const row = model.history.findIndex((h) => h.layerIndex === layer);
+        setState((st) => ({ ...st, overlay: 'none', focus: 'tree', mode: 'aggregated', rangeStart: null, historyCursor: row, historyTop: scrollTo(row, st.historyTop, historyHeight), treeCursor: 0, treeTop: 0 }));
         setJumpTo(target.path);
       }
       return;

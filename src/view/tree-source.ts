@@ -28,3 +28,13 @@ export function treeForSelection(model: ImageModel, sel: TreeSelection): Display
   const before = from > to ? after : from <= 0 ? null : model.unionAt(from - 1);
   return buildDisplayTree(model.layers, before, after);
 }
+
+/**
+ * Where a path from the waste list can be seen: the newest layer whose union holds it. A file deleted
+ * later (the biggest waste, often) is only in the layers before its deletion; null if no layer has it.
+ */
+export function newestLayerHolding(model: ImageModel, path: string): number | null {
+  const clean = path.replace(/^\/+/, '');
+  for (let layer = model.layerCount - 1; layer >= 0; layer--) if (model.lookup(layer, clean)) return layer;
+  return null;
+}

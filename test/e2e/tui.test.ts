@@ -63,6 +63,20 @@ describe.skipIf(!HAS_TMUX)('fathom in a real terminal (tmux)', () => {
     await t.waitFor('EXIT=0');
   });
 
+  it('waste pane, Enter on a file deleted later: opens the layer that still has it, cursor on it', async () => {
+    const t = session('waste-jump');
+    t.start([imagePath('edge', 'docker-save.tar')], { FATHOM_STORE: store }, 120, 35);
+    await t.waitFor('Layers  26 rows, 18 layers');
+    await t.keys('w');
+    await t.waitFor('/edge/random-2MiB.bin');
+    await t.keys('Enter');
+    await t.waitFor('Files  layers 0..2: everything up to here');
+    // The detail box names the path under the cursor.
+    await t.waitFor(/\/edge\/random-2MiB\.bin: added/);
+    await t.type('q');
+    await t.waitFor('EXIT=0');
+  });
+
   it('ctrl+c restores the terminal too', async () => {
     const t = session('sigint');
     t.start([imagePath('busybox', 'oci-zstd')], { FATHOM_STORE: store });
