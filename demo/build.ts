@@ -94,6 +94,7 @@ export async function buildDemoImage(store: LayerStore, image: DemoImage, layerC
     manifestDigest: null,
     sources: [`demo://${image.name}`],
     config,
+    configJson: configBytes.toString('utf8'),
     layers: diffIds.map((d) => {
       const meta = store.readLayerMeta(d);
       return { diffId: d, digest: meta.blobDigest, mediaType: 'application/vnd.oci.image.layer.v1.tar', compressedBytes: meta.blobBytes };

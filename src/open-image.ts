@@ -99,6 +99,7 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
     manifestDigest: image.manifestDigest,
     sources: [image.source],
     config: image.config,
+    ...(image.configJson !== undefined && { configJson: image.configJson }),
     layers,
     storedAt: new Date().toISOString(),
     ...(stacked?.waste && { analysis: analysisHeadline(stacked.waste, image.layers.map((_, n) => indexOf(n))) }),

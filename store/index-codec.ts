@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { FathomError } from '../src/errors.js';
+import { digestHex } from './sealed.js';
 import { CONTENT_HASH_BYTES, LayerIndex, type IndexColumns, type LayerStats } from './layer-index.js';
 
 /**
@@ -7,9 +8,13 @@ import { CONTENT_HASH_BYTES, LayerIndex, type IndexColumns, type LayerStats } fr
  * each column's raw bytes. Loading is a few memcpy's and one string split, so a warm open stays fast;
  * a stored index's columns load only when first used (openStoredIndex).
  */
-const MAGIC = Buffer.from('FATHOMI1');
+// 2: the header names its layer's diff ID, and the file ends with the sha256 of its header and of its columns.
+const MAGIC = Buffer.from('FATHOMI2');
+const TRAILER_BYTES = 64;
 
 interface IndexHeader {
+  /** The layer this index belongs to: two swapped index files are caught. */
+  diffId: string;
   count: number;
   pathBytes: number;
   stats: LayerStats;
@@ -19,9 +24,10 @@ interface IndexHeader {
   through?: [number, string][];
 }
 
-export function encodeIndex(index: LayerIndex): Buffer {
+export function encodeIndex(index: LayerIndex, diffId: string): Buffer {
   const pathsBlob = Buffer.from(index.paths.join('\0'));
   const header: IndexHeader = {
+    diffId,
     count: index.count,
     pathBytes: pathsBlob.length,
     stats: index.stats,
@@ -33,10 +39,7 @@ export function encodeIndex(index: LayerIndex): Buffer {
   const len = Buffer.alloc(4);
   len.writeUInt32LE(headerBytes.length);
   const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  return Buffer.concat([
-    MAGIC,
-    len,
-    headerBytes,
+  const body = Buffer.concat([
     pathsBlob,
     bytesOf(index.sizes),
     bytesOf(index.mtimes),
@@ -47,6 +50,9 @@ export function encodeIndex(index: LayerIndex): Buffer {
     bytesOf(index.kinds),
     index.hashes,
   ]);
+  // The header is checked when the index opens, the columns when they are first read.
+  const trailer = Buffer.from(digestHex(Buffer.concat([MAGIC, len, headerBytes])) + digestHex(body), 'hex');
+  return Buffer.concat([MAGIC, len, headerBytes, body, trailer]);
 }
 
 /** The message for any damage found in a stored index, read now or on first use. */
@@ -65,7 +71,20 @@ function readHeader(head: Buffer, where: string): { header: IndexHeader; bodySta
   } catch {
     throw damaged(where);
   }
-  return { header, bodyStart, length: bodyStart + header.pathBytes + header.count * (8 * 3 + 4 * 2 + 2 + 1 + CONTENT_HASH_BYTES) };
+  if (typeof header !== 'object' || header === null || !Number.isSafeInteger(header.count) || !Number.isSafeInteger(header.pathBytes)) throw damaged(where);
+  return { header, bodyStart, length: bodyStart + header.pathBytes + header.count * (8 * 3 + 4 * 2 + 2 + 1 + CONTENT_HASH_BYTES) + TRAILER_BYTES };
+}
+
+/** Checks the header's digest (the first half of the trailer) against the header's bytes. */
+function checkHeader(head: Buffer, bodyStart: number, trailer: Buffer, where: string, diffId: string | null, header: IndexHeader): void {
+  if (trailer.length !== TRAILER_BYTES || digestHex(head.subarray(0, bodyStart)) !== trailer.toString('hex', 0, 32)) throw damaged(where);
+  if (diffId !== null && header.diffId !== diffId) throw damaged(where);
+}
+
+/** Checks the columns' digest (the second half of the trailer). */
+function checkBody(buf: Buffer, bodyStart: number, where: string): void {
+  const end = buf.length - TRAILER_BYTES;
+  if (digestHex(buf.subarray(bodyStart, end)) !== buf.toString('hex', end + 32, end + 64)) throw damaged(where);
 }
 
 /** The columns from a whole encoded index whose header has been read. */
@@ -103,10 +122,12 @@ function layerIndexOf(header: IndexHeader, columns: IndexColumns | (() => IndexC
   return new LayerIndex(header.count, header.stats, new Map(header.links), new Map(header.devices), columns, new Map(header.through ?? []));
 }
 
-/** A whole encoded index, decoded now. */
+/** A whole encoded index, decoded now (and checked whole). */
 export function decodeIndex(buf: Buffer, where: string): LayerIndex {
   const { header, bodyStart, length } = readHeader(buf, where);
   if (buf.length !== length) throw damaged(where);
+  checkHeader(buf, bodyStart, buf.subarray(length - TRAILER_BYTES), where, null, header);
+  checkBody(buf, bodyStart, where);
   return layerIndexOf(header, readColumns(buf, header, bodyStart, where));
 }
 
@@ -117,7 +138,7 @@ const HEAD_BYTES = 64 << 10;
  * A stored index: its header (figures, links) is read now, and checked against the file's length; its
  * columns are read, and checked, when first used. Null when the file is not there.
  */
-export function openStoredIndex(file: string, where: string): LayerIndex | null {
+export function openStoredIndex(file: string, where: string, diffId: string): LayerIndex | null {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -137,6 +158,9 @@ export function openStoredIndex(file: string, where: string): LayerIndex | null 
     }
     opened = readHeader(head, where);
     if (size !== opened.length) throw damaged(where);
+    const trailer = Buffer.alloc(TRAILER_BYTES);
+    fs.readSync(fd, trailer, 0, TRAILER_BYTES, size - TRAILER_BYTES);
+    checkHeader(head, opened.bodyStart, trailer, where, diffId, opened.header);
   } finally {
     fs.closeSync(fd);
   }
@@ -149,6 +173,7 @@ export function openStoredIndex(file: string, where: string): LayerIndex | null 
       throw damaged(where);
     }
     if (buf.length !== length) throw damaged(where);
+    checkBody(buf, bodyStart, where);
     return readColumns(buf, header, bodyStart, where);
   });
 }

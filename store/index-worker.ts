@@ -55,7 +55,7 @@ async function indexJob({ id, job }: PostedJob): Promise<IndexReply> {
       },
     });
     const { compression, blobDigest, blobBytes, diffId } = indexed;
-    return { id, kind: 'done', compression, blobDigest, blobBytes, diffId, index: encodeIndex(indexed.index) };
+    return { id, kind: 'done', compression, blobDigest, blobBytes, diffId, index: encodeIndex(indexed.index, diffId) };
   } finally {
     if (copyFd !== null) fs.closeSync(copyFd);
   }

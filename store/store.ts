@@ -8,6 +8,7 @@ import { indexLayerStream, type IndexedLayer } from '../src/layer/index-layer.js
 import { decodeIndex, encodeIndex, openStoredIndex } from './index-codec.js';
 import { WORKER_MIN_BYTES, indexWorkers, type IndexJob } from './index-workers.js';
 import { writeAll } from './write-all.js';
+import { digestHex, seal, unseal } from './sealed.js';
 import type { LayerIndex } from './layer-index.js';
 import { assembleLayerTar, readLayerFileAt, type TarSplitLayer } from '../src/layer/tar-split.js';
 
@@ -49,6 +50,8 @@ export interface ImageRecord {
   sources: string[];
   /** The image config JSON exactly as the source held it (verified by `id`). */
   config: ImageConfigJson;
+  /** The config's bytes as text, where the source gave them: checked against `id` whenever the record is read. */
+  configJson?: string;
   layers: StoredLayerRef[];
   storedAt: string;
   /** Headline numbers, kept once computed so image lists can show them without opening the image. */
@@ -137,8 +140,19 @@ export class LayerStore {
     return path.join(this.layersDir, hexOf(diffId));
   }
 
+  /**
+   * Whether the store holds this layer whole and sound: its meta and its index's header checked. A layer
+   * that fails (damaged, or written by an older fathom) counts as absent, so an open reads it again.
+   */
   hasLayer(diffId: string): boolean {
-    return fs.existsSync(path.join(this.layerDir(diffId), 'meta.json'));
+    if (!fs.existsSync(path.join(this.layerDir(diffId), 'meta.json'))) return false;
+    try {
+      this.readLayerMeta(diffId);
+      this.loadIndex(diffId);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private makeTemp(): string {
@@ -183,17 +197,26 @@ export class LayerStore {
         entries: indexed.index.count,
         storedAt: new Date().toISOString(),
       };
-      writeDurable(path.join(temp, 'index.bin'), encodeIndex(indexed.index));
+      writeDurable(path.join(temp, 'index.bin'), encodeIndex(indexed.index, indexed.diffId));
       // meta.json is written last: its presence is what marks a layer as complete.
-      writeDurable(path.join(temp, 'meta.json'), Buffer.from(JSON.stringify(meta, null, 1)));
+      writeDurable(path.join(temp, 'meta.json'), seal(Buffer.from(JSON.stringify(meta, null, 1))));
       fs.mkdirSync(path.dirname(finalDir), { recursive: true });
       try {
         fs.renameSync(temp, finalDir);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        // Another process committed the same layer first: same digest, same bytes; keep theirs.
         if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw e;
-        fs.rmSync(temp, { recursive: true, force: true });
+        if (this.hasLayer(indexed.diffId)) {
+          // Another process committed the same layer first: same digest, same bytes; keep theirs.
+          fs.rmSync(temp, { recursive: true, force: true });
+        } else {
+          // What is there is damaged (or an older fathom's): moved aside whole, then ours goes in.
+          this.indexCache.delete(indexed.diffId);
+          const doomed = path.join(this.makeTemp(), 'layer');
+          fs.renameSync(finalDir, doomed);
+          fs.renameSync(temp, finalDir);
+          fs.rmSync(path.dirname(doomed), { recursive: true, force: true });
+        }
       }
       this.indexCache.set(indexed.diffId, indexed.index);
       return meta;
@@ -235,13 +258,18 @@ export class LayerStore {
   }
 
   readLayerMeta(diffId: string): StoredLayerMeta {
-    return JSON.parse(fs.readFileSync(path.join(this.layerDir(diffId), 'meta.json'), 'utf8')) as StoredLayerMeta;
+    const file = path.join(this.layerDir(diffId), 'meta.json');
+    const meta = readSealedJson<StoredLayerMeta>(file);
+    if (meta === undefined) throw new FathomError(`layer ${diffId} is not in the store at ${this.root}`);
+    // Checked as a whole, and as belonging to this layer: a meta.json copied from another layer is no answer.
+    if (meta === null || meta.diffId !== diffId) throw new FathomError(`store layer ${diffId}: ${file} is damaged (its checksum does not match); run \`fathom store rm\` on the image and open it again`);
+    return meta;
   }
 
   loadIndex(diffId: string): LayerIndex {
     const cached = this.indexCache.get(diffId);
     if (cached) return cached;
-    const index = openStoredIndex(path.join(this.layerDir(diffId), 'index.bin'), `store layer ${diffId}`);
+    const index = openStoredIndex(path.join(this.layerDir(diffId), 'index.bin'), `store layer ${diffId}`, diffId);
     if (!index) throw new FathomError(`layer ${diffId} is not in the store at ${this.root}`);
     this.indexCache.set(diffId, index);
     return index;
@@ -318,7 +346,7 @@ export class LayerStore {
     const bytes = Buffer.from(JSON.stringify(merged));
     // A reopen that learnt nothing new writes nothing: a read-only store still opens what it holds.
     if (existing && bytes.equals(Buffer.from(JSON.stringify(existing)))) return existing;
-    this.replaceFile(this.imageFile(record.id), bytes);
+    this.replaceFile(this.imageFile(record.id), seal(bytes));
     return merged;
   }
 
@@ -327,7 +355,7 @@ export class LayerStore {
    * again. Opaque to the store; apart from the record, which image lists read whole.
    */
   saveFigures(id: string, figures: unknown): void {
-    this.replaceFile(this.figuresFile(id), Buffer.from(JSON.stringify(figures)));
+    this.replaceFile(this.figuresFile(id), seal(Buffer.from(JSON.stringify(figures))));
   }
 
   /** Writes a whole file in tmp/ and renames it over `file`: readers see the old one or the new one, never half. */
@@ -343,20 +371,20 @@ export class LayerStore {
     return fs.existsSync(this.figuresFile(id));
   }
 
+  /** The figures kept for an image; null when absent or damaged (then they are computed again). */
   loadFigures(id: string): unknown {
-    try {
-      return JSON.parse(fs.readFileSync(this.figuresFile(id), 'utf8'));
-    } catch {
-      return null;
-    }
+    return readSealedJson(this.figuresFile(id)) ?? null;
   }
 
+  /**
+   * An image record, checked: sealed, and its config the one its ID names. A damaged record is as good as
+   * none (the next open from a source writes it anew; `store://` says the image is not there).
+   */
   getImage(id: string): ImageRecord | null {
-    try {
-      return JSON.parse(fs.readFileSync(this.imageFile(id), 'utf8')) as ImageRecord;
-    } catch {
-      return null;
-    }
+    const record = readSealedJson<ImageRecord>(this.imageFile(id));
+    if (!record || record.id !== id) return null;
+    if (record.configJson !== undefined && `sha256:${digestHex(Buffer.from(record.configJson))}` !== id) return null;
+    return record.configJson !== undefined ? { ...record, config: JSON.parse(record.configJson) as ImageConfigJson } : record;
   }
 
   listImages(): ImageRecord[] {
@@ -433,6 +461,23 @@ export class LayerStore {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     return { removedLayers, freedBytes };
+  }
+}
+
+/** A sealed JSON file: its value, null when damaged (or from before seals), undefined when absent. */
+function readSealedJson<T>(file: string): T | null | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  const body = unseal(bytes);
+  if (body === null) return null;
+  try {
+    return JSON.parse(body.toString('utf8')) as T;
+  } catch {
+    return null;
   }
 }
 

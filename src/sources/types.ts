@@ -25,6 +25,8 @@ export interface ResolvedImage {
   /** Config digest: the image ID. */
   id: string;
   config: ImageConfigJson;
+  /** The config's bytes as text, where the source had them: the store checks them against `id` on every read. */
+  configJson?: string;
   repoTags: string[];
   manifestDigest: string | null;
   layers: LayerDescriptor[];

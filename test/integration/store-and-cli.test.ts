@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { FIGURES_VERSION } from '../../src/model/layer-figures.js';
+import { seal, unseal } from '../../store/sealed.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fathom } from '../helpers/cli.js';
 import { PROJECT_ROOT, imagePath, truthJson } from '../helpers/fixtures.js';
@@ -94,20 +95,24 @@ describe('the layer store', () => {
     expect(first.code, first.stderr).toBe(0);
     const id = JSON.parse(first.stdout).image.id as string;
     const file = path.join(store, 'figures', `${id.slice(7)}.json`);
-    const kept = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const kept = JSON.parse(unseal(fs.readFileSync(file))!.toString('utf8'));
     expect(kept.version).toBe(FIGURES_VERSION);
     expect(kept.layers).toHaveLength(18);
     expect(kept.waste.efficiencyScore).toBe(JSON.parse(first.stdout).analysis.efficiencyScore);
     // Same answers from the kept figures as from computing them.
     const second = fathom(['inspect', src, '--json', '--files', 'none', '--store', store]);
     expect(JSON.parse(second.stdout)).toEqual(JSON.parse(first.stdout));
-    // They are really read: an altered figure shows...
-    fs.writeFileSync(file, JSON.stringify({ ...kept, waste: { ...kept.waste, efficiencyScore: 0.123 }, layers: kept.layers.map((l: object) => ({ ...l, added: 7 })) }));
-    const altered = JSON.parse(fathom(['inspect', src, '--json', '--files', 'none', '--store', store]).stdout);
-    expect(altered.analysis.efficiencyScore).toBe(0.123);
-    expect(altered.layers[3].added).toBe(7);
-    // ...unless they are of another version: then they are computed again.
-    fs.writeFileSync(file, JSON.stringify({ ...kept, version: 0, waste: { ...kept.waste, efficiencyScore: 0.123 } }));
+    // They are really read: an altered figure, sealed as the store seals it, shows...
+    const altered = { ...kept, waste: { ...kept.waste, efficiencyScore: 0.123 }, layers: kept.layers.map((l: object) => ({ ...l, added: 7 })) };
+    fs.writeFileSync(file, seal(Buffer.from(JSON.stringify(altered))));
+    const read = JSON.parse(fathom(['inspect', src, '--json', '--files', 'none', '--store', store]).stdout);
+    expect(read.analysis.efficiencyScore).toBe(0.123);
+    expect(read.layers[3].added).toBe(7);
+    // ...but not one whose seal does not match (edited, or damaged): then they are computed again...
+    fs.writeFileSync(file, JSON.stringify(altered));
+    expect(JSON.parse(fathom(['inspect', src, '--json', '--files', 'none', '--store', store]).stdout)).toEqual(JSON.parse(first.stdout));
+    // ...and neither is one of another version.
+    fs.writeFileSync(file, seal(Buffer.from(JSON.stringify({ ...kept, version: 0, waste: { ...kept.waste, efficiencyScore: 0.123 } }))));
     expect(JSON.parse(fathom(['inspect', src, '--json', '--files', 'none', '--store', store]).stdout)).toEqual(JSON.parse(first.stdout));
     expect(fathom(['store', 'rm', id, '--store', store]).code).toBe(0);
     expect(fs.existsSync(file)).toBe(false);

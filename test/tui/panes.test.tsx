@@ -104,7 +104,7 @@ describe('the layer view', () => {
     const t = renderApp({ kind: 'image', source: EDGE }, testIo(storeDir));
     await t.waitFor('Layers  26 rows');
     await t.press('?');
-    await t.waitFor('Keys (remap');
+    await t.waitFor('Keys — esc closes');
     expect(t.frame()).toContain('toggle-added-files');
     await t.press(KEYS.esc, 'q');
     await new Promise((r) => setTimeout(r, 50));

@@ -28,13 +28,14 @@ function contents(index: LayerIndex) {
   };
 }
 
+const LAYER = `sha256:${'a'.repeat(64)}`;
 const DAMAGED = /^store layer x: the stored file index is damaged; run `fathom store rm` on this image and open it again$/;
 
 describe('a stored layer index', () => {
   it('opens on its header and reads its columns on first use, to the same index', async () => {
     const index = await indexOf([{ dir: 'etc' }, { file: 'etc/passwd', content: 'root:x:0:0' }, { symlink: 'etc/mtab', target: '/proc/mounts' }, { hardlink: 'etc/pw', target: 'etc/passwd' }]);
-    const file = stored(encodeIndex(index));
-    const opened = openStoredIndex(file, 'store layer x')!;
+    const file = stored(encodeIndex(index, LAYER));
+    const opened = openStoredIndex(file, 'store layer x', LAYER)!;
     // The figures and links come with the header...
     expect(opened.stats).toEqual(index.stats);
     expect([...opened.links]).toEqual([...index.links]);
@@ -44,28 +45,49 @@ describe('a stored layer index', () => {
     expect(() => opened.paths).toThrow(DAMAGED); // and again, the same way
     fs.renameSync(`${file}.away`, file);
     expect(contents(opened)).toEqual(contents(index)); // the file is back: now it reads
-    expect(contents(openStoredIndex(file, 'store layer x')!)).toEqual(contents(index));
+    expect(contents(openStoredIndex(file, 'store layer x', LAYER)!)).toEqual(contents(index));
     expect(contents(decodeIndex(fs.readFileSync(file), 'store layer x'))).toEqual(contents(index));
-    expect(openStoredIndex(path.join(dir, 'missing.bin'), 'store layer x')).toBeNull();
+    expect(openStoredIndex(path.join(dir, 'missing.bin'), 'store layer x', LAYER)).toBeNull();
   });
 
   it('a header longer than the first read (a layer of many links) is read whole', async () => {
     const links = Array.from({ length: 3000 }, (_, i) => ({ symlink: `usr/lib/link-${i}`, target: `/usr/lib/a-rather-long-target-name-to-make-the-header-long-${i}` }));
     const index = await indexOf(links);
-    const bytes = encodeIndex(index);
+    const bytes = encodeIndex(index, LAYER);
     expect(bytes.readUInt32LE(8)).toBeGreaterThan(64 << 10);
-    expect(contents(openStoredIndex(stored(bytes), 'store layer x')!)).toEqual(contents(index));
+    expect(contents(openStoredIndex(stored(bytes), 'store layer x', LAYER)!)).toEqual(contents(index));
   });
 
   it('damage to the header or the length is refused at open; damage to the paths on first use', async () => {
-    const good = encodeIndex(await indexOf([{ file: 'a', content: 'x' }, { file: 'b', content: 'y' }]));
-    expect(() => openStoredIndex(stored(good.subarray(0, good.length - 3)), 'store layer x')).toThrow(DAMAGED);
-    expect(() => openStoredIndex(stored(Buffer.concat([Buffer.from('NOTFATHM'), good.subarray(8)])), 'store layer x')).toThrow(DAMAGED);
+    const good = encodeIndex(await indexOf([{ file: 'a', content: 'x' }, { file: 'b', content: 'y' }]), LAYER);
+    expect(() => openStoredIndex(stored(good.subarray(0, good.length - 3)), 'store layer x', LAYER)).toThrow(DAMAGED);
+    expect(() => openStoredIndex(stored(Buffer.concat([Buffer.from('NOTFATHM'), good.subarray(8)])), 'store layer x', LAYER)).toThrow(DAMAGED);
     const headerEnd = 12 + good.readUInt32LE(8);
     const noSeparator = Buffer.from(good);
     noSeparator[good.indexOf(0, headerEnd)] = 0x78;
-    const opened = openStoredIndex(stored(noSeparator), 'store layer x')!;
+    const opened = openStoredIndex(stored(noSeparator), 'store layer x', LAYER)!;
     expect(opened.count).toBe(2);
     expect(() => opened.paths).toThrow(DAMAGED);
+  });
+
+  it('every byte counts: a flipped byte anywhere in the header is refused at open, in the columns on first use', async () => {
+    const good = encodeIndex(await indexOf([{ file: 'a', content: 'x' }, { symlink: 'l', target: 'a' }]), LAYER);
+    const headerEnd = 12 + good.readUInt32LE(8);
+    for (const at of [9, 14, headerEnd - 2]) {
+      const bad = Buffer.from(good);
+      bad[at] ^= 0x01;
+      expect(() => openStoredIndex(stored(bad), 'store layer x', LAYER), `byte ${at}`).toThrow(DAMAGED);
+    }
+    for (const at of [headerEnd + 1, good.length - 70]) {
+      const bad = Buffer.from(good);
+      bad[at] ^= 0x01;
+      const opened = openStoredIndex(stored(bad), 'store layer x', LAYER)!;
+      expect(() => opened.sizes, `byte ${at}`).toThrow(DAMAGED);
+    }
+  });
+
+  it("another layer's index in this layer's place is refused (it names the layer it belongs to)", async () => {
+    const other = encodeIndex(await indexOf([{ file: 'a', content: 'x' }]), `sha256:${'b'.repeat(64)}`);
+    expect(() => openStoredIndex(stored(other), 'store layer x', LAYER)).toThrow(DAMAGED);
   });
 });

@@ -39,7 +39,7 @@ export function resolveDockerSave(files: ArchiveFiles, source: string, opts: Res
   }
   const entry = pickEntry(entries, label, opts.tag);
   const configDigest = digestFromBlobPath(entry.Config) ?? digestFromLegacyConfig(entry.Config);
-  const { id, config } = readImageConfig(files, entry.Config, configDigest);
+  const { id, config, configJson } = readImageConfig(files, entry.Config, configDigest);
   const diffIds = diffIdsOf(config);
   if (diffIds.length !== entry.Layers.length) {
     throw new FathomError(`${label}: manifest.json lists ${entry.Layers.length} layers but the config has ${diffIds.length} diff IDs`);
@@ -55,7 +55,7 @@ export function resolveDockerSave(files: ArchiveFiles, source: string, opts: Res
       blob: { diffId: diffIds[i], blobDigest: digest, where, open: async () => files.stream(layerPath), location: files.location ? () => files.location!(layerPath) : undefined },
     };
   });
-  return { source, id, config, repoTags: (entry.RepoTags ?? []).map(normalizeRef), manifestDigest: null, layers };
+  return { source, id, config, configJson, repoTags: (entry.RepoTags ?? []).map(normalizeRef), manifestDigest: null, layers };
 }
 
 /** Docker 25+ names blobs by digest: "blobs/sha256/<hex>". */

@@ -138,7 +138,7 @@ export function resolveOciLayout(files: ArchiveFiles, source: string, opts: Reso
   if (!manifest.config?.digest || !Array.isArray(manifest.layers)) {
     throw new FathomError(`${label}: image manifest ${chosen.descriptor.digest} has no config or layers`);
   }
-  const { id, config } = readImageConfig(files, blobName(manifest.config.digest, `${label}: config`), manifest.config.digest);
+  const { id, config, configJson } = readImageConfig(files, blobName(manifest.config.digest, `${label}: config`), manifest.config.digest);
   const diffIds = diffIdsOf(config);
   if (diffIds.length !== manifest.layers.length) {
     throw new FathomError(`${label}: the manifest lists ${manifest.layers.length} layers but the config has ${diffIds.length} diff IDs`);
@@ -158,5 +158,5 @@ export function resolveOciLayout(files: ArchiveFiles, source: string, opts: Reso
     };
   });
   const name = chosen.imageName ?? (chosen.refName && chosen.refName.includes(':') ? chosen.refName : null);
-  return { source, id, config, repoTags: name ? [normalizeRef(name)] : [], manifestDigest: chosen.descriptor.digest, layers };
+  return { source, id, config, configJson, repoTags: name ? [normalizeRef(name)] : [], manifestDigest: chosen.descriptor.digest, layers };
 }

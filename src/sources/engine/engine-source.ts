@@ -139,6 +139,7 @@ function fromRecord(record: ImageRecord, source: string, repoTags: string[]): Re
     engineRead: { via: 'none' },
     id: record.id,
     config: record.config,
+    ...(record.configJson !== undefined && { configJson: record.configJson }),
     repoTags: repoTags.length ? repoTags : record.repoTags,
     manifestDigest: record.manifestDigest,
     layers: record.layers.map((l, i) => ({
@@ -167,6 +168,7 @@ export function fromEngineStore(found: EngineStoreImage, source: string, id: str
     source,
     id,
     config: found.config,
+    ...(found.configJson !== undefined && { configJson: found.configJson }),
     repoTags,
     manifestDigest: null,
     engineRead: { via: 'store', from: found.label },

@@ -4,12 +4,14 @@ import { createHash } from 'node:crypto';
 import type { ImageConfigJson } from '../../../store/store.js';
 import type { TarSplitLayer } from '../../layer/tar-split.js';
 import type { Engine, EngineKind } from './connection.js';
+import { configText } from '../image-config.js';
 
 /** An image as the engine's own layer store holds it: its config, verified by the image ID, and where each layer is. */
 export interface EngineStoreImage {
   /** "docker's layer store at /var/lib/docker". */
   label: string;
   config: ImageConfigJson;
+  configJson?: string;
   layers: (TarSplitLayer & { diffId: string; /** about how big the layer is (for progress and worker choice) */ bytes: number })[];
 }
 
@@ -47,11 +49,11 @@ function readable(file: string): void {
 }
 
 /** The image config, checked against the image ID (its sha256): a config that does not match is no answer at all. */
-function verifiedConfig(bytes: Buffer, imageId: string, file: string): ImageConfigJson {
+function verifiedConfig(bytes: Buffer, imageId: string, file: string): { config: ImageConfigJson; configJson?: string } {
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   if (digest !== imageId) throw new EngineStoreUnreadable(`${file} hashes to ${digest}, not to the image ID ${imageId}`);
   try {
-    return JSON.parse(bytes.toString('utf8')) as ImageConfigJson;
+    return { config: JSON.parse(bytes.toString('utf8')) as ImageConfigJson, ...configText(bytes) };
   } catch {
     throw new EngineStoreUnreadable(`${file} is not JSON`);
   }
@@ -70,7 +72,7 @@ function diffIdsOf(config: ImageConfigJson, file: string): string[] {
  */
 function readDockerStore(root: string, imageId: string, kind: EngineKind): EngineStoreImage {
   const configFile = path.join(root, 'image', 'overlay2', 'imagedb', 'content', 'sha256', hexOf(imageId));
-  const config = verifiedConfig(readMeta(configFile), imageId, configFile);
+  const { config, configJson } = verifiedConfig(readMeta(configFile), imageId, configFile);
   const layers: EngineStoreImage['layers'] = [];
   let chainId = '';
   for (const diffId of diffIdsOf(config, configFile)) {
@@ -88,7 +90,7 @@ function readDockerStore(root: string, imageId: string, kind: EngineKind): Engin
     readable(diffDir);
     layers.push({ diffId, tarSplit, diffDir, bytes: Number.isFinite(size) ? size : 0 });
   }
-  return { label: `${kind}'s layer store at ${root}`, config, layers };
+  return { label: `${kind}'s layer store at ${root}`, config, configJson, layers };
 }
 
 interface StorageLayer {
@@ -106,7 +108,7 @@ interface StorageLayer {
 function readContainersStorage(root: string, imageId: string, kind: EngineKind): EngineStoreImage {
   const id = hexOf(imageId);
   const configFile = path.join(root, 'overlay-images', id, `=${Buffer.from(`sha256:${id}`).toString('base64')}`);
-  const config = verifiedConfig(readMeta(configFile), imageId, configFile);
+  const { config, configJson } = verifiedConfig(readMeta(configFile), imageId, configFile);
   const diffIds = diffIdsOf(config, configFile);
   const imagesFile = path.join(root, 'overlay-images', 'images.json');
   const layersFile = path.join(root, 'overlay-layers', 'layers.json');
@@ -133,6 +135,7 @@ function readContainersStorage(root: string, imageId: string, kind: EngineKind):
   return {
     label: `${kind}'s layer store at ${root}`,
     config,
+    configJson,
     layers: chain.map((l, n) => {
       if (l['diff-digest'] !== diffIds[n]) throw new EngineStoreUnreadable(`${layersFile}: layer ${l.id} is ${JSON.stringify(l['diff-digest'])}, the config says ${diffIds[n]}`);
       const tarSplit = path.join(root, 'overlay-layers', `${l.id}.tar-split.gz`);
