@@ -147,8 +147,13 @@ export class LayerStore {
   hasLayer(diffId: string): boolean {
     if (!fs.existsSync(path.join(this.layerDir(diffId), 'meta.json'))) return false;
     try {
-      this.readLayerMeta(diffId);
+      const meta = this.readLayerMeta(diffId);
       this.loadIndex(diffId);
+      // A referenced archive that changed since it was read (edited in place, or only touched): read again.
+      if (meta.blob.kind === 'ref') {
+        const st = fs.statSync(meta.blob.path);
+        if (st.size !== meta.blob.fileBytes || st.mtimeMs !== meta.blob.mtimeMs) return false;
+      }
       return true;
     } catch {
       return false;
@@ -294,8 +299,8 @@ export class LayerStore {
   }
 
   /**
-   * Opens a layer's blob bytes wherever they are. A referenced archive that changed since it was read
-   * is refused: its bytes are no longer the ones that were verified.
+   * Opens a layer's blob bytes wherever they are. A referenced archive must still be there; whether its
+   * bytes are still the verified ones is judged file by file by whoever reads them (see checkedContent).
    */
   openBlob(diffId: string): { stream: AsyncIterable<Buffer>; compression: Compression } {
     const meta = this.readLayerMeta(diffId);
@@ -314,9 +319,8 @@ export class LayerStore {
     } catch {
       throw new FathomError(`layer ${diffId}: its archive ${ref.path} is gone; open the image again from where it is now`);
     }
-    if (st.size !== ref.fileBytes || st.mtimeMs !== ref.mtimeMs) {
-      throw new FathomError(`layer ${diffId}: ${ref.path} changed since it was read; open the image again`);
-    }
+    // An archive that changed since it was read is still read: each file's bytes are checked against its
+    // content digest where they are used (view, extract), and the next open reads the layer again.
     const stream = ref.size === 0 ? (async function* () {})() : fs.createReadStream(ref.path, { start: ref.offset, end: ref.offset + ref.size - 1, highWaterMark: 1 << 20 });
     return { stream, compression: meta.compression };
   }

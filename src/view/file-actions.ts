@@ -1,4 +1,7 @@
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import { FathomError } from '../errors.js';
+import { CONTENT_HASH_BYTES } from '../../store/layer-index.js';
 import nodePath from 'node:path';
 import { humanBytes } from '../format.js';
 import { readEntryContent } from '../layer/read-content.js';
@@ -18,6 +21,29 @@ function contentEntry(model: ImageModel, upTo: number, path: string): { layer: n
   return { layer: node.srcLayer, entry: node.srcEntry };
 }
 
+/** Files up to this size are read whole to be shown, so their bytes are checked; a bigger one shows its start unchecked. */
+const VIEW_CHECKED_LIMIT = 16 << 20;
+
+/**
+ * A file's content out of the store, checked against the content digest taken when its layer was read:
+ * an archive edited in place since then (the store keeps a reference to it) can't pass other bytes off.
+ */
+async function checkedContent(model: ImageModel, store: LayerStore, at: { layer: number; entry: number }, path: string, max?: number): Promise<Buffer> {
+  const index = model.layers[at.layer];
+  const size = index.sizes[at.entry];
+  const bytes = await readEntryContent(store, model.record.layers[at.layer].diffId, index.offsets[at.entry], size, max);
+  if (bytes.length === size && size > 0) {
+    const digest = createHash('sha256').update(bytes).digest();
+    const at16 = at.entry * CONTENT_HASH_BYTES;
+    if (!digest.subarray(0, CONTENT_HASH_BYTES).equals(index.hashes.subarray(at16, at16 + CONTENT_HASH_BYTES))) {
+      throw new FathomError(`${path}: its bytes in layer ${at.layer} are not the ones read when the image was opened (the archive changed since): open the image again from its source`);
+    }
+  } else if (bytes.length < Math.min(size, max ?? size)) {
+    throw new FathomError(`${path}: layer ${at.layer} ends before the file does (the archive changed since it was read): open the image again from its source`);
+  }
+  return bytes;
+}
+
 /** Text or hex lines for the viewer, capped at VIEWER_LIMIT bytes. */
 export async function viewFile(model: ImageModel, store: LayerStore, upTo: number, path: string, width: number): Promise<{ title: string; lines: string[] }> {
   const at = contentEntry(model, upTo, path);
@@ -25,9 +51,11 @@ export async function viewFile(model: ImageModel, store: LayerStore, upTo: numbe
   const index = model.layers[at.layer];
   const size = index.sizes[at.entry];
   try {
-    const bytes = await readEntryContent(store, model.record.layers[at.layer].diffId, index.offsets[at.entry], size, VIEWER_LIMIT);
-    const shown = renderContent(bytes, size, width);
-    return { title: `${path} (${humanBytes(size)}, ${shown.kind}${shown.truncated ? `, first ${humanBytes(VIEWER_LIMIT)}` : ''}) — ↑↓ scroll, esc closes`, lines: shown.lines };
+    const checked = size <= VIEW_CHECKED_LIMIT;
+    const bytes = await checkedContent(model, store, at, path, checked ? undefined : VIEWER_LIMIT);
+    const shown = renderContent(bytes.subarray(0, VIEWER_LIMIT), size, width);
+    const part = shown.truncated ? `, first ${humanBytes(VIEWER_LIMIT)}${checked ? '' : ', not checked against its digest (too big to read whole here)'}` : '';
+    return { title: `${path} (${humanBytes(size)}, ${shown.kind}${part}) — ↑↓ scroll, esc closes`, lines: shown.lines };
   } catch (e) {
     return { title: `${path}: ${(e as Error).message}`, lines: [] };
   }
@@ -47,7 +75,7 @@ export async function extractFile(model: ImageModel, store: LayerStore, upTo: nu
   if (!lstatOrNull(dir)?.isDirectory()) return { kind: 'failed', message: `extract: cannot write ${target}: ${dir} is not a directory that exists` };
   let bytes: Buffer;
   try {
-    bytes = await readEntryContent(store, model.record.layers[at.layer].diffId, index.offsets[at.entry], index.sizes[at.entry]);
+    bytes = await checkedContent(model, store, at, path);
   } catch (e) {
     return { kind: 'failed', message: `extract failed: ${(e as Error).message}` };
   }
