@@ -150,9 +150,10 @@ export class LayerStore {
       const meta = this.readLayerMeta(diffId);
       this.loadIndex(diffId);
       // A referenced archive that changed since it was read (edited in place, or only touched): read again.
+      // One that is gone leaves the layer as it was (its index serves; its bytes say they are gone).
       if (meta.blob.kind === 'ref') {
-        const st = fs.statSync(meta.blob.path);
-        if (st.size !== meta.blob.fileBytes || st.mtimeMs !== meta.blob.mtimeMs) return false;
+        const st = fs.statSync(meta.blob.path, { throwIfNoEntry: false });
+        if (st && (st.size !== meta.blob.fileBytes || st.mtimeMs !== meta.blob.mtimeMs)) return false;
       }
       return true;
     } catch {
