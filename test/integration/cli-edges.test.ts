@@ -53,3 +53,14 @@ describe('the CLI at its edges', () => {
     expect(i.stderr).toBe("fathom: inspect: Unknown option '--bogus' (see `fathom inspect --help`)\n");
   });
 });
+
+describe('per-source facts', () => {
+  it('a docker save archive opened after an OCI layout of the same image reports its own layers, not the OCI blobs', () => {
+    const store = tempStore();
+    const oci = JSON.parse(fathom(['inspect', imagePath('edge', 'oci-gzip'), '--json', '--files', 'none', '--store', store]).stdout);
+    const save = JSON.parse(fathom(['inspect', imagePath('edge', 'docker-save.tar'), '--json', '--files', 'none', '--store', store]).stdout);
+    expect(oci.layers[1].mediaType).toBe('application/vnd.oci.image.layer.v1.tar+gzip');
+    expect(save.layers[1]).toMatchObject({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest: save.layers[1].diffId });
+    expect(save.layers[1].compressedBytes).not.toBe(oci.layers[1].compressedBytes);
+  });
+});

@@ -49,14 +49,19 @@ export function resolveDockerSave(files: ArchiveFiles, source: string, opts: Res
     const where = `${label}: layer ${i} (${layerPath})`;
     return {
       diffId: diffIds[i],
-      digest,
-      mediaType: null,
+      // What this source holds, whatever another source stored for the same layer: docker save writes plain
+      // tars (named by their digest, the diff ID, from Docker 25 on).
+      digest: digest ?? diffIds[i],
+      mediaType: DOCKER_LAYER_TAR,
       compressedBytes: files.size(layerPath),
       blob: { diffId: diffIds[i], blobDigest: digest, where, open: async () => files.stream(layerPath), location: files.location ? () => files.location!(layerPath) : undefined },
     };
   });
   return { source, id, config, configJson, repoTags: (entry.RepoTags ?? []).map(normalizeRef), manifestDigest: null, layers };
 }
+
+/** The media type of a plain layer tar, as docker save (and the engine's own store) holds it. */
+export const DOCKER_LAYER_TAR = 'application/vnd.docker.image.rootfs.diff.tar';
 
 /** Docker 25+ names blobs by digest: "blobs/sha256/<hex>". */
 function digestFromBlobPath(p: string): string | null {

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { FathomError } from '../../errors.js';
 import type { ArchiveFiles } from '../archive/archive-files.js';
-import { resolveDockerSave } from '../archive/docker-archive.js';
+import { DOCKER_LAYER_TAR, resolveDockerSave } from '../archive/docker-archive.js';
 import { resolveOciLayout } from '../archive/oci-layout.js';
 import type { ImageSource, IngestProgress, ResolveOptions, ResolvedImage } from '../types.js';
 import { normalizeRef } from '../verify.js';
@@ -174,8 +174,9 @@ export function fromEngineStore(found: EngineStoreImage, source: string, id: str
     engineRead: { via: 'store', from: found.label },
     layers: found.layers.map((l, n) => ({
       diffId: l.diffId,
-      digest: null,
-      mediaType: null,
+      // The blob is the layer tar put back together: named by its own digest, the diff ID.
+      digest: l.diffId,
+      mediaType: DOCKER_LAYER_TAR,
       compressedBytes: null,
       blob: {
         diffId: l.diffId,
