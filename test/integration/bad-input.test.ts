@@ -103,7 +103,7 @@ describe('bad input gets one clear line, exit 2, and an untouched store', () => 
     fs.writeFileSync(path.join(dir, 'manifest.json'), '[{"Config": 3}]');
     const tarFile = path.join(work, 'bad-manifest.tar');
     execFileSync('tar', ['-cf', tarFile, '-C', dir, '.']);
-    expectRefused(tarFile, /bad-manifest\.tar: manifest\.json is not a docker save manifest/);
+    expectRefused(tarFile, /bad-manifest\.tar: manifest\.json: \[0\]\.Config is a number, not a string$/);
   });
 
   it('a file that is not an image archive at all', () => {
@@ -370,5 +370,37 @@ describe('nothing from an image reaches the terminal raw', () => {
     const dir = path.join(work, 'evil-error');
     writeOciLayout(dir, [await layerTar([{ hardlink: `b\n${ESC}[2Jfathom: everything is fine`, target: 'missing' }])]);
     expectRefused(dir, /hard link "b\\n\\u001b\[2Jfathom: everything is fine"/);
+  });
+});
+
+describe('metadata of the wrong shape is one line naming the file and the field', () => {
+  const layout = (name: string) => copyDir(imagePath('busybox', 'oci-gzip'), path.join(work, name));
+
+  it('a null index entry, a digest that is a number, JSON nested 10,000 deep', () => {
+    const a = layout('null-entry');
+    fs.writeFileSync(path.join(a, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [null] }));
+    expectRefused(a, /null-entry: index\.json: manifests\[0\] is null, not an object$/);
+    const b = layout('number-digest');
+    const index = JSON.parse(fs.readFileSync(path.join(b, 'index.json'), 'utf8'));
+    index.manifests[0].digest = 12345;
+    fs.writeFileSync(path.join(b, 'index.json'), JSON.stringify(index));
+    expectRefused(b, /number-digest: index\.json: manifests\[0\]\.digest is a number, not a string$/);
+    const c = layout('deep');
+    fs.writeFileSync(path.join(c, 'index.json'), `${'['.repeat(10_000)}${']'.repeat(10_000)}`);
+    expectRefused(c, /deep: index\.json has no manifests array$/);
+  });
+
+  it('RepoTags a string in a docker save manifest; history an object in a config', async () => {
+    const dir = path.join(work, 'repotags-string');
+    fs.mkdirSync(dir);
+    execFileSync('tar', ['-xf', imagePath('busybox', 'docker-save.tar'), '-C', dir]);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify([{ ...manifest[0], RepoTags: 'evil:1' }]));
+    const tarFile = path.join(work, 'repotags-string.tar');
+    execFileSync('tar', ['-cf', tarFile, '-C', dir, '.']);
+    expectRefused(tarFile, /repotags-string\.tar: manifest\.json: \[0\]\.RepoTags is a string, not a list$/);
+    const oci = path.join(work, 'history-object');
+    writeOciLayout(oci, [await layerTar([{ file: 'a', content: 'a' }])], { history: { created_by: 'x' } as never });
+    expectRefused(oci, /history-object: image config .*: history is an object, not a list$/);
   });
 });

@@ -4,6 +4,7 @@ import { parseJson } from './archive-files.js';
 import { diffIdsOf, readImageConfig } from '../image-config.js';
 import type { LayerDescriptor, ResolveOptions, ResolvedImage } from '../types.js';
 import { normalizeRef } from '../verify.js';
+import { objectAt, optional, stringAt, stringListAt } from '../json-shape.js';
 
 interface SaveManifestEntry {
   Config: string;
@@ -33,10 +34,17 @@ function describeChoices(entries: SaveManifestEntry[]): string {
 /** `docker save` output: the legacy layout (<id>/layer.tar) and Docker 25+'s (blobs/sha256/… beside manifest.json). */
 export function resolveDockerSave(files: ArchiveFiles, source: string, opts: ResolveOptions): ResolvedImage {
   const label = files.label;
-  const entries = parseJson<SaveManifestEntry[]>(files, 'manifest.json');
-  if (!Array.isArray(entries) || entries.some((e) => typeof e?.Config !== 'string' || !Array.isArray(e?.Layers))) {
-    throw new FathomError(`${label}: manifest.json is not a docker save manifest (expected [{Config, RepoTags, Layers}])`);
-  }
+  const raw = parseJson<unknown>(files, 'manifest.json');
+  if (!Array.isArray(raw)) throw new FathomError(`${label}: manifest.json is not a docker save manifest (expected [{Config, RepoTags, Layers}])`);
+  const where = `${label}: manifest.json`;
+  const entries: SaveManifestEntry[] = raw.map((e, i) => {
+    const entry = objectAt(e, where, `[${i}]`);
+    return {
+      Config: stringAt(entry.Config, where, `[${i}].Config`),
+      RepoTags: optional(entry.RepoTags, stringListAt, where, `[${i}].RepoTags`) ?? null,
+      Layers: stringListAt(entry.Layers, where, `[${i}].Layers`),
+    };
+  });
   const entry = pickEntry(entries, label, opts.tag);
   const configDigest = digestFromBlobPath(entry.Config) ?? digestFromLegacyConfig(entry.Config);
   const { id, config, configJson } = readImageConfig(files, entry.Config, configDigest);

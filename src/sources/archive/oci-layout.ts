@@ -1,6 +1,7 @@
 import { FathomError } from '../../errors.js';
 import type { ArchiveFiles } from './archive-files.js';
 import { diffIdsOf, readImageConfig } from '../image-config.js';
+import { listAt, objectAt, optional, stringAt } from '../json-shape.js';
 import type { LayerDescriptor, ResolveOptions, ResolvedImage } from '../types.js';
 import { normalizeRef, verifyDigest } from '../verify.js';
 
@@ -54,15 +55,28 @@ function readBlobJson<T>(files: ArchiveFiles, d: Descriptor, what: string): T {
 }
 
 /** Flattens nested indexes into image manifests, carrying down the names their parents gave them. */
-function collectManifests(files: ArchiveFiles, descriptors: Descriptor[], inherited: Omit<Candidate, 'descriptor'>, depth = 0): Candidate[] {
+/** A descriptor as the spec has it: an object with a string digest, string media type, string annotations. */
+function checkDescriptor(v: unknown, where: string, field: string): Descriptor {
+  const d = objectAt(v, where, field);
+  stringAt(d.digest, where, `${field}.digest`);
+  optional(d.mediaType, stringAt, where, `${field}.mediaType`);
+  const annotations = optional(d.annotations, objectAt, where, `${field}.annotations`);
+  for (const [k, a] of Object.entries(annotations ?? {})) stringAt(a, where, `${field}.annotations[${JSON.stringify(k)}]`);
+  const platform = optional(d.platform, objectAt, where, `${field}.platform`);
+  for (const k of ['os', 'architecture', 'variant']) optional(platform?.[k], stringAt, where, `${field}.platform.${k}`);
+  return d as unknown as Descriptor;
+}
+
+function collectManifests(files: ArchiveFiles, descriptors: unknown, inherited: Omit<Candidate, 'descriptor'>, depth = 0, where = `${files.label}: index.json`): Candidate[] {
   if (depth > 4) throw new FathomError(`${files.label}: image indexes nested too deep`);
   const out: Candidate[] = [];
-  for (const d of descriptors) {
+  for (const [i, raw] of listAt(descriptors, where, 'manifests').entries()) {
+    const d = checkDescriptor(raw, where, `manifests[${i}]`);
     const refName = d.annotations?.[REF_NAME] ?? inherited.refName;
     const imageName = d.annotations?.[CONTAINERD_NAME] ?? inherited.imageName;
     if (d.mediaType && INDEX_TYPES.has(d.mediaType)) {
-      const nested = readBlobJson<ManifestJson>(files, d, 'image index');
-      out.push(...collectManifests(files, nested.manifests ?? [], { refName, imageName }, depth + 1));
+      const nested = objectAt(readBlobJson<unknown>(files, d, 'image index'), `${files.label}: image index ${d.digest}`, '(the whole)');
+      out.push(...collectManifests(files, nested.manifests ?? [], { refName, imageName }, depth + 1, `${files.label}: image index ${d.digest}`));
     } else {
       out.push({ descriptor: d, refName, imageName });
     }
@@ -134,10 +148,12 @@ export function resolveOciLayout(files: ArchiveFiles, source: string, opts: Reso
   }
   if (!Array.isArray(index.manifests)) throw new FathomError(`${label}: index.json has no manifests array`);
   const chosen = pickManifest(files, collectManifests(files, index.manifests, { refName: null, imageName: null }), opts);
-  const manifest = readBlobJson<ManifestJson>(files, chosen.descriptor, 'image manifest');
-  if (!manifest.config?.digest || !Array.isArray(manifest.layers)) {
-    throw new FathomError(`${label}: image manifest ${chosen.descriptor.digest} has no config or layers`);
-  }
+  const manifestWhere = `${label}: image manifest ${chosen.descriptor.digest}`;
+  const manifestRaw = objectAt(readBlobJson<unknown>(files, chosen.descriptor, 'image manifest'), manifestWhere, '(the whole)');
+  if (manifestRaw.config === undefined || manifestRaw.layers === undefined) throw new FathomError(`${manifestWhere} has no config or layers`);
+  checkDescriptor(manifestRaw.config, manifestWhere, 'config');
+  listAt(manifestRaw.layers, manifestWhere, 'layers').forEach((l, i) => checkDescriptor(l, manifestWhere, `layers[${i}]`));
+  const manifest = manifestRaw as unknown as Required<Pick<ManifestJson, "config" | "layers">>;
   const { id, config, configJson } = readImageConfig(files, blobName(manifest.config.digest, `${label}: config`), manifest.config.digest);
   const diffIds = diffIdsOf(config);
   if (diffIds.length !== manifest.layers.length) {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ImageConfigJson } from '../../../store/store.js';
 import type { TarSplitLayer } from '../../layer/tar-split.js';
 import type { Engine, EngineKind } from './connection.js';
-import { configText } from '../image-config.js';
+import { checkConfigShape, configText } from '../image-config.js';
 
 /** An image as the engine's own layer store holds it: its config, verified by the image ID, and where each layer is. */
 export interface EngineStoreImage {
@@ -53,8 +53,11 @@ function verifiedConfig(bytes: Buffer, imageId: string, file: string): { config:
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   if (digest !== imageId) throw new EngineStoreUnreadable(`${file} hashes to ${digest}, not to the image ID ${imageId}`);
   try {
-    return { config: JSON.parse(bytes.toString('utf8')) as ImageConfigJson, ...configText(bytes) };
-  } catch {
+    const config = JSON.parse(bytes.toString('utf8')) as unknown;
+    checkConfigShape(config, file);
+    return { config: config as ImageConfigJson, ...configText(bytes) };
+  } catch (e) {
+    if (e instanceof Error && !(e instanceof SyntaxError)) throw e;
     throw new EngineStoreUnreadable(`${file} is not JSON`);
   }
 }
