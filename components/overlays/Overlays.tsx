@@ -105,7 +105,7 @@ export function DetailsOverlay({ row, summary, readLine, width, height, theme }:
     lines.push(`+${summary.added} added  ~${summary.modified} modified  -${summary.removed} removed   later hidden: ${humanBytes(summary.shadowedBytes)}${summary.repeated ? '   (this diff ID appears twice in the image)' : ''}`);
   }
   lines.push('');
-  lines.push(...wrap(instructionText(row.createdBy), width - 4));
+  lines.push(...wrap(instructionText(row.createdBy, row.comment), width - 4));
   return (
     <Frame title="Layer details — esc closes" width={width} height={height} theme={theme}>
       {lines.slice(0, height - 3).map((l, i) => (

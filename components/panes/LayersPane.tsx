@@ -45,7 +45,7 @@ export function LayersPane(p: LayersPaneProps) {
         const size = layer === null ? '0B' : humanBytes(p.layerSizes[layer]);
         const shared = layer !== null && p.sharedLayers.has(layer) ? '◆' : ' ';
         const mark = p.theme.markers ? (row === p.cursor ? '>' : ' ') : '';
-        const text = fit(`${mark}${idx} ${shared}${size.padStart(8)}  ${instructionText(h.createdBy).replace(/\s+/g, ' ')}`, p.width);
+        const text = fit(`${mark}${idx} ${shared}${size.padStart(8)}  ${instructionText(h.createdBy, h.comment).replace(/\s+/g, ' ')}`, p.width);
         return <Row key={row} text={text} selected={row === p.cursor} inRange={row >= lo && row <= hi} dim={layer === null} theme={p.theme} />;
       })}
     </Box>

@@ -1,10 +1,12 @@
 /** "/bin/sh -c #(nop)  ENV X=1" → "ENV X=1"; "/bin/sh -c apt-get update" → "RUN apt-get update" (as `docker history` readers expect). */
-export function instructionText(createdBy: string): string {
+export function instructionText(createdBy: string, comment: string | null = null): string {
   const s = createdBy.trim();
   const nop = /^\/bin\/sh -c #\(nop\)\s+(.*)$/s.exec(s);
   if (nop) return nop[1].trim();
   const run = /^\/bin\/sh -c (.*)$/s.exec(s);
   if (run) return `RUN ${run[1].trim()}`;
   if (/^\|\d+ /.test(s)) return `RUN ${s.replace(/^\|\d+ (\S+=\S+ )*/, '').replace(/^\/bin\/sh -c /, '')}`;
+  // A base layer often has no instruction but a comment of how it was made ("Imported from -").
+  if (!s && comment?.trim()) return `(${comment.trim()})`;
   return s || '(no instruction recorded)';
 }

@@ -191,6 +191,9 @@ describe('keys, mouse and small views', () => {
   it('reads Dockerfile instructions out of history', () => {
     expect(instructionText('/bin/sh -c #(nop)  ENV X=1')).toBe('ENV X=1');
     expect(instructionText('/bin/sh -c apt-get update')).toBe('RUN apt-get update');
+    // A base layer with no instruction but a comment says how it was made.
+    expect(instructionText('', 'Imported from -')).toBe('(Imported from -)');
+    expect(instructionText('')).toBe('(no instruction recorded)');
     expect(instructionText('')).toBe('(no instruction recorded)');
   });
 
