@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text, useApp } from 'ink';
 import { useKeys } from './hooks/useKeys.js';
+import { TooSmall, tooSmall } from './TooSmall.js';
 import type { ImageModel } from '../src/model/image-model.js';
 import type { IngestProgress } from '../src/sources/types.js';
 import type { KeyMap } from '../src/view/keys.js';
@@ -110,6 +111,8 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
     { isActive: screen.kind === 'loading' || screen.kind === 'error' },
   );
 
+  // Below the smallest size every screen fits, say so (and redraw the screen once the terminal grows).
+  if (tooSmall(size)) return <TooSmall size={size} onQuit={() => quit(0)} />;
   switch (screen.kind) {
     case 'loading':
       return <Loading label={screen.label} progress={screen.progress} startedAt={screen.startedAt} width={size.columns} theme={theme} />;

@@ -7,6 +7,7 @@ import { loadUiConfig } from '../src/view/ui-config.js';
 import { pickTheme } from '../components/theme.js';
 import { DemoScreen } from '../components/screens/DemoScreen.js';
 import { useTerminalSize } from '../components/hooks/useTerminalSize.js';
+import { TooSmall, tooSmall } from '../components/TooSmall.js';
 import { prepareDockerDemo, removeDemoLeftovers } from './docker-world.js';
 import { TOUR } from './tour.js';
 import { layoutEngineReady } from '../src/view/layout-engine.js';
@@ -54,6 +55,7 @@ export async function runDockerDemo(opts: DockerDemoOptions): Promise<number> {
   }
   function Demo() {
     const size = useTerminalSize();
+    if (tooSmall(size)) return React.createElement(TooSmall, { size, onQuit: () => app.unmount() });
     return React.createElement(DemoScreen, { world, steps: TOUR, lang: opts.lang, start: opts.step - 1, pace: opts.pace, keymap: config.keymap, theme, size, onQuit: () => app.unmount() });
   }
   let app: ReturnType<typeof render>;

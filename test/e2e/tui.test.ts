@@ -77,6 +77,16 @@ describe.skipIf(!HAS_TMUX)('fathom in a real terminal (tmux)', () => {
     await t.waitFor('EXIT=0');
   });
 
+  it('below 60×15 it says so in one line, and draws the image once the terminal grows', async () => {
+    const t = session('too-small');
+    t.start([imagePath('edge', 'docker-save.tar')], { FATHOM_STORE: store }, 40, 10);
+    await t.waitFor('too small: need 60×15, have 40×10');
+    t.resize(100, 30);
+    await t.waitFor('Layers  26 rows, 18 layers');
+    await t.type('q');
+    await t.waitFor('EXIT=0');
+  });
+
   it('ctrl+c restores the terminal too', async () => {
     const t = session('sigint');
     t.start([imagePath('busybox', 'oci-zstd')], { FATHOM_STORE: store });

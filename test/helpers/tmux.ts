@@ -37,6 +37,11 @@ export class TmuxSession {
     await new Promise((r) => setTimeout(r, 60));
   }
 
+  /** Resizes the terminal, as a person dragging the window does. */
+  resize(cols: number, rows: number): void {
+    execFileSync('tmux', ['-L', this.socket, 'resize-window', '-t', '0', '-x', String(cols), '-y', String(rows)]);
+  }
+
   screen(): string {
     return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-t', '0'], { encoding: 'utf8' });
   }

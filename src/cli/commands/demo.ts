@@ -4,6 +4,7 @@ import { FathomError } from '../../errors.js';
 import { pickTheme } from '../../../components/theme.js';
 import { DemoScreen } from '../../../components/screens/DemoScreen.js';
 import { useTerminalSize } from '../../../components/hooks/useTerminalSize.js';
+import { TooSmall, tooSmall } from '../../../components/TooSmall.js';
 import { prepareDemo } from '../../../demo/world.js';
 import { TOUR, type Lang } from '../../../demo/tour.js';
 import { loadUiConfig } from '../../view/ui-config.js';
@@ -52,6 +53,7 @@ export async function runDemo(args: string[]): Promise<number> {
   });
   function Demo() {
     const size = useTerminalSize();
+    if (tooSmall(size)) return React.createElement(TooSmall, { size, onQuit: () => app.unmount() });
     return React.createElement(DemoScreen, { world, steps: TOUR, lang, start: step - 1, pace, keymap: config.keymap, theme, size, onQuit: () => app.unmount() });
   }
   await layoutEngineReady();
