@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { humanBytes, percent } from '../../src/format.js';
 import type { LayerSummary, HistoryRow, WasteReport } from '../../src/model/image-model.js';
 import type { KeyMap } from '../../src/view/keys.js';
-import { cellWidth, fit } from '../../src/view/format.js';
+import { fit, wrapText } from '../../src/view/format.js';
 import { instructionText } from '../../src/view/instruction.js';
 import { gauge } from '../chart-adapter.js';
 import type { Theme } from '../theme.js';
@@ -17,30 +17,6 @@ function Frame({ title, width, height, children, theme }: { title: string; width
   );
 }
 
-/** Wraps text at `width` terminal columns (double-width scripts included), breaking long words. */
-export function wrap(text: string, width: number): string[] {
-  const out: string[] = [];
-  for (const para of text.split('\n')) {
-    let line = '';
-    for (const word of para.split(/(\s+)/)) {
-      if (cellWidth(line + word) <= width) {
-        line += word;
-        continue;
-      }
-      if (line.trim()) out.push(line.trimEnd());
-      line = '';
-      for (const ch of word.trimStart()) {
-        if (cellWidth(line + ch) > width) {
-          out.push(line);
-          line = '';
-        }
-        line += ch;
-      }
-    }
-    out.push(line.trimEnd());
-  }
-  return out;
-}
 
 export function HelpOverlay({ keymap, scroll, width, height, theme }: { keymap: KeyMap; scroll: number; width: number; height: number; theme: Theme }) {
   const lines = keymap
@@ -105,7 +81,7 @@ export function DetailsOverlay({ row, summary, readLine, width, height, theme }:
     lines.push(`+${summary.added} added  ~${summary.modified} modified  -${summary.removed} removed   later hidden: ${humanBytes(summary.shadowedBytes)}${summary.repeated ? '   (this diff ID appears twice in the image)' : ''}`);
   }
   lines.push('');
-  lines.push(...wrap(instructionText(row.createdBy, row.comment), width - 4));
+  lines.push(...wrapText(instructionText(row.createdBy, row.comment), width - 4));
   return (
     <Frame title="Layer details — esc closes" width={width} height={height} theme={theme}>
       {lines.slice(0, height - 3).map((l, i) => (

@@ -3,9 +3,8 @@ import { Box, Text } from 'ink';
 import { useKeys } from '../hooks/useKeys.js';
 import type { DemoWorld } from '../../demo/world.js';
 import type { Lang, TourStep } from '../../demo/tour.js';
-import { fit } from '../../src/view/format.js';
+import { fit, wrapText } from '../../src/view/format.js';
 import type { KeyMap } from '../../src/view/keys.js';
-import { wrap } from '../overlays/Overlays.js';
 import type { TerminalSize } from '../hooks/useTerminalSize.js';
 import type { Theme } from '../theme.js';
 import { ImageView } from './ImageView.js';
@@ -77,7 +76,7 @@ export function DemoScreen({ world, steps, lang, start, pace, keymap, theme, siz
       </Box>
     );
   }
-  const captionLines = wrap(step.caption[lang], size.columns - 2).slice(0, CAPTION_ROWS - 3);
+  const captionLines = wrapText(step.caption[lang], size.columns - 2).slice(0, CAPTION_ROWS - 3);
   return (
     <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
       <Box height={sceneSize.rows - 1} flexDirection="column">

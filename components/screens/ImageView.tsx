@@ -10,7 +10,7 @@ import { applyFilter, editDraft, initialImageViewState, layerAtRow, reduceImageV
 import { keyName, type KeyMap } from '../../src/view/keys.js';
 import { allDirectories, flattenTree, rowOfPath } from '../../src/view/tree-rows.js';
 import { describeSelection, newestLayerHolding, treeForSelection } from '../../src/view/tree-source.js';
-import { engineReadLine, engineReadTag, fit } from '../../src/view/format.js';
+import { engineReadLine, engineReadTag, fit, wrapText } from '../../src/view/format.js';
 import { parseMouse } from '../../src/view/mouse.js';
 import { LayersPane } from '../panes/LayersPane.js';
 import { FileTreePane } from '../panes/FileTreePane.js';
@@ -250,9 +250,10 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     const through = state.focus === 'tree' && cursorRow ? cursorRow.node.writtenThrough : null;
     const fileDetail = state.focus === 'tree' && cursorRow ? `${cursorRow.path}: ${cursorRow.node.change}${cursorRow.node.what.length ? ` (${cursorRow.node.what.join(', ')})` : ''}${through ? `, written through ${through}` : ''} · ` : '';
     const detail = selectedRow ? `${fileDetail}${selectedLayer >= 0 && selectedRow.layerIndex !== null ? `layer ${selectedRow.layerIndex}: ` : 'metadata: '}${selectedRow.createdBy.replace(/\s+/g, ' ')}` : '';
-    const detailLines: string[] = [];
-    const safeDetail = terminalSafe(detail);
-    for (let i = 0; i < safeDetail.length && detailLines.length < detailRows; i += leftWidth) detailLines.push(safeDetail.slice(i, i + leftWidth));
+    // Wrapped by display width at spaces, from the start; a last line that is cut says so.
+    const wrapped = wrapText(terminalSafe(detail), leftWidth);
+    const detailLines = wrapped.slice(0, detailRows);
+    if (wrapped.length > detailRows && detailLines.length > 0) detailLines[detailLines.length - 1] = fit(`${detailLines[detailLines.length - 1]} …`, leftWidth).trimEnd();
     body = (
       <Box flexDirection="row" height={bodyRows}>
         <Box flexDirection="column" width={leftWidth}>

@@ -85,3 +85,54 @@ export function engineReadLine(read: EngineRead | null): string | null {
   if (read.via === 'store') return `read: from ${read.from} (no export)`;
   return read.why ? `read: through the engine's export, because ${read.why}` : "read: through the engine's export (--engine-read export)";
 }
+
+/**
+ * Wraps text into lines of at most `width` terminal cells: at spaces where it can (a word is never split
+ * when it fits a line of its own), through a word only when the word is wider than a line, measuring by
+ * display width (Korean and CJK take two cells). Newlines start new lines; nothing is lost.
+ */
+export function wrapText(text: string, width: number): string[] {
+  const w = Math.max(1, width);
+  const out: string[] = [];
+  for (const para of text.split('\n')) {
+    let line = '';
+    let lineWidth = 0;
+    const flush = () => {
+      out.push(line.trimEnd());
+      line = '';
+      lineWidth = 0;
+    };
+    for (const token of para.split(/(\s+)/)) {
+      if (token === '') continue;
+      const tokenWidth = cellWidth(token);
+      if (/^\s+$/.test(token)) {
+        // Spaces at a break are dropped; elsewhere they are kept as written.
+        if (lineWidth > 0 && lineWidth + tokenWidth < w) {
+          line += token;
+          lineWidth += tokenWidth;
+        } else if (lineWidth > 0) flush();
+        continue;
+      }
+      if (lineWidth + tokenWidth <= w) {
+        line += token;
+        lineWidth += tokenWidth;
+        continue;
+      }
+      if (lineWidth > 0) flush();
+      if (tokenWidth <= w) {
+        line = token;
+        lineWidth = tokenWidth;
+        continue;
+      }
+      // A word wider than a line: cut it by cells, a character at a time.
+      for (const ch of token) {
+        const chWidth = cellWidth(ch);
+        if (lineWidth + chWidth > w) flush();
+        line += ch;
+        lineWidth += chWidth;
+      }
+    }
+    out.push(line.trimEnd());
+  }
+  return out;
+}

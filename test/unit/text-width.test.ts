@@ -57,3 +57,20 @@ describe('display width', () => {
     }
   });
 });
+
+describe('wrapping by display width at word boundaries', () => {
+  it('loses nothing around Korean, never splits a word that fits a line, and cuts only words wider than a line', async () => {
+    const { wrapText, cellWidth } = await import('../../src/view/format.js');
+    const text = 'RUN mkdir -p /edge/names && touch dir/한국어 && chown 1000:1000 /edge/chown-only.txt';
+    for (const width of [10, 16, 23, 40]) {
+      const lines = wrapText(text, width);
+      for (const l of lines) expect(cellWidth(l), `${width}: ${JSON.stringify(l)}`).toBeLessThanOrEqual(width);
+      expect(lines.join('').replace(/\s/g, '')).toBe(text.replace(/\s/g, '')); // nothing lost
+      if (width >= 9) expect(lines.some((l) => l.includes('1000:1000'))).toBe(true);
+      expect(lines.join('')).toContain('한국어');
+    }
+    expect(wrapText('aaaaaaaaaaaa', 5)).toEqual(['aaaaa', 'aaaaa', 'aa']);
+    expect(wrapText('한국어한국어', 5)).toEqual(['한국', '어한', '국어']);
+    expect(wrapText('one\ntwo', 10)).toEqual(['one', 'two']);
+  });
+});
