@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import tar from 'tar-stream';
-import { writeOciLayout } from '../helpers/oci.js';
+import { imageConfigBytes, writeOciLayout } from '../helpers/oci.js';
 
 /** Builds a deterministic big image for the bench: `layers` layers of `filesPerLayer` small files each. */
 export async function writeBenchImage(dir: string, layers: number, filesPerLayer: number): Promise<{ dockerSave: string; ociGzip: string; entries: number; layerFiles: string[] }> {
@@ -33,16 +33,7 @@ export async function writeBenchImage(dir: string, layers: number, filesPerLayer
   }
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   const diffIds = layerTars.map((t) => `sha256:${sha(t)}`);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: 'amd64',
-      os: 'linux',
-      created: '2024-01-01T00:00:00Z',
-      config: { Cmd: ['sh'] },
-      rootfs: { type: 'layers', diff_ids: diffIds },
-      history: layerTars.map((_, i) => ({ created_by: `/bin/sh -c make layer ${i}` })),
-    }),
-  );
+  const config = imageConfigBytes(diffIds, layerTars.map((_, i) => ({ created_by: `/bin/sh -c make layer ${i}` })));
   const configHex = sha(config);
 
   // docker save, legacy layout

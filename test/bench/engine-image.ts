@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, randomFillSync } from 'node:crypto';
 import tar from 'tar-stream';
+import { imageConfigBytes } from '../helpers/oci.js';
 
 /** One file of a bench layer: a path and how many bytes of (incompressible) content. */
 interface BenchFile {
@@ -71,16 +72,7 @@ export async function writeEngineBenchImage(dir: string, ref: string): Promise<{
     diffIds.push(await writeLayer(file, plans[l], l * 1_000_003));
     layerTars.push(file);
   }
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: 'amd64',
-      os: 'linux',
-      created: '2024-01-01T00:00:00Z',
-      config: { Cmd: ['sh'] },
-      rootfs: { type: 'layers', diff_ids: diffIds },
-      history: plans.map((_, i) => ({ created: '2024-01-01T00:00:00Z', created_by: `/bin/sh -c make engine bench layer ${i}` })),
-    }),
-  );
+  const config = imageConfigBytes(diffIds, plans.map((_, i) => ({ created: '2024-01-01T00:00:00Z', created_by: `/bin/sh -c make engine bench layer ${i}` })));
   const configHex = createHash('sha256').update(config).digest('hex');
   const archive = path.join(dir, 'engine-docker-save.tar');
   const pack = tar.pack();

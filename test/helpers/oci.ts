@@ -3,6 +3,11 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { sha256 } from './layers.js';
 
+/** A test image's config: linux/amd64, fixed dates, `sh` as its command, these layers and history rows. */
+export function imageConfigBytes(diffIds: string[], history: object[]): Buffer {
+  return Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: diffIds }, history }));
+}
+
 /** Writes a real OCI image layout whose config lists the layers' true diff IDs; layers may be gzip'd. Returns the layer blobs' paths. */
 export function writeOciLayout(
   dir: string,
@@ -20,16 +25,7 @@ export function writeOciLayout(
     const blob = opts.gzip ? zlib.gzipSync(l, { level: opts.gzipLevel }) : l;
     return { mediaType: `application/vnd.oci.image.layer.v1.tar${opts.gzip ? '+gzip' : ''}`, ...put(blob) };
   });
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: 'amd64',
-      os: 'linux',
-      created: '2024-01-01T00:00:00Z',
-      config: { Cmd: ['sh'] },
-      rootfs: { type: 'layers', diff_ids: layers.map(sha256) },
-      history: opts.history ?? layers.map((_, i) => ({ created_by: `layer ${i}` })),
-    }),
-  );
+  const config = imageConfigBytes(layers.map(sha256), opts.history ?? layers.map((_, i) => ({ created_by: `layer ${i}` })));
   const manifest = Buffer.from(
     JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...put(config) }, layers: layerDescs }),
   );
