@@ -38,9 +38,12 @@ export async function runDockerDemo(opts: DockerDemoOptions): Promise<number> {
   process.stdout.write('\x1b[?1049h\x1b[H');
   const restore = () => process.stdout.write('\x1b[?1049l\x1b[?25h');
   process.once('exit', restore);
+  let app: ReturnType<typeof render> | null = null;
   let closing: Promise<void> | null = null;
   // Every way out removes the tour's containers and committed image first: quit, an error, a signal.
   const cleanup = () => (closing ??= (async () => {
+    // No frame may follow the terminal's restore: the tour is unmounted first.
+    app?.unmount();
     restore();
     await world.close();
   })());
@@ -55,15 +58,15 @@ export async function runDockerDemo(opts: DockerDemoOptions): Promise<number> {
   }
   function Demo() {
     const size = useTerminalSize();
-    if (tooSmall(size)) return React.createElement(TooSmall, { size, onQuit: () => app.unmount() });
-    return React.createElement(DemoScreen, { world, steps: TOUR, lang: opts.lang, start: opts.step - 1, pace: opts.pace, keymap: config.keymap, theme, size, onQuit: () => app.unmount() });
+    if (tooSmall(size)) return React.createElement(TooSmall, { size, onQuit: () => app?.unmount() });
+    return React.createElement(DemoScreen, { world, steps: TOUR, lang: opts.lang, start: opts.step - 1, pace: opts.pace, keymap: config.keymap, theme, size, onQuit: () => app?.unmount() });
   }
-  let app: ReturnType<typeof render>;
   try {
     // The panes lay out with yoga, which loads on its own: render only once it is there.
     await layoutEngineReady();
-    app = render(React.createElement(Demo), { exitOnCtrlC: true, patchConsole: true, maxFps: 30 });
-    await app.waitUntilExit();
+    const shown = render(React.createElement(Demo), { exitOnCtrlC: true, patchConsole: true, maxFps: 30 });
+    app = shown;
+    await shown.waitUntilExit();
   } finally {
     await cleanup();
   }

@@ -60,6 +60,10 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     setStateRaw(stateRef.current);
   };
   const [waste, setWaste] = useState<WasteReport | null>(null);
+  // Read by the key handler: a frame can be on screen before the handler that closes over it is registered
+  // (React runs that effect later, later still on a loaded machine), and a key then must not see stale state.
+  const wasteRef = useRef(waste);
+  wasteRef.current = waste;
   const [viewer, setViewer] = useState<{ title: string; lines: string[]; scroll: number } | null>(null);
   const [confirmOverwrite, setConfirmOverwrite] = useState<string | null>(null);
   const [jumpTo, setJumpTo] = useState<string | null>(null);
@@ -203,8 +207,9 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
       }
       return;
     }
-    if (s.overlay === 'waste' && action === 'open' && waste) {
-      const target = waste.inefficiencies[s.wasteCursor];
+    const shownWaste = wasteRef.current;
+    if (s.overlay === 'waste' && action === 'open' && shownWaste) {
+      const target = shownWaste.inefficiencies[s.wasteCursor];
       const layer = target ? newestLayerHolding(model, target.path) : null;
       if (target && layer !== null) {
         // Everything up to the newest layer that still has the path (a deleted file: the one before it went).

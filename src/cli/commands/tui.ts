@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import React from 'react';
 import { render } from 'ink';
+import { terminalSafe } from '../../format.js';
 import { FathomError } from '../../errors.js';
 import { App, type StartAt } from '../../../components/App.js';
 import { pickTheme } from '../../../components/theme.js';
@@ -69,7 +70,7 @@ export async function runTui(args: string[]): Promise<number> {
   process.once('exit', restore);
   process.once('uncaughtException', (e) => {
     restore();
-    process.stderr.write(`fathom: ${e.message}\n`);
+    process.stderr.write(`fathom: ${terminalSafe(e.message)}\n`);
     process.exit(2);
   });
 
