@@ -1,7 +1,11 @@
-// vitest globalSetup: whatever images and containers the test run adds to docker and podman under the
-// test prefixes (fathom-test*, fathom-demo*, fixture and corpus images loaded for a test) are removed when
-// the run ends, however it ended; what was there before the run is left alone.
+// vitest globalSetup: the fixture images are loaded into docker and podman once, before any test file
+// (test files run in parallel: one that loaded and removed them would pull them from under another), and
+// whatever images and containers the run adds under the test prefixes (fathom-test*, fathom-demo*, the
+// fixture and corpus images) are removed when the run ends, however it ended. What was there before the
+// run is left alone.
+import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { FIXTURES, IMAGES } from './helpers/fixtures.js';
 
 const ENGINES = ['docker', 'podman'] as const;
 const OURS = /^(localhost\/)?(fathom-test|fathom-demo|fathom-bench-live|fixture\/|corpus\/)/;
@@ -18,8 +22,16 @@ function snapshot(engine: string): { containers: Set<string>; images: Set<string
   };
 }
 
+function loadFixtures(engine: string): void {
+  if (spawnSync(engine, ['info'], { stdio: 'ignore', timeout: 30_000 }).status !== 0) return;
+  for (const image of IMAGES) {
+    spawnSync(engine, ['load', '-q', '-i', path.join(FIXTURES, 'images', image, 'docker-save.tar')], { stdio: 'ignore', timeout: 120_000 });
+  }
+}
+
 export default function setup(): () => void {
   const before = new Map(ENGINES.map((e) => [e, snapshot(e)]));
+  for (const engine of ENGINES) loadFixtures(engine);
   return () => {
     for (const engine of ENGINES) {
       const was = before.get(engine)!;

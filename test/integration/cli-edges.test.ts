@@ -46,7 +46,8 @@ describe('the CLI at its edges', () => {
   });
 
   it('an unknown option is one line, naming fathom once', () => {
-    const r = fathom(['bogus', '--json']);
+    // Not under CI=true: there `fathom IMAGE` is the CI gate (and takes --json).
+    const r = fathom(['bogus', '--json'], { CI: '' });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe("fathom: Unknown option '--json' (see `fathom --help`)\n");
     const i = fathom(['inspect', '--bogus', 'x']);
