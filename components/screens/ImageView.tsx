@@ -189,6 +189,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
         if (s.overlay === 'filter') setState(applyFilter);
         else void extract(s.draft, false);
       } else if (key.backspace || key.delete) setState((st) => editDraft(st, '', true));
+      else if (key.ctrl && input === 'u') setState((st) => editDraft(st, '', false, true));
       else if (input && !key.ctrl && !key.meta) setState((st) => editDraft(st, input, false));
       return;
     }

@@ -232,9 +232,13 @@ export function reduceImageView(s: ImageViewState, action: KeyAction, ctx: ViewC
       return { ...s, sort: s.sort === 'name' ? 'size' : 'name', treeCursor: 0, treeTop: 0, message: `sorted by ${s.sort === 'name' ? 'size' : 'name'}` };
     case 'view-file':
     case 'open':
+      if (ctx.cursorPath && ctx.cursorIsDir && action === 'view-file') return { ...s, message: `${ctx.cursorPath} is a directory: v views a file (space folds a directory)` };
       return ctx.cursorPath && !ctx.cursorIsDir ? { ...s, overlay: 'viewer' } : s;
     case 'extract-file':
+      if (ctx.cursorPath && ctx.cursorIsDir) return { ...s, message: `${ctx.cursorPath} is a directory: x extracts a file` };
       return ctx.cursorPath && !ctx.cursorIsDir ? { ...s, overlay: 'extract', draft: `./${ctx.cursorPath.split('/').pop()}` } : s;
+    case 'details':
+      return { ...s, message: 'd shows a layer\'s details: tab to the layers first' };
     case 'path-history':
       return ctx.cursorPath ? { ...s, overlay: 'history' } : s;
     default:
@@ -243,8 +247,10 @@ export function reduceImageView(s: ImageViewState, action: KeyAction, ctx: ViewC
 }
 
 /** Typing into the filter bar or the extract prompt. */
-export function editDraft(s: ImageViewState, input: string, backspace: boolean): ImageViewState {
-  if (backspace) return { ...s, draft: s.draft.slice(0, -1) };
+/** A key typed into a prompt: a character, a backspace, or ctrl+u, which clears it (as in a shell). */
+export function editDraft(s: ImageViewState, input: string, backspace: boolean, clear = false): ImageViewState {
+  if (clear) return { ...s, draft: '' };
+  if (backspace) return { ...s, draft: Array.from(s.draft).slice(0, -1).join('') };
   return { ...s, draft: s.draft + input };
 }
 

@@ -92,6 +92,8 @@ export const DEFAULT_BINDINGS: Binding[] = [
   { action: 'path-history', scope: 'tree', keys: ['t'] },
   { action: 'waste', scope: 'global', keys: ['w'] },
   { action: 'details', scope: 'layers', keys: ['d', 'enter'] },
+  // In the files pane d has no layer to show: it says where to press it instead of doing nothing.
+  { action: 'details', scope: 'tree', keys: ['d'] },
   { action: 'help', scope: 'global', keys: ['?', 'f1'] },
   { action: 'open', scope: 'global', keys: ['enter'] },
   { action: 'back', scope: 'global', keys: ['backspace'] },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { modelOf } from '../helpers/layers.js';
 import { buildDisplayTree } from '../../src/view/display-tree.js';
 import { flattenTree, allDirectories } from '../../src/view/tree-rows.js';
-import { initialImageViewState, reduceImageView, layerAtRow, type ViewContext } from '../../src/view/image-view-state.js';
+import { editDraft, initialImageViewState, reduceImageView, layerAtRow, type ViewContext } from '../../src/view/image-view-state.js';
 import { KeyMap, keyName, withOverrides } from '../../src/view/keys.js';
 import { parseMouse } from '../../src/view/mouse.js';
 import { permissionString, treeRowText } from '../../src/view/format.js';
@@ -95,6 +95,16 @@ describe('image view reducer', () => {
     { createdBy: 'ENV', created: null, emptyLayer: true, layerIndex: null, comment: null },
     { createdBy: 'b', created: null, emptyLayer: false, layerIndex: 1, comment: null },
   ];
+
+  it('v on a directory, x on a directory and d in the files pane say why nothing opens; ctrl+u clears a prompt', () => {
+    const tree = { ...initialImageViewState(history), focus: 'tree' as const };
+    expect(reduceImageView(tree, 'view-file', ctx()).message).toBe('/etc is a directory: v views a file (space folds a directory)');
+    expect(reduceImageView(tree, 'extract-file', ctx()).message).toBe('/etc is a directory: x extracts a file');
+    expect(reduceImageView(tree, 'details', ctx()).message).toMatch(/tab to the layers first/);
+    const typed = editDraft({ ...tree, overlay: 'filter', draft: 'some/regex' }, '', false, true);
+    expect(typed.draft).toBe('');
+    expect(editDraft({ ...tree, draft: '한국' }, '', true).draft).toBe('한');
+  });
 
   it('the key list scrolls (it was cut at 80×24 and 120×35), and opens at its top', () => {
     let s = reduceImageView(initialImageViewState(history), 'help', ctx());
