@@ -437,15 +437,24 @@ export class LayerStore {
   }
 
   /** Removes layers no image record uses (older than the grace period) and abandoned temp dirs. */
-  gc(now = Date.now()): { removedLayers: string[]; freedBytes: number } {
+  /**
+   * Removes what no image uses. Layers stored in the last 10 minutes are kept unless `graceMs` is 0: an open
+   * still under way (in this or another fathom) may be about to record them. What was kept is counted.
+   */
+  gc(now = Date.now(), graceMs = GC_GRACE_MS): { removedLayers: string[]; freedBytes: number; keptRecent: { layers: number; bytes: number } } {
     const used = new Set(this.listImages().flatMap((r) => r.layers.map((l) => hexOf(l.diffId))));
     const removedLayers: string[] = [];
     let freedBytes = 0;
+    const keptRecent = { layers: 0, bytes: 0 };
     for (const hex of safeReaddir(this.layersDir)) {
       if (used.has(hex)) continue;
       const dir = path.join(this.layersDir, hex);
       const st = fs.statSync(dir);
-      if (now - st.mtimeMs < GC_GRACE_MS) continue;
+      if (now - st.mtimeMs < graceMs) {
+        keptRecent.layers++;
+        keptRecent.bytes += dirBytes(dir);
+        continue;
+      }
       freedBytes += dirBytes(dir);
       fs.rmSync(dir, { recursive: true, force: true });
       removedLayers.push(`sha256:${hex}`);
@@ -465,7 +474,7 @@ export class LayerStore {
       freedBytes += dirBytes(dir);
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    return { removedLayers, freedBytes };
+    return { removedLayers, freedBytes, keptRecent };
   }
 }
 

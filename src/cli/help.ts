@@ -54,11 +54,12 @@ dive's CI gate: exits 1 when a rule fails, 0 when all pass, 2 on bad input.
 
 The layers both images share (the build-cache prefix), then their top unions compared file by file.
 `,
-  store: `Usage: fathom store ls | rm IMAGE... | gc | path  [--store DIR] [--json]
+  store: `Usage: fathom store ls | rm IMAGE... | gc [--now] | path  [--store DIR] [--json]
 
   ls     images in the store
   rm     forget images (by tag or ID prefix); their layers stay until gc
-  gc     delete layers no stored image uses, and leftovers of interrupted reads
+  gc     delete layers no stored image uses, and leftovers of interrupted reads (layers
+         stored in the last 10 minutes are kept, and counted, unless --now)
   path   print the store directory
 `,
   container: `Usage: fathom container [NAME] [--json] [--watch] [--interval SECONDS] [--host URL] [--podman]

@@ -65,3 +65,15 @@ describe('per-source facts', () => {
     expect(save.layers[1].compressedBytes).not.toBe(oci.layers[1].compressedBytes);
   });
 });
+
+describe('store gc says what it keeps', () => {
+  it('right after store rm: the fresh layers are kept, and it says so and how to free them; --now frees them', () => {
+    const store = tempStore();
+    expect(fathom(['inspect', imagePath('busybox', 'docker-save.tar'), '--files', 'none', '--store', store]).code).toBe(0);
+    expect(fathom(['store', 'rm', 'corpus/busybox:latest', '--store', store]).code).toBe(0);
+    const kept = fathom(['store', 'gc', '--store', store]);
+    expect(kept.stdout).toMatch(/^removed 0 unused layers, freed 0B\nkept 1 unused layers \(\S+\) stored less than 10 minutes ago: .*`fathom store gc --now`/);
+    const freed = fathom(['store', 'gc', '--now', '--store', store]);
+    expect(freed.stdout).toMatch(/^removed 1 unused layers, freed [1-9]/);
+  });
+});

@@ -6,7 +6,7 @@ import { openStore } from '../open-source.js';
 
 /** `fathom store ls | rm IMAGE | gc | path`. */
 export async function runStore(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { store: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 'store');
+  const { values, positionals } = parse(args, { store: { type: 'string' }, json: { type: 'boolean' }, now: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 'store');
   const [sub, ...refs] = positionals;
   if (values.help || !sub) {
     process.stdout.write(commandHelp('store'));
@@ -45,8 +45,14 @@ export async function runStore(args: string[]): Promise<number> {
       return 0;
     }
     case 'gc': {
-      const { removedLayers, freedBytes } = store.gc();
+      const now = Boolean(values.now);
+      const { removedLayers, freedBytes, keptRecent } = store.gc(Date.now(), now ? 0 : undefined);
       process.stdout.write(`removed ${removedLayers.length} unused layers, freed ${humanBytes(freedBytes)}\n`);
+      if (keptRecent.layers > 0) {
+        process.stdout.write(
+          `kept ${keptRecent.layers} unused layers (${humanBytes(keptRecent.bytes)}) stored less than 10 minutes ago: an open still under way may be about to record them; \`fathom store gc --now\` frees them when no other fathom is running\n`,
+        );
+      }
       return 0;
     }
     default:
