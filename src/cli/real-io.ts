@@ -1,7 +1,8 @@
 import { rememberAnalysis } from '../open-image.js';
 import type { IngestProgress } from '../sources/types.js';
 import type { AppIo, ContainerDetail, ContainerListRow, ImageListRow } from '../view/app-io.js';
-import type { LayerStore } from '../../store/store.js';
+import type { ImageRecord, LayerStore } from '../../store/store.js';
+import { imageSizeBytes } from '../model/image-model.js';
 import { connect, type Engine, type EngineKind } from '../sources/engine/connection.js';
 import { EngineImageList } from '../sources/engine/images.js';
 import { containerSizes, inspectContainer, listContainers } from '../sources/engine/containers.js';
@@ -18,10 +19,19 @@ function storeRows(store: LayerStore, skipIds: Set<string>): ImageListRow[] {
       tag: r.repoTags[0] ?? (r.sources[0] ?? '<none>').replace(/^[a-z-]+:\/\//, '').split('/').slice(-2).join('/'),
       id: r.id,
       created: r.config.created ? Math.floor(Date.parse(r.config.created) / 1000) : null,
-      sizeBytes: r.analysis?.sizeBytes ?? null,
+      sizeBytes: r.analysis?.sizeBytes ?? storedSize(store, r),
       layers: r.layers.length,
       efficiency: r.analysis?.efficiencyScore ?? null,
     }));
+}
+
+/** An image's size from its layers' index headers (cheap: no columns read), for a record never analysed. */
+function storedSize(store: LayerStore, record: ImageRecord): number | null {
+  try {
+    return imageSizeBytes(record.layers.map((l) => store.loadIndex(l.diffId)));
+  } catch {
+    return null; // a layer damaged or gone: the list says nothing rather than something wrong
+  }
 }
 
 /** The panes' window on the world: the store, the engine (when one answers), archives named on the command line. */

@@ -77,3 +77,23 @@ describe('store gc says what it keeps', () => {
     expect(freed.stdout).toMatch(/^removed 1 unused layers, freed [1-9]/);
   });
 });
+
+describe('the image list', () => {
+  it("a stored image never analysed still shows its size (from its layers' index headers)", async () => {
+    const { LayerStore } = await import('../../store/store.js');
+    const { realIo } = await import('../../src/cli/real-io.js');
+    const { buildDemoImages } = await import('../../demo/build.js');
+    const store = new LayerStore(tempStore());
+    await buildDemoImages(store); // records with no analysis
+    let first: { sizeBytes: number | null; origin: string }[] = [];
+    // The store's rows come at once, before any engine answers.
+    const stop = realIo(store, { host: 'unix:///nonexistent/docker.sock' }).watchImages((r) => {
+      if (first.length === 0) first = r;
+    });
+    stop();
+    const rows = first;
+    const stored = rows.filter((r) => r.origin === 'store');
+    expect(stored.length).toBeGreaterThan(3);
+    for (const r of stored) expect(r.sizeBytes).toBeGreaterThan(0);
+  });
+});
