@@ -97,3 +97,16 @@ describe('the image list', () => {
     for (const r of stored) expect(r.sizeBytes).toBeGreaterThan(0);
   });
 });
+
+describe('no terminal', () => {
+  it.each([
+    [['containers'], '`fathom container --json`'],
+    [[], '`fathom images --json`'],
+    [['a.tar', 'b.tar'], '`fathom diff A B --json`'],
+    [['x.tar'], '`fathom inspect SOURCE --json`'],
+  ])('fathom %j in a pipe names the command a script wants instead', (args, instead) => {
+    const r = fathom(args, { CI: '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`needs a terminal; in scripts use ${instead}`);
+  });
+});

@@ -32,7 +32,16 @@ export async function runTui(args: string[]): Promise<number> {
     return 0;
   }
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
-    throw new FathomError('the interactive UI needs a terminal; in scripts use `fathom inspect SOURCE --json` (or `fathom ci SOURCE`)');
+    // What a script wants instead of the screen it asked for.
+    const instead =
+      positionals[0] === 'containers'
+        ? '`fathom container --json` (every container) or `fathom container NAME --json`'
+        : positionals.length === 0
+          ? '`fathom images --json` (the engine\'s images) or `fathom store ls --json`'
+          : positionals.length === 2
+            ? '`fathom diff A B --json`'
+            : '`fathom inspect SOURCE --json` (or `fathom ci SOURCE`)';
+    throw new FathomError(`the interactive UI needs a terminal; in scripts use ${instead}`);
   }
   let start: StartAt;
   if (positionals.length === 0) start = { kind: 'images' };
