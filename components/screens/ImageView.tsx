@@ -7,7 +7,7 @@ import { humanBytes, percent, terminalSafe } from '../../src/format.js';
 import { extractFile, viewFile } from '../../src/view/file-actions.js';
 import { diffNames } from '../../src/union/changes.js';
 import { applyFilter, editDraft, initialImageViewState, layerAtRow, reduceImageView, scrollTo, type ImageViewState, type ViewContext } from '../../src/view/image-view-state.js';
-import { keyName, type KeyMap } from '../../src/view/keys.js';
+import { footerHints, keyName, type KeyMap } from '../../src/view/keys.js';
 import { allDirectories, flattenTree, rowOfPath } from '../../src/view/tree-rows.js';
 import { describeSelection, newestLayerHolding, treeForSelection } from '../../src/view/tree-source.js';
 import { engineReadLine, engineReadTag, fit, wrapText } from '../../src/view/format.js';
@@ -242,7 +242,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   const header = `fathom  ${image.repoTags[0] ?? (image.sources[0] ?? '').replace(/^[a-z-]+:\/\//, '').split('/').slice(-2).join('/')}${engineReadTag(model.engineRead)}  ${image.id.slice(7, 19)}  ${humanBytes(model.sizeBytes)}  ${model.layerCount} layers${waste ? `  efficiency ${percent(waste.efficiencyScore, 1)}  wasted ${humanBytes(waste.wastedBytes)}` : ''}`;
   const treeTitle = `Files  ${described.label}`;
   const treeStatus = `${tree.counts.added}+ ${tree.counts.modified}~ ${tree.counts.removed}-  sort:${state.sort}${hiddenNames.length ? `  hiding:${hiddenNames.join(',')}` : ''}${state.filter ? `  filter:/${state.filter}/` : ''}${filter.error ? `  (${filter.error})` : ''}  ${rows.length} rows`;
-  const hints = state.focus === 'layers' ? 'tab files  ↑↓ layer  ^L layer  ^A all  r range  d details  w waste  ? keys  q quit' : 'tab layers  space fold  ^A/^R/^M/^U hide  ^F filter  ^B attrs  s sort  v view  x extract  t history  ? keys';
+  const hints = useMemo(() => footerHints(keymap, state.focus, size.columns), [keymap, state.focus, size.columns]);
   const bodyWidth = size.columns;
   const overlayHeight = bodyRows;
 

@@ -206,3 +206,35 @@ export function splitKeys(input: string, key: KeyInfo): SplitKey[] {
   if (chars.length <= 1 || input.startsWith('\x1b') || input.startsWith('[')) return [{ input, key }];
   return chars.map(keyOfChar);
 }
+
+/** What the footer offers, pane by pane: an action and the word for it. */
+const HINTS: Record<'layers' | 'tree', [KeyAction, string][]> = {
+  layers: [['toggle-view', 'files'], ['compare-layer', 'layer'], ['compare-all', 'all'], ['range-start', 'range'], ['details', 'details'], ['waste', 'waste'], ['help', 'keys'], ['quit', 'quit']],
+  tree: [['toggle-view', 'layers'], ['toggle-collapse-dir', 'fold'], ['filter-files', 'filter'], ['view-file', 'view'], ['extract-file', 'extract'], ['help', 'keys'], ['quit', 'quit'], ['toggle-sort-order', 'sort'], ['toggle-filetree-attributes', 'attrs'], ['path-history', 'history'], ['toggle-added-files', 'hide added'], ['waste', 'waste']],
+};
+
+/** A key as the footer shows it: "ctrl+l" → "^L". */
+function shortKey(key: string): string {
+  return key.startsWith('ctrl+') && key.length === 6 ? `^${key.slice(5).toUpperCase()}` : key;
+}
+
+/**
+ * The footer's hints from the bindings in force (remapped keys included), as many whole hints as fit in
+ * `width`: the most used first, none cut in half.
+ */
+export function footerHints(keymap: KeyMap, focus: 'layers' | 'tree', width: number): string {
+  const keysOf = new Map<string, string[]>();
+  for (const b of keymap.describe()) if (b.scope === focus || b.scope === 'global') keysOf.set(b.action, [...(keysOf.get(b.action) ?? []), ...b.keys]);
+  let out = '';
+  // Most used first: what fits at 80 columns includes keys and quit.
+  for (const [action, word] of HINTS[focus]) {
+    // The shortest key that does it here (q over ctrl+c); none when remapped away or taken by another action.
+    const key = (keysOf.get(action) ?? []).filter((k) => keymap.resolve(k, focus) === action).sort((a, b) => shortKey(a).length - shortKey(b).length)[0];
+    if (!key) continue;
+    const hint = `${shortKey(key)} ${word}`;
+    const next = out ? `${out}  ${hint}` : hint;
+    if (next.length > width) break;
+    out = next;
+  }
+  return out;
+}

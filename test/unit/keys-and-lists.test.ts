@@ -49,3 +49,17 @@ describe('what the panes draw is safe for the terminal', () => {
     expect(drawn).toHaveLength(30);
   });
 });
+
+describe('the footer', () => {
+  it('shows the keys in force (remapped ones too) and as many whole hints as fit', async () => {
+    const { KeyMap, withOverrides, footerHints } = await import('../../src/view/keys.js');
+    const defaults = new KeyMap();
+    expect(footerHints(defaults, 'layers', 200)).toBe('tab files  ^L layer  ^A all  r range  d details  w waste  ? keys  q quit');
+    const narrow = footerHints(defaults, 'tree', 80);
+    expect(narrow.length).toBeLessThanOrEqual(80);
+    expect(narrow).toMatch(/ \w+$/); // ends on a whole hint
+    const remapped = new KeyMap(withOverrides({ 'toggle-added-files': 'ctrl+t', quit: 'ctrl+q' }));
+    expect(footerHints(remapped, 'tree', 200)).toContain('^T hide added');
+    expect(footerHints(remapped, 'tree', 200)).toContain('^Q quit');
+  });
+});
