@@ -132,7 +132,8 @@ export function flattenTree(tree: DisplayTree, opts: TreeViewOptions): TreeRows 
     shown.forEach((child, k) => {
       const last = k === shown.length - 1;
       const isDir = childCount[child] >= 0;
-      const isFolded = isDir && opts.collapsed.size > 0 && opts.collapsed.has(tree.path(child));
+      // A filter shows its matches: a folded directory that holds one is open while the filter is on.
+      const isFolded = isDir && opts.collapsed.size > 0 && opts.filter === null && opts.collapsed.has(tree.path(child));
       push(child, last ? end : middle, depth, isFolded);
       if (isDir && !isFolded) emit(child, `${prefix}${last ? '    ' : '│   '}`, depth + 1);
     });

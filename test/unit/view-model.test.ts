@@ -34,6 +34,9 @@ describe('display tree and visible rows', () => {
     expect(filtered.map((r) => r.path)).toEqual(['/etc', '/etc/gone', '/etc/new']);
     const folded = [...flattenTree(tree, { collapsed: new Set(['/etc']), hidden: none, filter: null, sort: 'name' })];
     expect(folded.map((r) => [r.path, r.collapsed])).toEqual([['/etc', true]]);
+    // A filter opens folded directories that hold matches: its matches are what it is for.
+    const foldedFiltered = [...flattenTree(tree, { collapsed: new Set(['/etc']), hidden: none, filter: /ne/, sort: 'name' })];
+    expect(foldedFiltered.map((r) => r.path)).toEqual(['/etc', '/etc/gone', '/etc/new']);
     expect([...allDirectories(tree)]).toEqual(['/etc']);
     const bySize = [...flattenTree(tree, { collapsed: new Set(), hidden: none, filter: null, sort: 'size' })];
     expect(bySize[1].node.name).toBe('edit');
