@@ -96,6 +96,7 @@ export class ContainerWatcher implements ChangeFeed {
 
   private setStatus(status: FeedStatus): void {
     if (status.state === this.currentStatus.state && status.message === this.currentStatus.message) return;
+    if (this.currentStatus.state === 'gone') return; // removed is final: nothing late may undo it
     this.currentStatus = status;
     this.emit(null);
   }
@@ -146,6 +147,9 @@ export class ContainerWatcher implements ChangeFeed {
     const raw = await rawChanges(this.engine, this.id);
     if (this.plan?.kind === 'upperdir' && !this.upperWatch && raw.length < MAX_CHANGES_FOR_INOTIFY) this.watchUpperDir(this.plan.upperDir!);
     const sized = await sizeChanges(this.engine, this.id, raw, this.plan!);
+    // Stopped while this poll was out (the container removed, seen on the event stream): its snapshot is
+    // from before, and must not bring the watcher back to life.
+    if (this.stopped) return;
     const { next, update } = diffChanges(this.current, sized, Date.now(), this.polls++ === 0);
     this.current = next;
     const state = info.State?.Status ?? 'unknown';
