@@ -123,6 +123,15 @@ function judgeLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: num
     const node = find(path);
     before.set(path, node && node !== root ? { layer: node.layer, entry: node.entry, srcLayer: node.srcLayer, srcEntry: node.srcEntry } : null);
   };
+  // Every remembered path has its ancestors remembered too, so a walk up from a path stops at the first
+  // ancestor already there: a deep tree costs its depth once, not once per entry (it was quadratic).
+  const rememberAncestors = (path: string) => {
+    for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+      const ancestor = path.slice(0, slash);
+      if (before.has(ancestor)) break;
+      remember(ancestor);
+    }
+  };
   // The directory whose ancestors were all remembered last: the next entry in it needs none of that again.
   let lastParent: string | null = null;
   const rememberBelow = (node: UnionNode | null, includeSelf: boolean) => {
@@ -138,17 +147,20 @@ function judgeLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: num
     const kind = kinds[i];
     const path = paths[i];
     if (kind === EntryKind.whiteout) {
-      rememberBelow(lookup(root, path), true);
       // A whiteout of nothing still makes its directory (see applyLayer).
-      for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) remember(path.slice(0, slash));
-    } else if (kind === EntryKind.opaque) rememberBelow(lookup(root, path), false);
-    else {
+      rememberAncestors(path);
+      rememberBelow(lookup(root, path), true);
+    } else if (kind === EntryKind.opaque) {
       remember(path);
+      rememberAncestors(path);
+      rememberBelow(lookup(root, path), false);
+    } else {
       const parentEnd = path.lastIndexOf('/');
       if (parentEnd > 0 && !(lastParent !== null && parentEnd === lastParent.length && path.startsWith(lastParent))) {
-        for (let slash = parentEnd; slash > 0; slash = path.lastIndexOf('/', slash - 1)) remember(path.slice(0, slash));
+        rememberAncestors(path);
         lastParent = path.slice(0, parentEnd);
       }
+      remember(path);
       // A directory replaced by a non-directory takes its whole subtree with it.
       if (kind !== EntryKind.dir) {
         const node = find(path);

@@ -116,4 +116,13 @@ describe('union resolver', () => {
     expect(Object.keys(union(m, 1))).toEqual(['/a', '/b']);
     expect(Object.keys(union(m, 2))).toEqual(['/b']);
   });
+
+  it('2,000 nested directories: every one added, each judged once (depth costs its length, not its square)', async () => {
+    const dirs = Array.from({ length: 2000 }, (_, i) => ({ dir: Array.from({ length: i + 1 }, () => 'd').join('/') }));
+    const m = await modelOf([[{ file: 'base', content: 'b' }], [...dirs, { file: `${dirs[1999].dir}/f`, content: 'x' }]]);
+    const changes = m.changesAt(1);
+    expect(changes).toHaveLength(2001);
+    expect(changes.every((c) => c.change === 'added')).toBe(true);
+    expect(m.layerSummaries[1]).toMatchObject({ added: 2001, modified: 0, removed: 0 });
+  });
 });
