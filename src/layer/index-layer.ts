@@ -59,13 +59,20 @@ export async function indexLayerStream(input: AsyncIterable<Buffer> | Iterable<B
     parser.push(chunk);
   };
 
-  // The magic bytes may arrive split over several chunks: gather four before judging them.
-  let head: Buffer | null = null;
-  const start = (first: Buffer) => {
-    compression = sniffCompression(first);
-    plainIsBlob = compression === 'none';
-    return createDecompressor(compression, onPlain, where);
+  /** One chunk of the blob as received: hashed, kept when asked, inflated; the first one decides how. */
+  const feed = async (chunk: Buffer) => {
+    if (!decompressor) {
+      compression = sniffCompression(chunk);
+      plainIsBlob = compression === 'none';
+      decompressor = createDecompressor(compression, onPlain, where);
+    }
+    blobHash.update(chunk);
+    blobBytes += chunk.length;
+    opts.onBlobChunk?.(chunk);
+    await decompressor.push(chunk);
   };
+  // The magic bytes may arrive split over several chunks: four are gathered before the first is judged.
+  let head: Buffer | null = null;
   for await (const received of input) {
     if (received.length === 0) continue;
     let chunk = received;
@@ -77,24 +84,16 @@ export async function indexLayerStream(input: AsyncIterable<Buffer> | Iterable<B
       }
       chunk = head;
       head = null;
-      decompressor = start(chunk);
     }
-    blobHash.update(chunk);
-    blobBytes += chunk.length;
-    opts.onBlobChunk?.(chunk);
-    await decompressor.push(chunk);
+    await feed(chunk);
     opts.onProgress?.(blobBytes);
   }
-  if (!decompressor && head) {
-    // A blob of fewer than four bytes: whatever it is, it is judged (and refused) whole.
-    decompressor = start(head);
-    blobHash.update(head);
-    blobBytes += head.length;
-    opts.onBlobChunk?.(head);
-    await decompressor.push(head);
-  }
-  if (!decompressor) throw new FathomError(`${where}: the layer blob is empty`);
-  await decompressor.finish();
+  // A blob of fewer than four bytes: whatever it is, it is judged (and refused) whole.
+  if (head) await feed(head);
+  // Set by feed(), which the compiler can't follow into.
+  const inflater = decompressor as ReturnType<typeof createDecompressor> | null;
+  if (!inflater) throw new FathomError(`${where}: the layer blob is empty`);
+  await inflater.finish();
   parser.end();
   const blobDigest = `sha256:${blobHash.digest('hex')}`;
   return {

@@ -16,10 +16,6 @@ export function readImageConfig(files: ArchiveFiles, name: string, expectedDiges
     throw new FathomError(`${what} is not valid JSON (${(e as Error).message})`);
   }
   checkConfigShape(config, what);
-  const diffIds = config?.rootfs?.diff_ids;
-  if (!Array.isArray(diffIds) || diffIds.some((d) => typeof d !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(d))) {
-    throw new FathomError(`${what}: rootfs.diff_ids is missing or malformed`);
-  }
   return { id: sha256Digest(bytes), config, ...configText(bytes) };
 }
 
@@ -29,7 +25,10 @@ export function configText(bytes: Buffer): { configJson?: string } {
   return Buffer.from(text).equals(bytes) ? { configJson: text } : {};
 }
 
-/** The fields fathom reads, of the types the image spec gives them (history an object, RepoTags a string: refused by name). */
+/**
+ * The fields fathom reads, of the types the image spec gives them (history an object, RepoTags a string:
+ * refused by name), and diff IDs that are sha256 digests: every config, whichever source it came from.
+ */
 export function checkConfigShape(config: unknown, where: string): void {
   const c = objectAt(config, where, '(the whole)');
   for (const k of ['architecture', 'os', 'variant', 'created']) optional(c[k], stringAt, where, k);
@@ -48,7 +47,9 @@ export function checkConfigShape(config: unknown, where: string): void {
     if (row.empty_layer !== undefined && typeof row.empty_layer !== 'boolean') throw new FathomError(`${where}: history[${i}].empty_layer is not true or false`);
   });
   const rootfs = objectAt(c.rootfs, where, 'rootfs');
-  stringListAt(rootfs.diff_ids, where, 'rootfs.diff_ids');
+  stringListAt(rootfs.diff_ids, where, 'rootfs.diff_ids').forEach((d, i) => {
+    if (!/^sha256:[0-9a-f]{64}$/.test(d)) throw new FathomError(`${where}: rootfs.diff_ids[${i}] is ${JSON.stringify(d)}, not a sha256 digest`);
+  });
 }
 
 export function diffIdsOf(config: ImageConfigJson): string[] {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import type { ImageConfigJson } from '../../../store/store.js';
 import type { TarSplitLayer } from '../../layer/tar-split.js';
 import type { Engine, EngineKind } from './connection.js';
-import { checkConfigShape, configText } from '../image-config.js';
+import { checkConfigShape, configText, diffIdsOf } from '../image-config.js';
+import { sha256Digest } from '../verify.js';
 
 /** An image as the engine's own layer store holds it: its config, verified by the image ID, and where each layer is. */
 export interface EngineStoreImage {
@@ -50,7 +50,7 @@ function readable(file: string): void {
 
 /** The image config, checked against the image ID (its sha256): a config that does not match is no answer at all. */
 function verifiedConfig(bytes: Buffer, imageId: string, file: string): { config: ImageConfigJson; configJson?: string } {
-  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const digest = sha256Digest(bytes);
   if (digest !== imageId) throw new EngineStoreUnreadable(`${file} hashes to ${digest}, not to the image ID ${imageId}`);
   try {
     const config = JSON.parse(bytes.toString('utf8')) as unknown;
@@ -60,12 +60,6 @@ function verifiedConfig(bytes: Buffer, imageId: string, file: string): { config:
     if (e instanceof Error && !(e instanceof SyntaxError)) throw e;
     throw new EngineStoreUnreadable(`${file} is not JSON`);
   }
-}
-
-function diffIdsOf(config: ImageConfigJson, file: string): string[] {
-  const ids = config.rootfs?.diff_ids;
-  if (!Array.isArray(ids) || !ids.every((d) => typeof d === 'string' && /^sha256:[0-9a-f]{64}$/.test(d))) throw new EngineStoreUnreadable(`${file}: rootfs.diff_ids is not a list of sha256 digests`);
-  return ids;
 }
 
 /**
@@ -78,9 +72,10 @@ function readDockerStore(root: string, imageId: string, kind: EngineKind): Engin
   const { config, configJson } = verifiedConfig(readMeta(configFile), imageId, configFile);
   const layers: EngineStoreImage['layers'] = [];
   let chainId = '';
-  for (const diffId of diffIdsOf(config, configFile)) {
+  // Checked by checkConfigShape: a list of sha256 digests.
+  for (const diffId of diffIdsOf(config)) {
     // The chain ID names a layer on top of exactly the layers below it (OCI image spec).
-    chainId = chainId === '' ? diffId : `sha256:${createHash('sha256').update(`${chainId} ${diffId}`).digest('hex')}`;
+    chainId = chainId === '' ? diffId : sha256Digest(Buffer.from(`${chainId} ${diffId}`));
     const dir = path.join(root, 'image', 'overlay2', 'layerdb', 'sha256', hexOf(chainId));
     const recorded = readMeta(path.join(dir, 'diff')).toString('utf8').trim();
     if (recorded !== diffId) throw new EngineStoreUnreadable(`${dir}/diff says ${JSON.stringify(recorded)}, not ${diffId}`);
@@ -112,7 +107,7 @@ function readContainersStorage(root: string, imageId: string, kind: EngineKind):
   const id = hexOf(imageId);
   const configFile = path.join(root, 'overlay-images', id, `=${Buffer.from(`sha256:${id}`).toString('base64')}`);
   const { config, configJson } = verifiedConfig(readMeta(configFile), imageId, configFile);
-  const diffIds = diffIdsOf(config, configFile);
+  const diffIds = diffIdsOf(config);
   const imagesFile = path.join(root, 'overlay-images', 'images.json');
   const layersFile = path.join(root, 'overlay-layers', 'layers.json');
   let images: { id: string; layer?: string }[];
