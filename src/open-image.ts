@@ -134,5 +134,5 @@ export async function openImage(
   const resolved = await source.resolve({ store, tag: opts.tag, platform: opts.platform, engineRead: opts.engineRead, onProgress: opts.onProgress });
   if (resolved.layers.length === 0) throw new FathomError(`${source.spec}: the image has no layers`);
   const record = await ingestResolved(resolved, store, opts.onProgress);
-  return { ...loadStoredImage(record, store), ...(resolved.engineRead && { engineRead: resolved.engineRead }) };
+  return { ...loadStoredImage(record, store), ...(resolved.engineRead && { engineRead: resolved.engineRead }), ...(resolved.registryRead && { registryRead: resolved.registryRead }) };
 }

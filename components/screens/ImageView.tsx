@@ -10,7 +10,7 @@ import { applyFilter, editDraft, initialImageViewState, layerAtRow, reduceImageV
 import { footerHints, keyName, type KeyMap } from '../../src/view/keys.js';
 import { allDirectories, flattenTree, rowOfPath } from '../../src/view/tree-rows.js';
 import { describeSelection, newestLayerHolding, treeForSelection } from '../../src/view/tree-source.js';
-import { engineReadLine, engineReadTag, fit, wrapText } from '../../src/view/format.js';
+import { engineReadLine, engineReadTag, fit, registryReadLine, registryReadTag, wrapText } from '../../src/view/format.js';
 import { parseMouse } from '../../src/view/mouse.js';
 import { LayersPane } from '../panes/LayersPane.js';
 import { FileTreePane } from '../panes/FileTreePane.js';
@@ -239,7 +239,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   const summaries = waste ? model.layerSummaries : null;
   const hiddenNames = (Object.keys(state.hidden) as (keyof typeof state.hidden)[]).filter((k) => state.hidden[k]);
   const image = model.record;
-  const header = `fathom  ${image.repoTags[0] ?? (image.sources[0] ?? '').replace(/^[a-z-]+:\/\//, '').split('/').slice(-2).join('/')}${engineReadTag(model.engineRead)}  ${image.id.slice(7, 19)}  ${humanBytes(model.sizeBytes)}  ${model.layerCount} layers${waste ? `  efficiency ${percent(waste.efficiencyScore, 1)}  wasted ${humanBytes(waste.wastedBytes)}` : ''}`;
+  const header = `fathom  ${image.repoTags[0] ?? (image.sources[0] ?? '').replace(/^[a-z-]+:\/\//, '').split('/').slice(-2).join('/')}${engineReadTag(model.engineRead)}${registryReadTag(model.registryRead)}  ${image.id.slice(7, 19)}  ${humanBytes(model.sizeBytes)}  ${model.layerCount} layers${waste ? `  efficiency ${percent(waste.efficiencyScore, 1)}  wasted ${humanBytes(waste.wastedBytes)}` : ''}`;
   const treeTitle = `Files  ${described.label}`;
   const treeStatus = `${tree.counts.added}+ ${tree.counts.modified}~ ${tree.counts.removed}-  sort:${state.sort}${hiddenNames.length ? `  hiding:${hiddenNames.join(',')}` : ''}${state.filter ? `  filter:/${state.filter}/` : ''}${filter.error ? `  (${filter.error})` : ''}  ${rows.length} rows`;
   const hints = useMemo(() => footerHints(keymap, state.focus, size.columns), [keymap, state.focus, size.columns]);
@@ -249,7 +249,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   let body: React.ReactNode;
   if (state.overlay === 'help') body = <HelpOverlay keymap={keymap} scroll={state.helpScroll} width={bodyWidth} height={overlayHeight} theme={theme} />;
   else if (state.overlay === 'waste') body = <WasteOverlay waste={waste} cursor={state.wasteCursor} width={bodyWidth} height={overlayHeight} theme={theme} />;
-  else if (state.overlay === 'details' && selectedRow) body = <DetailsOverlay row={selectedRow} summary={selectedRow.layerIndex !== null && summaries ? summaries[selectedRow.layerIndex] : null} readLine={engineReadLine(model.engineRead)} width={bodyWidth} height={overlayHeight} theme={theme} />;
+  else if (state.overlay === 'details' && selectedRow) body = <DetailsOverlay row={selectedRow} summary={selectedRow.layerIndex !== null && summaries ? summaries[selectedRow.layerIndex] : null} readLine={engineReadLine(model.engineRead) ?? registryReadLine(model.registryRead)} width={bodyWidth} height={overlayHeight} theme={theme} />;
   else if ((state.overlay === 'viewer' || state.overlay === 'history') && viewer) body = <TextOverlay title={viewer.title} lines={viewer.lines} scroll={viewer.scroll} width={bodyWidth} height={overlayHeight} theme={theme} />;
   else {
     // Browsing files, the box says what the layer did to the path under the cursor (a chmod is not an edit).

@@ -50,7 +50,7 @@ export function ImagesScreen({ io, keymap, theme, size, onQuit, onOpen, onContai
   );
   const { sort, filter, typing } = list;
   const shown = useMemo(() => sortImages(rows, sort, filter), [rows, sort, filter]);
-  const height = Math.max(3, size.rows - 5 - (problem ? 1 : 0));
+  const height = Math.max(3, size.rows - 5 - (problem ? 1 : 0) - (io.imagesNote ? 1 : 0));
   const { cursor, top } = listWindow(list, shown.length, height);
   // What a state shows: its own sort and filter over the rows (a key may have changed either).
   const shownBy = (st: ListState<Sort>) => sortImages(rows, st.sort, st.filter);
@@ -91,9 +91,10 @@ export function ImagesScreen({ io, keymap, theme, size, onQuit, onOpen, onContai
   return (
     <Box flexDirection="column" width={w} height={size.rows - 1}>
       <Text bold color={theme.accent}>
-        {fit(`fathom  images (${shown.length}${filter ? ` matching "${filter}"` : ''})  sort:${sort}`, w)}
+        {fit(`fathom  ${io.imagesTitle ?? 'images'} (${shown.length}${filter ? ` matching "${filter}"` : ''})  sort:${sort}`, w)}
       </Text>
       {problem ? <Text color={theme.change.removed}>{fit(problem, w)}</Text> : null}
+      {io.imagesNote ? <Text dimColor={theme.dim}>{fit(io.imagesNote, w)}</Text> : null}
       <Text bold>{fit(`${'TAG'.padEnd(36)} ${'IMAGE ID'.padEnd(12)} ${'CREATED'.padStart(9)} ${'SIZE'.padStart(8)} ${'LAYERS'.padStart(6)} ${'EFFIC.'.padStart(7)}  FROM`, w)}</Text>
       {shown.length === 0 ? <Text dimColor={theme.dim}>{problem ? '' : 'no images yet'}</Text> : null}
       {shown.slice(top, top + height).map((r, i) => (

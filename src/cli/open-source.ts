@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { FathomError } from '../errors.js';
 import { ImageModel } from '../model/image-model.js';
 import { loadStoredImage, openImage } from '../open-image.js';
@@ -5,6 +6,7 @@ import { fileSource, parseSourceSpec } from '../sources/source-spec.js';
 import { progressLine, type EngineReadChoice, type ImageSource, type IngestProgress } from '../sources/types.js';
 import { LayerStore, defaultStoreRoot } from '../../store/store.js';
 import { engineSource } from '../sources/engine/engine-source.js';
+import { registryImageSource, type RegistryOptions } from '../sources/registry/registry-source.js';
 
 export interface OpenOptions {
   store?: string;
@@ -17,6 +19,24 @@ export interface OpenOptions {
   progress?: boolean;
   /** For engine images: `store` (the engine's own layer store), `export`, or `auto` (the store when it can be read). */
   'engine-read'?: string;
+  /** For registries: plain HTTP, or HTTPS without checking the certificate. */
+  insecure?: boolean;
+  username?: string;
+  /** The password for --username, read from standard input (as `docker login --password-stdin`). */
+  'password-stdin'?: boolean;
+}
+
+/** What the user said about a registry: --insecure, and --username with the password on stdin. */
+export function registryOptions(opts: OpenOptions, readStdin: () => string = () => fs.readFileSync(0, 'utf8')): RegistryOptions {
+  if (opts['password-stdin'] && !opts.username) throw new FathomError('--password-stdin needs --username');
+  if (opts.username !== undefined && !opts['password-stdin']) throw new FathomError('--username needs --password-stdin (the password is never taken as an argument)');
+  let credentials: RegistryOptions['credentials'] = null;
+  if (opts.username !== undefined) {
+    const password = readStdin().replace(/\r?\n$/, '');
+    if (password === '') throw new FathomError('--password-stdin: standard input is empty');
+    credentials = { username: opts.username, password, origin: '--username' };
+  }
+  return { insecure: opts.insecure === true, credentials };
 }
 
 function engineReadChoice(value: string | undefined): EngineReadChoice {
@@ -36,6 +56,9 @@ export function sourceFor(input: string, opts: OpenOptions): ImageSource {
       return engineSource(spec.engine, spec.ref, { host: opts.host, fallbackMessage: spec.bare ? `${input}: no such file or directory` : undefined });
     case 'store':
       throw new FathomError('internal: store sources are opened directly');
+    case 'registry':
+      if (spec.repository === null) throw new FathomError(`${input}: names a registry, not an image: add /REPOSITORY[:TAG] (or run \`fathom ${input}\` to browse it)`);
+      return registryImageSource(spec.host, spec.repository, spec.ref, registryOptions(opts));
     default:
       return fileSource(spec);
   }

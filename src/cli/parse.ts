@@ -11,6 +11,9 @@ export const OPEN_OPTIONS: Options = {
   host: { type: 'string' },
   'copy-blobs': { type: 'boolean' },
   'engine-read': { type: 'string' },
+  insecure: { type: 'boolean' },
+  username: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 

@@ -7,7 +7,10 @@ import { connect, type Engine, type EngineKind } from '../sources/engine/connect
 import { EngineImageList } from '../sources/engine/images.js';
 import { containerSizes, inspectContainer, listContainers } from '../sources/engine/containers.js';
 import { ContainerWatcher } from '../sources/engine/container-watch.js';
-import { modelFor, type OpenOptions } from './open-source.js';
+import { modelFor, registryOptions, type OpenOptions } from './open-source.js';
+import { registryClient } from '../sources/registry/registry-source.js';
+import { listRegistry, type RegistryTag } from '../sources/registry/registry-list.js';
+import type { RegistryHost } from '../sources/registry/reference.js';
 
 function storeRows(store: LayerStore, skipIds: Set<string>): ImageListRow[] {
   return store
@@ -34,13 +37,51 @@ function storedSize(store: LayerStore, record: ImageRecord): number | null {
   }
 }
 
+/** A registry's tags as image rows: names first, then each one's ID, age, size and layers as they are read. */
+function watchRegistry(store: LayerStore, host: RegistryHost, opts: OpenOptions, onChange: (rows: ImageListRow[], problem: string | null) => void): () => void {
+  let stopped = false;
+  const client = registryClient(host, registryOptions(opts), `registry://${host.name}`);
+  const rowsOf = (tags: readonly RegistryTag[]): ImageListRow[] =>
+    tags.map((t) => {
+      const stored = t.id ? store.getImage(t.id) : null;
+      return {
+        source: `registry://${host.name}/${t.repository}:${t.tag}`,
+        origin: 'registry',
+        tag: `${t.repository}:${t.tag}`,
+        id: t.id ?? '',
+        created: t.created,
+        sizeBytes: t.compressedBytes,
+        layers: t.layers,
+        efficiency: stored?.analysis?.efficiencyScore ?? null,
+      };
+    });
+  let shown: readonly RegistryTag[] = [];
+  const problemOf = (tags: readonly RegistryTag[]) => {
+    const bad = tags.filter((t) => t.problem);
+    return bad.length > 0 ? `${bad.length} tag${bad.length === 1 ? '' : 's'} could not be read: ${bad[0].problem}` : null;
+  };
+  listRegistry(client, opts.platform, (tags) => {
+    shown = tags;
+    if (!stopped) onChange(rowsOf(tags), problemOf(tags));
+  }, () => stopped)
+    .catch((e: Error) => {
+      if (!stopped) onChange(rowsOf(shown), e.message);
+    })
+    .finally(() => client.close());
+  return () => {
+    stopped = true;
+  };
+}
+
 /** The panes' window on the world: the store, the engine (when one answers), archives named on the command line. */
-export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineKind; archives?: string[] }): AppIo {
+export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineKind; archives?: string[]; registry?: RegistryHost }): AppIo {
   let engine: Engine | null = null;
   const getEngine = () => (engine ??= connect(opts.engine ?? 'docker', opts.host));
+  const registry = opts.registry;
 
   return {
     store,
+    ...(registry && { imagesTitle: `registry ${registry.name}`, imagesNote: 'sizes as the registry stores them (compressed); open one for its files' }),
     async openImage(source: string, onProgress: (p: IngestProgress) => void) {
       return (await modelFor(source, store, opts, onProgress)).model;
     },
@@ -53,6 +94,7 @@ export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineK
       return out;
     },
     watchImages(onChange) {
+      if (registry) return watchRegistry(store, registry, opts, onChange);
       let list: EngineImageList | null = null;
       let stopped = false;
       const archives: ImageListRow[] = (opts.archives ?? []).map((a) => ({ source: a, origin: 'archive', tag: a, id: '', created: null, sizeBytes: null, layers: null, efficiency: null }));

@@ -1,6 +1,6 @@
 import type { LayerIndex } from '../../store/layer-index.js';
 import type { ImageRecord } from '../../store/store.js';
-import type { EngineRead } from '../sources/types.js';
+import type { EngineRead, RegistryRead } from '../sources/types.js';
 import { wasteReport, type WasteReport } from '../analysis/waste.js';
 import { applyLayerWithChanges, type LayerChange } from '../union/changes.js';
 import { applyLayer, lookup, newRoot, type UnionNode } from '../union/union-tree.js';
@@ -15,6 +15,8 @@ export interface OpenedImage {
   figures?: ImageFigures | null;
   /** For an engine image: how this open read it. */
   engineRead?: EngineRead;
+  /** For a registry image: how the registry was reached. */
+  registryRead?: RegistryRead;
 }
 
 export interface HistoryRow {
@@ -66,12 +68,15 @@ export class ImageModel {
 
   /** For an engine image: how this open read it (the header and `--json` say). */
   readonly engineRead: EngineRead | null;
+  /** For a registry image: which registry, over what (the header says when it was not verified https). */
+  readonly registryRead: RegistryRead | null;
 
   /** Cheap: only pairs history with layers. Unions, change counts and waste are computed when first asked for. */
   constructor(opened: OpenedImage) {
     this.layers = opened.layers;
     this.record = opened.record;
     this.engineRead = opened.engineRead ?? null;
+    this.registryRead = opened.registryRead ?? null;
     this.history = historyRows(this.record);
     const kept = opened.figures;
     if (kept?.version === FIGURES_VERSION && Array.isArray(kept.layers) && kept.layers.length === this.layers.length) {

@@ -41,6 +41,7 @@ export function inspectReport(model: ImageModel, opts: { source: string; layer?:
   return {
     source: opts.source,
     ...(model.engineRead && { engineRead: model.engineRead.via }),
+    ...(model.registryRead && { registry: { host: model.registryRead.host, ...model.registryRead.transport } }),
     image: {
       id: record.id,
       repoTags: record.repoTags,

@@ -5,6 +5,7 @@ import { DirFiles, TarFiles } from './archive/archive-files.js';
 import { resolveDockerSave } from './archive/docker-archive.js';
 import { resolveOciLayout } from './archive/oci-layout.js';
 import type { ImageSource, ResolveOptions } from './types.js';
+import { imageName, parseRegistryLocation, type RegistryLocation } from './registry/reference.js';
 
 /** How a source string was read: scheme, location, and an optional image name inside it. */
 export type SourceSpec =
@@ -12,7 +13,8 @@ export type SourceSpec =
   | { kind: 'oci-dir'; path: string; tag?: string }
   | { kind: 'oci-archive'; path: string; tag?: string }
   | { kind: 'engine'; engine: 'docker' | 'podman'; ref: string; /** written without a scheme, and no such file */ bare?: boolean }
-  | { kind: 'store'; ref: string };
+  | { kind: 'store'; ref: string }
+  | ({ kind: 'registry' } & RegistryLocation);
 
 /** An image reference as the engine takes it: name[:tag][@digest], or an image ID. */
 export function isImageReference(ref: string): boolean {
@@ -55,8 +57,10 @@ export function parseSourceSpec(input: string): SourceSpec {
         return { kind: 'engine', engine: scheme, ref: rest };
       case 'store':
         return { kind: 'store', ref: rest };
+      case 'registry':
+        return { kind: 'registry', ...parseRegistryLocation(rest) };
       default:
-        throw new FathomError(`${input}: unknown source scheme "${scheme}://" (use docker-archive://, oci://, oci-archive://, docker://, podman://)`);
+        throw new FathomError(`${input}: unknown source scheme "${scheme}://" (use docker-archive://, oci://, oci-archive://, docker://, podman://, registry://)`);
     }
   }
   const { path: p, tag } = splitTag(input);
@@ -87,6 +91,8 @@ export function canonicalSource(spec: SourceSpec): string {
       return `${spec.engine}://${spec.ref}`;
     case 'store':
       return `store://${spec.ref}`;
+    case 'registry':
+      return spec.repository === null ? `registry://${spec.host.name}` : `registry://${imageName(spec.host, spec.repository, spec.ref)}`;
   }
 }
 

@@ -19,6 +19,15 @@ export interface LayerDescriptor {
  */
 export type EngineRead = { via: 'store'; from: string } | { via: 'export'; why: string | null } | { via: 'none' };
 
+/** How fathom reached a registry: said in the header, so an unverified connection is never a surprise. */
+export type Transport = { scheme: 'https'; verified: boolean } | { scheme: 'http' };
+
+/** For registry images: which registry answered, and how it was reached. */
+export interface RegistryRead {
+  host: string;
+  transport: Transport;
+}
+
 /** An image a source has located and whose metadata (config, manifest) it has verified. */
 export interface ResolvedImage {
   source: string;
@@ -32,6 +41,8 @@ export interface ResolvedImage {
   layers: LayerDescriptor[];
   /** For engine images: how this open read it. */
   engineRead?: EngineRead;
+  /** For registry images: how the registry was reached. */
+  registryRead?: RegistryRead;
 }
 
 export interface ResolveOptions {

@@ -7,7 +7,7 @@ import type { LayerStore } from '../../store/store.js';
 export interface ImageListRow {
   /** What to open it with: "docker://app:1", "store://sha256:…", a path. */
   source: string;
-  origin: 'engine' | 'store' | 'archive';
+  origin: 'engine' | 'store' | 'archive' | 'registry';
   tag: string;
   id: string;
   /** Unix seconds, or null when unknown. */
@@ -42,6 +42,10 @@ export interface ContainerDetail {
  */
 export interface AppIo {
   store: LayerStore;
+  /** What the image list is of, when not the engine's and the store's images ("registry 127.0.0.1:5000"). */
+  imagesTitle?: string;
+  /** A line under the list's title that says how to read it. */
+  imagesNote?: string;
   openImage(source: string, onProgress: (p: IngestProgress) => void): Promise<ImageModel>;
   /** Keeps an image's headline numbers so lists can show them without reopening it. */
   rememberAnalysis(model: ImageModel): void;

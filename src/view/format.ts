@@ -3,7 +3,7 @@ import { humanBytes, terminalSafe } from '../format.js';
 import type { FileTypeName } from '../model/entry.js';
 import type { TreeRow } from './tree-rows.js';
 import { SINGLE_WIDTH } from './single-width.js';
-import type { EngineRead } from '../sources/types.js';
+import type { EngineRead, RegistryRead } from '../sources/types.js';
 
 const TYPE_CHAR: Record<FileTypeName, string> = { file: '-', hardlink: '-', dir: 'd', symlink: 'l', char: 'c', block: 'b', fifo: 'p' };
 
@@ -76,6 +76,21 @@ export function cellWidth(text: string): number {
 export function engineReadTag(read: EngineRead | null): string {
   if (read === null || read.via === 'none') return '';
   return read.via === 'store' ? '  [engine store]' : '  [export]';
+}
+
+/** Where a registry image came from, in full, for the details box. */
+export function registryReadLine(read: RegistryRead | null): string | null {
+  if (read === null) return null;
+  const t = read.transport;
+  const how = t.scheme === 'http' ? 'plain http (--insecure or a registry on this machine)' : t.verified ? 'https, certificate verified' : 'https, certificate NOT verified (--insecure)';
+  return `read: from the registry ${read.host} over ${how}, without pulling`;
+}
+
+/** How a registry was reached, for the header: said only when it was not verified https ("[plain http]"). */
+export function registryReadTag(read: RegistryRead | null): string {
+  if (read === null) return '';
+  if (read.transport.scheme === 'http') return '  [plain http]';
+  return read.transport.verified ? '' : '  [insecure TLS]';
 }
 
 /** The same in full, for the details box: where from, or why the export. */

@@ -6,10 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { layerTar, sha256 } from '../helpers/layers.js';
+import { multiPlatformLayout } from '../helpers/oci.js';
 import { LayerStore } from '../../store/store.js';
 import { fileSource, parseSourceSpec } from '../../src/sources/source-spec.js';
 import { openImage } from '../../src/open-image.js';
-import { hostPlatform } from '../../src/sources/archive/oci-layout.js';
+import { hostPlatform } from '../../src/sources/platform.js';
 import { resolveEndpoint, explainConnectionError } from '../../src/sources/engine/connection.js';
 import { imagePath } from '../helpers/fixtures.js';
 
@@ -22,28 +23,6 @@ const tmp = () => {
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 /** An OCI layout holding one image index with a manifest per platform, each image one layer saying which it is. */
-async function multiPlatformLayout(dir: string, platforms: string[]): Promise<void> {
-  const blobs = path.join(dir, 'blobs', 'sha256');
-  fs.mkdirSync(blobs, { recursive: true });
-  const put = (b: Buffer) => {
-    const d = sha256(b);
-    fs.writeFileSync(path.join(blobs, d.slice(7)), b);
-    return { digest: d, size: b.length };
-  };
-  const manifests = [];
-  for (const p of platforms) {
-    const [osName, arch, variant] = p.split('/');
-    const layer = await layerTar([{ file: 'platform.txt', content: p }]);
-    const gz = zlib.gzipSync(layer);
-    const config = Buffer.from(JSON.stringify({ os: osName, architecture: arch, variant, rootfs: { type: 'layers', diff_ids: [sha256(layer)] }, history: [{ created_by: `for ${p}` }] }));
-    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...put(config) }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...put(gz) }] }));
-    manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...put(manifest), platform: { os: osName, architecture: arch, ...(variant ? { variant } : {}) } });
-  }
-  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
-  fs.writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...put(index), annotations: { 'org.opencontainers.image.ref.name': 'multi' } }] }));
-}
-
 async function open(source: string, opts: { tag?: string; platform?: string } = {}) {
   const spec = parseSourceSpec(source);
   if (spec.kind === 'engine' || spec.kind === 'store') throw new Error('not a file source');

@@ -11,6 +11,7 @@ import { openStore } from '../open-source.js';
 import { realIo } from '../real-io.js';
 import { commandHelp } from '../help.js';
 import { parseSourceSpec } from '../../sources/source-spec.js';
+import type { RegistryHost } from '../../sources/registry/reference.js';
 import { openBeforeFirstFrame } from '../../view/pending-open.js';
 import { layoutEngineReady } from '../../view/layout-engine.js';
 import { firstFrameDrawn } from '../../view/first-frame.js';
@@ -23,6 +24,13 @@ const LEAVE_ALT = '\x1b[?1049l';
 // Button press/release and wheel, in SGR encoding (coordinates past column 223 work).
 const MOUSE_ON = '\x1b[?1000h\x1b[?1006h';
 const MOUSE_OFF = '\x1b[?1000l\x1b[?1006l';
+
+/** `registry://HOST` with no repository: the registry to list, not an image to open. */
+function browsedRegistry(input: string): RegistryHost | null {
+  if (!input.startsWith('registry://')) return null;
+  const spec = parseSourceSpec(input);
+  return spec.kind === 'registry' && spec.repository === null ? spec.host : null;
+}
 
 /** `fathom`, `fathom SOURCE`, `fathom A B`, `fathom containers`: the interactive UI. */
 export async function runTui(args: string[]): Promise<number> {
@@ -43,9 +51,12 @@ export async function runTui(args: string[]): Promise<number> {
             : '`fathom inspect SOURCE --json` (or `fathom ci SOURCE`)';
     throw new FathomError(`the interactive UI needs a terminal; in scripts use ${instead}`);
   }
+  // The terminal is the UI's keyboard: a password can't come from it too.
+  if (values['password-stdin']) throw new FathomError('--password-stdin is for scripts (inspect, ci, audit); for the interactive UI, `docker login HOST` first: fathom reads the credentials it stores');
   let start: StartAt;
   if (positionals.length === 0) start = { kind: 'images' };
   else if (positionals.length === 1 && positionals[0] === 'containers') start = { kind: 'containers' };
+  else if (positionals.length === 1 && browsedRegistry(positionals[0])) start = { kind: 'images' };
   else if (positionals.length === 1) start = { kind: 'image', source: positionals[0] };
   else if (positionals.length === 2) start = { kind: 'compare', a: positionals[0], b: positionals[1] };
   else start = { kind: 'images' }; // three or more: the image list, with these archives at its top
@@ -60,7 +71,8 @@ export async function runTui(args: string[]): Promise<number> {
   const config = loadUiConfig();
   const theme = pickTheme((values.theme as string | undefined) ?? config.theme);
   const store = openStore(values.store as string | undefined, Boolean(values['copy-blobs']));
-  const io = realIo(store, { ...(values as Record<string, string>), engine: values.podman ? 'podman' : 'docker', archives: positionals.length > 2 ? positionals : [] });
+  const registry = positionals.length === 1 ? browsedRegistry(positionals[0]) : null;
+  const io = realIo(store, { ...(values as Record<string, string>), engine: values.podman ? 'podman' : 'docker', archives: positionals.length > 2 ? positionals : [], ...(registry && { registry }) });
   const mouse = !values['no-mouse'];
 
   let restored = false;

@@ -1,17 +1,11 @@
 import { FathomError } from '../../errors.js';
 import type { ArchiveFiles } from './archive-files.js';
 import { diffIdsOf, readImageConfig } from '../image-config.js';
-import { listAt, objectAt, optional, stringAt } from '../json-shape.js';
+import { listAt, objectAt } from '../json-shape.js';
 import type { LayerDescriptor, ResolveOptions, ResolvedImage } from '../types.js';
 import { normalizeRef, verifyDigest } from '../verify.js';
-
-interface Descriptor {
-  mediaType?: string;
-  digest: string;
-  size?: number;
-  annotations?: Record<string, string>;
-  platform?: { os?: string; architecture?: string; variant?: string };
-}
+import { forPlatform, platformOf } from '../platform.js';
+import { INDEX_TYPES, checkDescriptor, type Descriptor } from '../descriptor.js';
 
 interface IndexJson {
   manifests?: Descriptor[];
@@ -24,10 +18,6 @@ interface ManifestJson {
   manifests?: Descriptor[];
 }
 
-const INDEX_TYPES = new Set([
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-]);
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const CONTAINERD_NAME = 'io.containerd.image.name';
 
@@ -55,18 +45,6 @@ function readBlobJson<T>(files: ArchiveFiles, d: Descriptor, what: string): T {
 }
 
 /** Flattens nested indexes into image manifests, carrying down the names their parents gave them. */
-/** A descriptor as the spec has it: an object with a string digest, string media type, string annotations. */
-function checkDescriptor(v: unknown, where: string, field: string): Descriptor {
-  const d = objectAt(v, where, field);
-  stringAt(d.digest, where, `${field}.digest`);
-  optional(d.mediaType, stringAt, where, `${field}.mediaType`);
-  const annotations = optional(d.annotations, objectAt, where, `${field}.annotations`);
-  for (const [k, a] of Object.entries(annotations ?? {})) stringAt(a, where, `${field}.annotations[${JSON.stringify(k)}]`);
-  const platform = optional(d.platform, objectAt, where, `${field}.platform`);
-  for (const k of ['os', 'architecture', 'variant']) optional(platform?.[k], stringAt, where, `${field}.platform.${k}`);
-  return d as unknown as Descriptor;
-}
-
 function collectManifests(files: ArchiveFiles, descriptors: unknown, inherited: Omit<Candidate, 'descriptor'>, depth = 0, where = `${files.label}: index.json`): Candidate[] {
   if (depth > 4) throw new FathomError(`${files.label}: image indexes nested too deep`);
   const out: Candidate[] = [];
@@ -84,15 +62,8 @@ function collectManifests(files: ArchiveFiles, descriptors: unknown, inherited: 
   return out;
 }
 
-export function hostPlatform(): string {
-  const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
-  return `linux/${arch}`;
-}
-
-function platformOf(d: Descriptor): string | null {
-  const p = d.platform;
-  if (!p?.os || !p.architecture) return null;
-  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+function platformOfDescriptor(c: Candidate): string | null {
+  return platformOf(c.descriptor.platform);
 }
 
 function matchesTag(c: Candidate, tag: string): boolean {
@@ -111,21 +82,7 @@ function pickManifest(files: ArchiveFiles, candidates: Candidate[], opts: Resolv
       throw new FathomError(`${files.label}: no image named ${opts.tag}; it holds: ${names.join(', ') || '(untagged images only)'}`);
     }
   }
-  // Attestation manifests in buildx output carry platform unknown/unknown: never an image to open.
-  pool = pool.filter((c) => platformOf(c.descriptor) !== 'unknown/unknown');
-  const withPlatform = pool.filter((c) => platformOf(c.descriptor) !== null);
-  if (withPlatform.length > 1 || opts.platform) {
-    const want = opts.platform ?? hostPlatform();
-    const matching = pool.filter((c) => {
-      const p = platformOf(c.descriptor);
-      return p === want || (p !== null && !want.split('/')[2] && p.split('/').slice(0, 2).join('/') === want);
-    });
-    if (matching.length === 0) {
-      const present = [...new Set(pool.map((c) => platformOf(c.descriptor) ?? 'unspecified'))];
-      throw new FathomError(`${files.label}: no image for platform ${want}; present: ${present.join(', ')} (choose with --platform)`);
-    }
-    pool = matching;
-  }
+  pool = forPlatform(pool, platformOfDescriptor, opts.platform, files.label);
   const distinct = [...new Map(pool.map((c) => [c.descriptor.digest, c])).values()];
   if (distinct.length > 1) {
     const names = distinct.map((c) => `${c.imageName ?? c.refName ?? '(untagged)'} ${c.descriptor.digest.slice(0, 19)}`);

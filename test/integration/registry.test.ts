@@ -1,0 +1,247 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LayerStore } from '../../store/store.js';
+import { openImage } from '../../src/open-image.js';
+import { fileSource, parseSourceSpec } from '../../src/sources/source-spec.js';
+import { ImageModel } from '../../src/model/image-model.js';
+import { inspectReport } from '../../src/report/inspect-report.js';
+import { registryClient, registryImageSource } from '../../src/sources/registry/registry-source.js';
+import { parseRegistryLocation } from '../../src/sources/registry/reference.js';
+import { listRegistry } from '../../src/sources/registry/registry-list.js';
+import { hostPlatform } from '../../src/sources/platform.js';
+import { fathom } from '../helpers/cli.js';
+import { IMAGES, PROJECT_ROOT, imagePath } from '../helpers/fixtures.js';
+import { multiPlatformLayout } from '../helpers/oci.js';
+import { MidBlobProxy, registryAvailable, startRegistry, type RunningRegistry } from '../helpers/registry.js';
+
+const available = registryAvailable();
+const tmpDirs: string[] = [];
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-reg-test-'));
+  tmpDirs.push(d);
+  return d;
+};
+
+let plain: RunningRegistry;
+let auth: RunningRegistry;
+let tls: RunningRegistry;
+/** The pushed images: repository:tag in every registry, and the fixture each came from. */
+const PUSHED: { repoTag: string; image: string; from: string }[] = [];
+
+beforeAll(async () => {
+  if (!available) return;
+  [plain, auth, tls] = await Promise.all([startRegistry('plain'), startRegistry('htpasswd'), startRegistry('tls')]);
+  for (const image of IMAGES) {
+    // Docker schema 2 manifests (skopeo gzips the docker-save layers), then OCI manifests with gzip and zstd layers.
+    PUSHED.push({ repoTag: `corpus/${image}:latest`, image, from: `docker-archive:${imagePath(image, 'docker-save.tar')}` });
+    PUSHED.push({ repoTag: `corpus/${image}:oci-gzip`, image, from: `oci:${imagePath(image, 'oci-gzip')}:latest` });
+    PUSHED.push({ repoTag: `corpus/${image}:oci-zstd`, image, from: `oci:${imagePath(image, 'oci-zstd')}:latest` });
+  }
+  for (const p of PUSHED) plain.push(p.from, p.repoTag);
+  auth.push(`docker-archive:${imagePath('busybox', 'docker-save.tar')}`, 'corpus/busybox:latest');
+  tls.push(`docker-archive:${imagePath('busybox', 'docker-save.tar')}`, 'corpus/busybox:latest');
+  const multi = tmp();
+  await multiPlatformLayout(multi, ['linux/arm64/v8', hostPlatform(), 'linux/s390x']);
+  plain.push(`oci:${multi}:multi`, 'multi/platform:1', true);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([plain, auth, tls].filter(Boolean).map((r) => r.stop()));
+  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const none = { insecure: false, credentials: null };
+
+async function openFromRegistry(store: LayerStore, registry: RunningRegistry, repoTag: string, opts: { platform?: string } = {}) {
+  const loc = parseRegistryLocation(`${registry.host}/${repoTag}`);
+  if (loc.repository === null) throw new Error('no repository');
+  return new ImageModel(await openImage(registryImageSource(loc.host, loc.repository, loc.ref, none), store, opts));
+}
+
+/** What must be the same from every source: all but where it came from and how its blobs were packed. */
+function normal(model: ImageModel) {
+  const r = inspectReport(model, { source: 'x', files: 'union' });
+  return { ...r, source: null, registry: null, image: { ...r.image, id: null, digest: null, repoTags: null }, layers: r.layers.map((l) => ({ ...l, digest: null, mediaType: null, compressedBytes: null })) };
+}
+
+/** The store's layers, to show a failed open left it as it was. */
+function storeLayers(dir: string): string[] {
+  const layers = path.join(dir, 'layers', 'sha256');
+  return fs.existsSync(layers) ? fs.readdirSync(layers).sort() : [];
+}
+
+describe.runIf(available)('registry:// against a real registry (distribution 2.8)', () => {
+  it('every fixture image, as a Docker schema 2 manifest with gzip layers and as OCI with gzip and zstd layers, reads as its archive does', async () => {
+    const store = new LayerStore(tmp());
+    for (const p of PUSHED) {
+      const fromRegistry = await openFromRegistry(store, plain, p.repoTag);
+      const spec = parseSourceSpec(imagePath(p.image, 'docker-save.tar'));
+      if (spec.kind !== 'docker-archive') throw new Error('fixture missing');
+      const fromArchive = new ImageModel(await openImage(fileSource(spec), new LayerStore(tmp())));
+      // The archive's answers are docker export's and docker history's (fixtures.test.ts): so are these.
+      expect(normal(fromRegistry), p.repoTag).toEqual(normal(fromArchive));
+      // Images with the same config (the OCI copies) are one image: its record gathers their tags.
+      expect(fromRegistry.record.repoTags).toContain(`${plain.host}/${p.repoTag}`);
+      expect(fromRegistry.registryRead).toEqual({ host: plain.host, transport: { scheme: 'http' } });
+    }
+  }, 120_000);
+
+  it('a second image on the same base fetches only its own layers; a reopen fetches none', async () => {
+    const storeDir = tmp();
+    const store = new LayerStore(storeDir);
+    const before = plain.blobsFetched().length;
+    const base = await openFromRegistry(store, plain, 'corpus/busybox:latest');
+    const afterBase = plain.blobsFetched().length;
+    expect(afterBase - before).toBe(2); // its config and its one layer
+    const multistage = await openFromRegistry(store, plain, 'corpus/multistage:latest');
+    const fetched = plain.blobsFetched().slice(afterBase);
+    const baseDiffId = base.record.layers[0].diffId;
+    const own = multistage.record.layers.filter((l) => l.diffId !== baseDiffId);
+    expect(multistage.record.layers[0].diffId).toBe(baseDiffId);
+    expect(new Set(fetched)).toEqual(new Set([multistage.record.id, ...own.map((l) => l.digest)]));
+    const reopenedAt = plain.blobsFetched().length;
+    await openFromRegistry(store, plain, 'corpus/multistage:latest');
+    expect(plain.blobsFetched().slice(reopenedAt)).toEqual([multistage.record.id]); // the config only: layers are in the store
+  }, 60_000);
+
+  it('an image index: this machine\'s platform by default, another with --platform, and the platforms present when none fits', async () => {
+    const store = new LayerStore(tmp());
+    const mine = await openFromRegistry(store, plain, 'multi/platform:1');
+    expect(mine.record.config.architecture).toBe(hostPlatform().split('/')[1]);
+    const arm = await openFromRegistry(store, plain, 'multi/platform:1', { platform: 'linux/arm64' });
+    expect(arm.record.config.architecture).toBe('arm64');
+    await expect(openFromRegistry(store, plain, 'multi/platform:1', { platform: 'linux/riscv64' })).rejects.toThrow(/no image for platform linux\/riscv64; present: linux\/arm64\/v8, linux\/(amd64|arm64), linux\/s390x/);
+  }, 60_000);
+
+  it('a missing tag lists the tags there are; a missing repository says so; nothing is stored', () => {
+    const store = tmp();
+    const tag = fathom(['inspect', '--store', store, `registry://${plain.host}/corpus/edge:nope`]);
+    expect(tag.code).toBe(2);
+    expect(tag.stderr).toMatch(new RegExp(`^fathom: registry://${plain.host}/corpus/edge:nope: no tag "nope" in corpus/edge; its tags: latest, oci-gzip, oci-zstd\\n$`));
+    const repo = fathom(['inspect', '--store', store, `registry://${plain.host}/no/such`]);
+    expect(repo.code).toBe(2);
+    expect(repo.stderr).toBe(`fathom: registry://${plain.host}/no/such:latest: no repository "no/such" on ${plain.host}\n`);
+    expect(storeLayers(store)).toEqual([]);
+  });
+
+  it('htpasswd auth: anonymous and a wrong password are refused in one line each; --password-stdin, config.json auths and a credential helper are taken', () => {
+    const store = tmp();
+    const ref = `registry://${auth.host}/corpus/busybox`;
+    const anonymous = fathom(['inspect', '--store', store, ref]);
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.stderr).toMatch(/the registry needs credentials \(401 Unauthorized\): `docker login 127\.0\.0\.1:\d+`, or --username with --password-stdin\n$/);
+    const wrong = spawnFathom(['inspect', '--store', store, '--username', 'fathom', '--password-stdin', ref], 'wrong password\n');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/the registry refused the credentials of user "fathom" \(from --username\) \(401 Unauthorized\)\n$/);
+    expect(wrong.stderr.split('\n')).toHaveLength(2);
+    expect(storeLayers(store)).toEqual([]);
+    const right = spawnFathom(['inspect', '--json', '--files', 'none', '--store', store, '--username', 'fathom', '--password-stdin', ref], `${auth.user!.password}\n`);
+    expect(right.stderr).toBe('');
+    expect(JSON.parse(right.stdout).image.repoTags).toEqual([`${auth.host}/corpus/busybox:latest`]);
+
+    const config = tmp();
+    fs.writeFileSync(path.join(config, 'config.json'), JSON.stringify({ auths: { [auth.host]: { auth: Buffer.from(`fathom:${auth.user!.password}`).toString('base64') } } }));
+    const fromConfig = fathom(['inspect', '--json', '--files', 'none', '--store', tmp(), ref], { DOCKER_CONFIG: config });
+    expect(fromConfig.stderr).toBe('');
+    expect(fromConfig.code).toBe(0);
+
+    // A credential helper, as `credHelpers` names it: a program on PATH answering `get` with JSON.
+    const bin = tmp();
+    fs.writeFileSync(path.join(bin, 'docker-credential-fathomtest'), `#!/bin/sh\nread server\n[ "$1" = get ] && [ "$server" = "${auth.host}" ] && printf '{"ServerURL":"%s","Username":"fathom","Secret":"${auth.user!.password}"}' "$server"\n`, { mode: 0o755 });
+    const helperConfig = tmp();
+    fs.writeFileSync(path.join(helperConfig, 'config.json'), JSON.stringify({ credHelpers: { [auth.host]: 'fathomtest' } }));
+    const fromHelper = fathom(['inspect', '--json', '--files', 'none', '--store', tmp(), ref], { DOCKER_CONFIG: helperConfig, PATH: `${bin}:${process.env.PATH}` });
+    expect(fromHelper.stderr).toBe('');
+    expect(fromHelper.code).toBe(0);
+  }, 60_000);
+
+  it('self-signed TLS: refused in one line naming certs.d; read with --insecure (said in --json); trusted through /etc/docker/certs.d', () => {
+    const config = tmp();
+    fs.writeFileSync(path.join(config, 'config.json'), JSON.stringify({ auths: { [tls.host]: { auth: Buffer.from(`fathom:${tls.user!.password}`).toString('base64') } } }));
+    const env = { DOCKER_CONFIG: config };
+    const ref = `registry://${tls.host}/corpus/busybox:latest`;
+    const untrusted = fathom(['inspect', '--store', tmp(), ref], env);
+    expect(untrusted.code).toBe(2);
+    expect(untrusted.stderr).toBe(`fathom: ${ref}: https://${tls.host}: its TLS certificate is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT): put the CA that signed it in /etc/docker/certs.d/${tls.host}/ca.crt, or use --insecure\n`);
+    const insecure = fathom(['inspect', '--json', '--files', 'none', '--insecure', '--store', tmp(), ref], env);
+    expect(insecure.code).toBe(0);
+    expect(JSON.parse(insecure.stdout).registry).toEqual({ host: tls.host, scheme: 'https', verified: false });
+    const certsDir = path.join('/etc/docker/certs.d', tls.host);
+    fs.mkdirSync(certsDir, { recursive: true });
+    try {
+      fs.copyFileSync(tls.caFile!, path.join(certsDir, 'ca.crt'));
+      const trusted = fathom(['inspect', '--json', '--files', 'none', '--store', tmp(), ref], env);
+      expect(trusted.stderr).toBe('');
+      expect(JSON.parse(trusted.stdout).registry).toEqual({ host: tls.host, scheme: 'https', verified: true });
+    } finally {
+      fs.rmSync(certsDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('a registry killed mid-blob: one line saying how far the layer got, and the store left as it was', async () => {
+    const victim = await startRegistry('plain');
+    try {
+      victim.push(`docker-archive:${imagePath('busybox', 'docker-save.tar')}`, 'corpus/busybox:latest');
+      victim.push(`docker-archive:${imagePath('edge', 'docker-save.tar')}`, 'corpus/edge:latest');
+      const storeDir = tmp();
+      // The base first, so the store has something the failed open must leave alone.
+      expect(fathom(['inspect', '--json', '--files', 'none', '--store', storeDir, `registry://${victim.host}/corpus/busybox`]).code).toBe(0);
+      const before = storeLayers(storeDir);
+      // Layer 2 of edge is 2 MiB of random bytes: killed 256 KiB into it.
+      const client = registryClient(parseRegistryLocation(victim.host).host, none);
+      const manifest = JSON.parse((await client.manifest('corpus/edge', 'latest', 'manifest'))!.bytes.toString('utf8')) as { layers: { digest: string; size: number }[] };
+      client.close();
+      const big = manifest.layers.reduce((a, b) => (b.size > a.size ? b : a));
+      const port = Number(victim.host.split(':')[1]);
+      const proxy = new MidBlobProxy(port, big.digest, 256 << 10, () => victim.process.kill('SIGKILL'));
+      await proxy.up();
+      try {
+        const r = await spawnFathomAsync(['inspect', '--store', storeDir, `registry://${proxy.host}/corpus/edge`]);
+        expect(proxy.fired).toBe(true);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`^fathom: registry://${proxy.host}/corpus/edge:latest: layer \\d+ \\(${big.digest}\\): connection lost after [\\d.]+[kKM]?i?B of 2\\.\\d+MB \\(.*\\)\\n$`));
+        expect(storeLayers(storeDir)).toEqual(before);
+        expect(fs.readdirSync(storeDir).filter((f) => f.startsWith('tmp')).flatMap((t) => fs.readdirSync(path.join(storeDir, t)))).toEqual([]);
+      } finally {
+        await proxy.down();
+      }
+    } finally {
+      await victim.stop();
+    }
+  }, 60_000);
+
+  it('browses: the catalog and every tag, with each image\'s ID, size and layers from its manifest and config (no layer fetched)', async () => {
+    const before = plain.blobsFetched().length;
+    const client = registryClient(parseRegistryLocation(plain.host).host, none);
+    const tags = await listRegistry(client, undefined, () => {}, () => false);
+    client.close();
+    const names = tags.map((t) => `${t.repository}:${t.tag}`);
+    expect(names).toEqual([...PUSHED.map((p) => p.repoTag), 'multi/platform:1'].sort((a, b) => a.split(':')[0].localeCompare(b.split(':')[0]) || a.split(':')[1].localeCompare(b.split(':')[1])));
+    const edge = tags.find((t) => t.repository === 'corpus/edge' && t.tag === 'latest')!;
+    expect(edge.layers).toBe(18);
+    expect(edge.problem).toBeNull();
+    // Only configs were fetched: one per distinct image.
+    const fetched = plain.blobsFetched().slice(before);
+    expect(new Set(fetched)).toEqual(new Set(tags.map((t) => t.id)));
+  }, 60_000);
+});
+
+function spawnFathom(args: string[], input: string) {
+  const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'fathom.js'), ...args], { input, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The binary run without blocking this process: the proxy in front of the registry lives here. */
+function spawnFathomAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'fathom.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FATHOM_REGISTRY_TIMEOUT_MS: '5000' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
