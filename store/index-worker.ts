@@ -1,12 +1,12 @@
 // A worker thread that reads and indexes one layer blob at a time (see index-workers.ts).
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { isFathomError } from '../src/errors.js';
+import { FathomError, isFathomError } from '../src/errors.js';
 import { indexLayerStream } from '../src/layer/index-layer.js';
 import { sniffCompression } from '../src/layer/compression.js';
 import { encodeIndex } from './index-codec.js';
 import { assembleLayerTar } from '../src/layer/tar-split.js';
-import type { IndexReply, PostedJob } from './index-workers.js';
+import { CHUNKS_AHEAD, type ChunkMessage, type IndexReply, type PostedJob } from './index-workers.js';
 import { writeAll } from './write-all.js';
 
 const PROGRESS_EVERY_BYTES = 4 << 20;
@@ -38,10 +38,31 @@ async function* readRange(file: string, offset: number, size: number): AsyncIter
   }
 }
 
+/** Chunks the main thread sends for job `id` (a download), asked for a few ahead of what is being worked on. */
+const inboxes = new Map<number, { chunks: ChunkMessage[]; wake: (() => void) | null }>();
+
+async function* pulledChunks(id: number): AsyncIterable<Buffer> {
+  const inbox = { chunks: [] as ChunkMessage[], wake: null as (() => void) | null };
+  inboxes.set(id, inbox);
+  try {
+    for (let i = 0; i < CHUNKS_AHEAD; i++) parentPort!.postMessage({ id, kind: 'pull' } satisfies IndexReply);
+    for (;;) {
+      while (inbox.chunks.length === 0) await new Promise<void>((r) => (inbox.wake = r));
+      const m = inbox.chunks.shift()!;
+      if (m.kind === 'end') return;
+      if (m.kind === 'abort') throw m.userError ? new FathomError(m.message) : new Error(m.message);
+      parentPort!.postMessage({ id, kind: 'pull' } satisfies IndexReply);
+      yield Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+    }
+  } finally {
+    inboxes.delete(id);
+  }
+}
+
 async function indexJob({ id, job }: PostedJob): Promise<IndexReply> {
   const read = job.read;
   // The assembler reuses one chunk buffer too: the tar is plain, hashed and parsed as each chunk arrives.
-  const input = read.kind === 'range' ? readRange(read.path, read.offset, read.size) : assembleLayerTar(read, job.where);
+  const input = read.kind === 'range' ? readRange(read.path, read.offset, read.size) : read.kind === 'chunks' ? pulledChunks(id) : assembleLayerTar(read, job.where);
   const copyFd = job.copyTo ? fs.openSync(job.copyTo, 'w') : null;
   let reported = 0;
   try {
@@ -61,9 +82,17 @@ async function indexJob({ id, job }: PostedJob): Promise<IndexReply> {
   }
 }
 
-// Jobs run one after another, in the order they were posted.
+// Jobs run one after another, in the order they were posted; chunks go to the job that asked for them.
 let queue = Promise.resolve();
-parentPort!.on('message', (posted: PostedJob) => {
+parentPort!.on('message', (posted: PostedJob | ChunkMessage) => {
+  if ('kind' in posted) {
+    const inbox = inboxes.get(posted.id);
+    if (!inbox) return; // the job already failed: what was still on its way is dropped
+    inbox.chunks.push(posted);
+    inbox.wake?.();
+    inbox.wake = null;
+    return;
+  }
   queue = queue.then(() =>
     indexJob(posted).then(
       // Copied, not transferred: a small index may share an ArrayBuffer with Node's buffer pool.

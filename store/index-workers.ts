@@ -12,7 +12,8 @@ import type { TarSplitLayer } from '../src/layer/tar-split.js';
  * a layer in an engine's own store, put back together from its tar-split record and its directory.
  */
 export interface IndexJob {
-  read: { kind: 'range'; path: string; offset: number; size: number } | ({ kind: 'engine' } & TarSplitLayer);
+  /** `chunks`: the bytes come from the main thread (a download), pulled by the worker a few at a time. */
+  read: { kind: 'range'; path: string; offset: number; size: number } | ({ kind: 'engine' } & TarSplitLayer) | { kind: 'chunks' };
   where: string;
   copyTo: string | null;
 }
@@ -23,9 +24,19 @@ export interface PostedJob {
   job: IndexJob;
 }
 
+/** For a `chunks` job: the next bytes, the end, or why there are no more (the download failed). */
+export type ChunkMessage = { id: number } & ({ kind: 'chunk'; data: Uint8Array } | { kind: 'end' } | { kind: 'abort'; message: string; userError: boolean });
+
+/** How many chunks a worker asks for ahead of what it is working on: enough to keep a download flowing. */
+export const CHUNKS_AHEAD = 4;
+
+/** About how many bytes one hand-over to a worker carries. */
+const BATCH_BYTES = 1 << 20;
+
 /** What a worker says about one job: progress while it reads, then the result or the error. */
 export type IndexReply = { id: number } & (
   | { kind: 'progress'; bytes: number }
+  | { kind: 'pull' }
   | { kind: 'done'; compression: Compression; blobDigest: string; blobBytes: number; diffId: string; index: Uint8Array }
   | { kind: 'failed'; message: string; userError: boolean }
 );
@@ -78,15 +89,73 @@ class WorkerPool {
     return added;
   }
 
-  /** Runs a job on the least loaded worker; `bytes` is about how much it reads (to balance the two). */
-  run(job: IndexJob, bytes: number, onProgress?: (bytes: number) => void): Promise<IndexedInWorker> {
+  /**
+   * Runs a job on the least loaded worker; `bytes` is about how much it reads (to balance the two). For a
+   * `chunks` job, `chunks` is where its bytes come from: read only as the worker asks, so a layer queued
+   * behind another is not downloaded into memory before the worker gets to it.
+   */
+  run(job: IndexJob, bytes: number, onProgress?: (bytes: number) => void, chunks?: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<IndexedInWorker> {
     const w = this.pick();
     const id = this.nextId++;
     // A worker with nothing to do must not keep the process alive.
     if (w.pending++ === 0) w.worker.ref();
     w.pendingBytes += bytes;
+    const source = chunks ? (Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : (chunks as Iterable<Buffer>)[Symbol.iterator]()) : null;
+    // Pulls are answered one after another, in order: the worker's bytes arrive as the source gave them.
+    let pulling = Promise.resolve();
+    let ended = false;
+    const pull = () => {
+      pulling = pulling.then(async () => {
+        if (ended || !source) return;
+        try {
+          // Sockets deliver 16-64 KiB at a time: gathered into batches of about 1 MiB, so the hand-over
+          // costs one message per MiB, not one per packet.
+          const parts: Buffer[] = [];
+          let size = 0;
+          let done = false;
+          while (size < BATCH_BYTES) {
+            const next = await source.next();
+            if (next.done) {
+              done = true;
+              break;
+            }
+            parts.push(next.value);
+            size += next.value.length;
+          }
+          if (ended) return;
+          if (size > 0) {
+            // Handed over whole where the batch owns its memory; else a copy the worker can own (a
+            // socket's chunk may share its memory with others).
+            const only = parts.length === 1 ? parts[0] : null;
+            let data: Uint8Array;
+            if (only && only.byteOffset === 0 && only.buffer.byteLength === only.length && !(only.buffer instanceof SharedArrayBuffer)) data = only;
+            else {
+              data = new Uint8Array(size);
+              let at = 0;
+              for (const p of parts) {
+                data.set(p, at);
+                at += p.length;
+              }
+            }
+            w.worker.postMessage({ id, kind: 'chunk', data } satisfies ChunkMessage, [data.buffer as ArrayBuffer]);
+          }
+          if (done) {
+            ended = true;
+            w.worker.postMessage({ id, kind: 'end' } satisfies ChunkMessage);
+          }
+        } catch (e) {
+          if (ended) return;
+          ended = true;
+          w.worker.postMessage({ id, kind: 'abort', message: (e as Error).message ?? String(e), userError: e instanceof FathomError } satisfies ChunkMessage);
+        }
+      });
+    };
     return new Promise((resolve, reject) => {
       const settle = () => {
+        if (source && !ended) {
+          ended = true;
+          void source.return?.();
+        }
         w.worker.off('message', onMessage);
         w.worker.off('error', onError);
         w.pendingBytes -= bytes;
@@ -95,6 +164,7 @@ class WorkerPool {
       const onMessage = (m: IndexReply) => {
         if (m.id !== id) return;
         if (m.kind === 'progress') return onProgress?.(m.bytes);
+        if (m.kind === 'pull') return pull();
         settle();
         if (m.kind === 'failed') return reject(m.userError ? new FathomError(m.message) : new Error(m.message));
         const { kind: _kind, id: _id, ...indexed } = m;

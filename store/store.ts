@@ -90,6 +90,8 @@ export interface LayerBlobSource {
   location?: () => { path: string; offset: number; size: number };
   /** For layers read from an engine's own layer store: where, so the store can refer to them; `bytes` is about how big. */
   engineLayer?: TarSplitLayer & { bytes: number };
+  /** For streamed blobs (downloads): how big the source says it is, so a big one is indexed on a worker thread. */
+  sizeHint?: number;
 }
 
 /** Layers committed less than this long ago are never collected: an ingest may not have written its image record yet. */
@@ -243,11 +245,14 @@ export class LayerStore {
     onProgress?: (bytes: number) => void,
   ): Promise<IndexedLayer> {
     const engineLayer = source.engineLayer ?? null;
-    const bytes = location?.size ?? engineLayer?.bytes ?? 0;
+    const bytes = location?.size ?? engineLayer?.bytes ?? source.sizeHint ?? 0;
     const workers = bytes >= WORKER_MIN_BYTES ? indexWorkers() : null;
-    const job: IndexJob['read'] | null = location ? { kind: 'range', ...location } : engineLayer ? { kind: 'engine', tarSplit: engineLayer.tarSplit, diffDir: engineLayer.diffDir } : null;
+    const job: IndexJob['read'] | null = location ? { kind: 'range', ...location } : engineLayer ? { kind: 'engine', tarSplit: engineLayer.tarSplit, diffDir: engineLayer.diffDir } : source.sizeHint !== undefined ? { kind: 'chunks' } : null;
     if (job && workers) {
-      const done = await workers.run({ read: job, where: source.where, copyTo }, bytes, onProgress);
+      // A download's bytes are read here and handed over as the worker asks: inflating, hashing and
+      // indexing happen on the worker, two layers at once on two cores.
+      const chunks = job.kind === 'chunks' ? await source.open() : undefined;
+      const done = await workers.run({ read: job, where: source.where, copyTo }, bytes, onProgress, chunks);
       const { index, ...digests } = done;
       return { ...digests, index: decodeIndex(Buffer.from(index.buffer, index.byteOffset, index.byteLength), source.where) };
     }

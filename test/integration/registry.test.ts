@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LayerStore } from '../../store/store.js';
 import { openImage } from '../../src/open-image.js';
@@ -14,7 +15,8 @@ import { listRegistry } from '../../src/sources/registry/registry-list.js';
 import { hostPlatform } from '../../src/sources/platform.js';
 import { fathom } from '../helpers/cli.js';
 import { IMAGES, PROJECT_ROOT, imagePath } from '../helpers/fixtures.js';
-import { multiPlatformLayout } from '../helpers/oci.js';
+import { multiPlatformLayout, writeOciLayout } from '../helpers/oci.js';
+import { layerTar } from '../helpers/layers.js';
 import { MidBlobProxy, registryAvailable, startRegistry, type RunningRegistry } from '../helpers/registry.js';
 
 const available = registryAvailable();
@@ -181,32 +183,71 @@ describe.runIf(available)('registry:// against a real registry (distribution 2.8
     }
   }, 60_000);
 
-  it('a registry killed mid-blob: one line saying how far the layer got, and the store left as it was', async () => {
+  /** A registry with busybox, edge, and an image of one 32 MB layer (big enough to be indexed on a worker thread). */
+  async function victimRegistry(): Promise<{ victim: RunningRegistry; big: string }> {
     const victim = await startRegistry('plain');
+    victim.push(`docker-archive:${imagePath('busybox', 'docker-save.tar')}`, 'corpus/busybox:latest');
+    victim.push(`docker-archive:${imagePath('edge', 'docker-save.tar')}`, 'corpus/edge:latest');
+    const layout = tmp();
+    const layer = await layerTar([{ file: 'big/random.b64', content: randomBytes(24 << 20).toString('base64') }]);
+    const { layerBlobs } = writeOciLayout(layout, [layer], { gzip: true, gzipLevel: 1 });
+    victim.push(`oci:${layout}:latest`, 'big/one:latest');
+    return { victim, big: `sha256:${path.basename(layerBlobs[0])}` };
+  }
+
+  async function largestLayer(host: string, repository: string): Promise<{ digest: string; size: number }> {
+    const client = registryClient(parseRegistryLocation(host).host, none);
     try {
-      victim.push(`docker-archive:${imagePath('busybox', 'docker-save.tar')}`, 'corpus/busybox:latest');
-      victim.push(`docker-archive:${imagePath('edge', 'docker-save.tar')}`, 'corpus/edge:latest');
+      const manifest = JSON.parse((await client.manifest(repository, 'latest', 'manifest'))!.bytes.toString('utf8')) as { layers: { digest: string; size: number }[] };
+      return manifest.layers.reduce((a, b) => (b.size > a.size ? b : a));
+    } finally {
+      client.close();
+    }
+  }
+
+  it.each([
+    ['corpus/edge', 'a 2 MiB layer, read on the main thread'],
+    ['big/one', 'a 32 MB layer, read on a worker thread'],
+  ])('a registry killed mid-blob (%s: %s): one line saying how far the layer got, and the store left as it was', async (repository) => {
+    const { victim } = await victimRegistry();
+    try {
       const storeDir = tmp();
       // The base first, so the store has something the failed open must leave alone.
       expect(fathom(['inspect', '--json', '--files', 'none', '--store', storeDir, `registry://${victim.host}/corpus/busybox`]).code).toBe(0);
       const before = storeLayers(storeDir);
-      // Layer 2 of edge is 2 MiB of random bytes: killed 256 KiB into it.
-      const client = registryClient(parseRegistryLocation(victim.host).host, none);
-      const manifest = JSON.parse((await client.manifest('corpus/edge', 'latest', 'manifest'))!.bytes.toString('utf8')) as { layers: { digest: string; size: number }[] };
-      client.close();
-      const big = manifest.layers.reduce((a, b) => (b.size > a.size ? b : a));
+      const big = await largestLayer(victim.host, repository);
       const port = Number(victim.host.split(':')[1]);
       const proxy = new MidBlobProxy(port, big.digest, 256 << 10, () => victim.process.kill('SIGKILL'));
       await proxy.up();
       try {
-        const r = await spawnFathomAsync(['inspect', '--store', storeDir, `registry://${proxy.host}/corpus/edge`]);
+        const r = await spawnFathomAsync(['inspect', '--store', storeDir, `registry://${proxy.host}/${repository}`]);
         expect(proxy.fired).toBe(true);
         expect(r.code).toBe(2);
-        expect(r.stderr).toMatch(new RegExp(`^fathom: registry://${proxy.host}/corpus/edge:latest: layer \\d+ \\(${big.digest}\\): connection lost after [\\d.]+[kKM]?i?B of 2\\.\\d+MB \\(.*\\)\\n$`));
+        expect(r.stderr).toMatch(new RegExp(`^fathom: registry://${proxy.host}/${repository}:latest: layer \\d+ \\(${big.digest}\\): connection lost after [\\d.]+[kKM]?i?B of [\\d.]+MB \\(.*\\)\\n$`));
         expect(storeLayers(storeDir)).toEqual(before);
         expect(fs.readdirSync(storeDir).filter((f) => f.startsWith('tmp')).flatMap((t) => fs.readdirSync(path.join(storeDir, t)))).toEqual([]);
       } finally {
         await proxy.down();
+      }
+    } finally {
+      await victim.stop();
+    }
+  }, 60_000);
+
+  it('a blob altered in the registry\'s own storage is refused by its digest, on either path, and nothing is stored', async () => {
+    const { victim, big } = await victimRegistry();
+    try {
+      const small = await largestLayer(victim.host, 'corpus/edge');
+      for (const [repository, digest] of [['corpus/edge', small.digest], ['big/one', big]] as const) {
+        const data = path.join(victim.dir, 'data', 'docker', 'registry', 'v2', 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7), 'data');
+        const fd = fs.openSync(data, 'r+');
+        fs.writeSync(fd, Buffer.from('altered'), 0, 7, 100_000); // the same length: only the digest can tell
+        fs.closeSync(fd);
+        const storeDir = tmp();
+        const r = fathom(['inspect', '--store', storeDir, `registry://${victim.host}/${repository}`]);
+        expect(r.code, repository).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`^fathom: registry://${victim.host}/${repository}:latest: layer \\d+ \\(${digest}\\): (digest mismatch: the blob should be ${digest} but is sha256:[0-9a-f]{64} \\(corrupt or altered\\)|.*(gzip|inflate|header|checksum).*)\\n$`));
+        expect(storeLayers(storeDir)).toEqual([]);
       }
     } finally {
       await victim.stop();

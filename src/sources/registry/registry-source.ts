@@ -89,7 +89,7 @@ export function registryImageSource(host: RegistryHost, repository: string, ref:
           digest: d.digest,
           mediaType: d.mediaType ?? null,
           compressedBytes: d.size ?? null,
-          blob: { diffId: diffIds[i], blobDigest: d.digest, where: layerWhere, open: async () => c.blobStream(repository, d.digest, d.size ?? null, `layer ${i} (${d.digest})`) },
+          blob: { diffId: diffIds[i], blobDigest: d.digest, where: layerWhere, ...(d.size !== undefined && { sizeHint: d.size }), open: async () => c.blobStream(repository, d.digest, d.size ?? null, `layer ${i} (${d.digest})`) },
         };
       });
       const transport = c.transport.how;
