@@ -14,6 +14,7 @@ import { Loading } from './screens/Loading.js';
 import { ImagesScreen } from './screens/ImagesScreen.js';
 import { CompareScreen } from './screens/CompareScreen.js';
 import { ContainersScreen } from './screens/ContainersScreen.js';
+import { AuditScreen } from './screens/AuditScreen.js';
 import type { Theme } from './theme.js';
 
 export type StartAt =
@@ -28,7 +29,8 @@ type Screen =
   | { kind: 'loading'; label: string; progress: IngestProgress | null; startedAt: number }
   | { kind: 'image'; model: ImageModel; fromList: boolean }
   | { kind: 'compare'; a: ImageModel; b: ImageModel }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; message: string }
+  | { kind: 'audit'; sources: string[] };
 
 export interface AppProps {
   start: StartAt;
@@ -138,6 +140,8 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
     case 'containers':
       return <ContainersScreen io={io} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} onImages={() => setScreen({ kind: 'images' })} />;
     case 'images':
-      return <ImagesScreen io={io} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} onOpen={(source) => void open(source, true)} onContainers={() => setScreen({ kind: 'containers' })} />;
+      return <ImagesScreen io={io} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} onOpen={(source) => void open(source, true)} onContainers={() => setScreen({ kind: 'containers' })} onAudit={(sources) => setScreen({ kind: 'audit', sources })} />;
+    case 'audit':
+      return <AuditScreen io={io} sources={screen.sources} keymap={keymap} theme={theme} size={size} onBack={() => setScreen({ kind: 'images' })} onQuit={() => quit(0)} />;
   }
 }

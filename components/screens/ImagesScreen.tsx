@@ -34,7 +34,7 @@ function age(created: number | null): string {
 }
 
 /** The engine's, the store's and the command line's images: sort, filter, enter opens. */
-export function ImagesScreen({ io, keymap, theme, size, onQuit, onOpen, onContainers }: { io: AppIo; keymap: KeyMap; theme: Theme; size: TerminalSize; onQuit: () => void; onOpen: (source: string) => void; onContainers: () => void }) {
+export function ImagesScreen({ io, keymap, theme, size, onQuit, onOpen, onContainers, onAudit }: { io: AppIo; keymap: KeyMap; theme: Theme; size: TerminalSize; onQuit: () => void; onOpen: (source: string) => void; onContainers: () => void; onAudit: (sources: string[]) => void }) {
   const [rows, setRows] = useState<ImageListRow[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   const [list, setListRaw] = useState<ListState<Sort>>({ cursor: 0, top: 0, sort: 'created', filter: '', typing: false });
@@ -73,6 +73,8 @@ export function ImagesScreen({ io, keymap, theme, size, onQuit, onOpen, onContai
     const name = keyName(input, key);
     if (name === 's') return dispatch({ kind: 'sort', sort: SORTS[(SORTS.indexOf(s.sort) + 1) % SORTS.length] });
     if (name === 'c') return onContainers();
+    // The audit covers what the list shows: every image, or those the filter kept.
+    if (name === 'a' && shownBy(s).length > 0) return onAudit(shownBy(s).map((r) => r.source));
     const action = keymap.resolve(name, 'global');
     if (action === 'quit') return onQuit();
     if (action === 'up') return dispatch({ kind: 'move', to: (c) => c - 1 });
@@ -105,7 +107,7 @@ export function ImagesScreen({ io, keymap, theme, size, onQuit, onOpen, onContai
           )}
         </Text>
       ))}
-      <Text dimColor={theme.dim}>{fit(typing ? `filter: ${filter}█` : 'enter open  ↑↓ move  s sort  / filter  c containers  ? q quit', w)}</Text>
+      <Text dimColor={theme.dim}>{fit(typing ? `filter: ${filter}█` : 'enter open  ↑↓ move  s sort  / filter  a audit these  c containers  ? q quit', w)}</Text>
     </Box>
   );
 }

@@ -10,6 +10,7 @@ Usage:
   fathom ci SOURCE                dive's CI gate (also: fathom SOURCE --ci)
   fathom diff SOURCE_A SOURCE_B   compare two images file by file
   fathom images [--json]          the engine's images: size, shared, unique (docker system df -v)
+  fathom audit SOURCE... [--json] every image of a registry, an engine or the store: waste, shared layers
   fathom container [NAME] [--json|--watch]  containers; one container's changes with sizes, live
   fathom store ls|rm|gc|path      the local layer store
   fathom demo                     a narrated tour of image layering (no daemon needed)
@@ -19,6 +20,8 @@ Sources:
   oci://DIR[:TAG]                 an OCI image layout directory
   oci-archive://PATH[:TAG]        a tar of an OCI image layout
   docker://IMAGE, podman://IMAGE  an image in a Docker-compatible engine
+  registry://HOST[:PORT]/REPO[:TAG|@DIGEST]  an image in a registry, read without pulling
+  registry://HOST[:PORT]          (the UI) the registry's repositories and tags, to open one
   store://IMAGE                   an image already in the local store
   PATH or IMAGE                   recognised by what it is
 
@@ -28,6 +31,8 @@ Common options:
   --platform OS/ARCH which image of a multi-platform index (default: this machine's)
   --host URL         the engine to talk to (default: DOCKER_HOST, the docker context, the default socket)
   --podman           use podman's Docker-compatible socket (the UI, images, container)
+  --insecure         registries: plain http, or https without checking the certificate
+  --username U --password-stdin   registries: credentials (else the docker CLI's: config.json, helpers)
   --copy-blobs       keep a copy of layer blobs from local archives (default: a verified reference)
   --theme NAME       default, high-contrast or no-color (NO_COLOR is honoured)
   -h, --help         help for any command: fathom COMMAND --help
@@ -73,6 +78,17 @@ With NAME: its writable layer as docker diff shows it, with sizes, and docker ps
 
 The engine's images with tags, ID, created, size, shared and unique size (as docker system df -v),
 how many containers use each, and whether it is dangling.
+`,
+  audit: `Usage: fathom audit SOURCE... [--json] [--store DIR] [--platform OS/ARCH] [--insecure]
+
+Every image of the sources, then the set: each image's size, efficiency and wasted bytes; the layers
+images share and what sharing saves; the largest layers only one image uses; identical files stored in
+layers of different images (what a shared base layer would save). Each distinct layer is read once.
+  registry://HOST[:PORT]   every tag in the registry (its catalog)
+  docker://  podman://     every image of the engine
+  store://                 every image in fathom's store
+  any other SOURCE         that image
+Exit 2 when an image could not be read (the report still covers the rest).
 `,
   demo: `Usage: fathom demo [--step N] [--autoplay [--pace SECONDS]] [--lang en|ko] [--docker]
 

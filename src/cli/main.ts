@@ -35,6 +35,10 @@ export async function main(argv: string[]): Promise<number> {
       return runDiff(rest);
     case 'store':
       return runStore(rest);
+    case 'audit': {
+      const { runAudit } = await import('./commands/audit.js');
+      return runAudit(rest);
+    }
     case 'images': {
       const { runImages } = await import('./commands/images.js');
       return runImages(rest);

@@ -8,6 +8,7 @@ import { EngineImageList } from '../sources/engine/images.js';
 import { containerSizes, inspectContainer, listContainers } from '../sources/engine/containers.js';
 import { ContainerWatcher } from '../sources/engine/container-watch.js';
 import { modelFor, registryOptions, type OpenOptions } from './open-source.js';
+import { auditSources } from './audit-run.js';
 import { registryClient } from '../sources/registry/registry-source.js';
 import { listRegistry, type RegistryTag } from '../sources/registry/registry-list.js';
 import type { RegistryHost } from '../sources/registry/reference.js';
@@ -84,6 +85,9 @@ export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineK
     ...(registry && { imagesTitle: `registry ${registry.name}`, imagesNote: 'sizes as the registry stores them (compressed); open one for its files' }),
     async openImage(source: string, onProgress: (p: IngestProgress) => void) {
       return (await modelFor(source, store, opts, onProgress)).model;
+    },
+    audit(sources, onImage) {
+      return auditSources(sources, store, { ...opts, progress: false }, onImage);
     },
     rememberAnalysis(model) {
       rememberAnalysis(store, model);

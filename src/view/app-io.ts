@@ -2,6 +2,13 @@ import type { ImageModel } from '../model/image-model.js';
 import type { ChangeFeed } from '../model/change-feed.js';
 import type { IngestProgress } from '../sources/types.js';
 import type { LayerStore } from '../../store/store.js';
+import type { AuditReport } from '../analysis/audit.js';
+
+/** An audit's figures and the images it could not read. */
+export interface AuditOutcome {
+  report: AuditReport;
+  problems: string[];
+}
 
 /** A row of the image list, whatever it came from. */
 export interface ImageListRow {
@@ -55,6 +62,8 @@ export interface AppIo {
   watchImages(onChange: (rows: ImageListRow[], problem: string | null) => void): () => void;
   /** Containers to list, and a feed for one of them. */
   watchContainers(onChange: (rows: ContainerListRow[], problem: string | null) => void): () => void;
+  /** Audits these images together (see `fathom audit`); `onImage` says which is being read. */
+  audit(sources: readonly string[], onImage: (done: number, total: number, source: string) => void): Promise<AuditOutcome>;
   /** `name` is what the list already knows, shown until the engine confirms it. */
   containerDetail(id: string, name?: string): ContainerDetail;
 }

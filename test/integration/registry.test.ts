@@ -254,6 +254,25 @@ describe.runIf(available)('registry:// against a real registry (distribution 2.8
     }
   }, 60_000);
 
+  it('audit registry://HOST: every tag, each distinct layer fetched once, per-image figures as inspect gives them, the sharing of the set', () => {
+    const before = plain.blobsFetched().length;
+    const r = fathom(['audit', '--json', '--store', tmp(), `registry://${plain.host}`]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { images: { name: string; id: string; efficiencyScore: number; wastedBytes: number; sizeBytes: number }[]; totals: { distinctLayers: number; sharingSavesBytes: number }; sharedLayers: { images: string[] }[]; problems: string[] };
+    // The docker-save pushes and the OCI pushes have different configs; the two OCI pushes share theirs.
+    expect(report.images).toHaveLength(IMAGES.length * 2 + 1);
+    expect(report.problems).toEqual([]);
+    const ids = new Set(report.images.map((i) => i.id));
+    const layerFetches = plain.blobsFetched().slice(before).filter((d) => !ids.has(d));
+    expect(layerFetches).toHaveLength(report.totals.distinctLayers);
+    // busybox's layer is the base of every fixture image: the most-shared layer.
+    expect(report.sharedLayers[0].images).toHaveLength(IMAGES.length * 2);
+    const edge = report.images.find((i) => i.name === `${plain.host}/corpus/edge:latest`)!;
+    const inspect = JSON.parse(fathom(['inspect', '--json', '--files', 'none', '--store', tmp(), imagePath('edge', 'docker-save.tar')]).stdout) as { image: { sizeBytes: number }; analysis: { efficiencyScore: number; wastedBytes: number } };
+    expect({ size: edge.sizeBytes, efficiency: edge.efficiencyScore, wasted: edge.wastedBytes }).toEqual({ size: inspect.image.sizeBytes, efficiency: inspect.analysis.efficiencyScore, wasted: inspect.analysis.wastedBytes });
+  }, 120_000);
+
   it('browses: the catalog and every tag, with each image\'s ID, size and layers from its manifest and config (no layer fetched)', async () => {
     const before = plain.blobsFetched().length;
     const client = registryClient(parseRegistryLocation(plain.host).host, none);

@@ -245,6 +245,25 @@ describe('the containers pane', () => {
   });
 });
 
+describe('the audit pane', () => {
+  it('a in the image list audits what the list shows; esc goes back', async () => {
+    const rows = ['busybox', 'multistage'].map((n) => ({ source: imagePath(n, 'docker-save.tar'), origin: 'archive' as const, tag: n, id: '', created: null, sizeBytes: null, layers: null, efficiency: null }));
+    const t = renderApp({ kind: 'images' }, testIo(storeDir, { watchImages: (cb) => (cb(rows, null), () => {}) }));
+    await t.waitFor('a audit these');
+    // Under load the list's key handler may attach after its first frame: pressed until the audit starts.
+    await vi.waitFor(async () => {
+      if (!t.frame().includes('audit of 2 images')) await t.press('a');
+      expect(t.frame()).toContain('audit of 2 images');
+    }, { timeout: 10_000, interval: 100 });
+    await t.waitFor('2 images, 5 layers listed, 4 distinct');
+    expect(t.frame()).toContain('audit of 2 images');
+    expect(t.frame()).toMatch(/Layers shared between images[^]*6a3e718f8c2f\s+1\.99MB\s+2 images\s+saves\s+1\.99MB/);
+    await t.press(KEYS.esc);
+    await t.waitFor('a audit these');
+    t.app.unmount();
+  });
+});
+
 describe('the compare view', () => {
   it('shows the shared layers and the file-level diff', async () => {
     const t = renderApp({ kind: 'compare', a: imagePath('busybox', 'docker-save.tar'), b: imagePath('multistage', 'oci-gzip') }, testIo(storeDir));

@@ -31,13 +31,7 @@ export async function listRegistry(
   publish: (tags: readonly RegistryTag[]) => void,
   stopped: () => boolean,
 ): Promise<RegistryTag[]> {
-  const repositories = await client.catalog();
-  const tags: RegistryTag[] = [];
-  await eachAtOnce(repositories, async (repository) => {
-    const names = (await client.tags(repository)) ?? [];
-    for (const tag of names) tags.push({ repository, tag, id: null, created: null, compressedBytes: null, layers: null, problem: null });
-  }, stopped);
-  tags.sort((a, b) => a.repository.localeCompare(b.repository) || a.tag.localeCompare(b.tag));
+  const tags: RegistryTag[] = (await registryTags(client, stopped)).map(({ repository, tag }) => ({ repository, tag, id: null, created: null, compressedBytes: null, layers: null, problem: null }));
   publish([...tags]);
   let last = Date.now();
   await eachAtOnce(tags, async (t) => {
@@ -54,6 +48,16 @@ export async function listRegistry(
   }, stopped);
   publish([...tags]);
   return tags;
+}
+
+/** Every repository:tag of a registry (the catalog, then each repository's tags), sorted. */
+export async function registryTags(client: RegistryClient, stopped: () => boolean = () => false): Promise<{ repository: string; tag: string }[]> {
+  const repositories = await client.catalog();
+  const tags: { repository: string; tag: string }[] = [];
+  await eachAtOnce(repositories, async (repository) => {
+    for (const tag of (await client.tags(repository)) ?? []) tags.push({ repository, tag });
+  }, stopped);
+  return tags.sort((a, b) => a.repository.localeCompare(b.repository) || a.tag.localeCompare(b.tag));
 }
 
 async function eachAtOnce<T>(items: readonly T[], work: (item: T) => Promise<void>, stopped: () => boolean): Promise<void> {
