@@ -11,6 +11,7 @@ import { writeBenchImage } from './bench-image.js';
 import { firstFrameOfBinary } from './binary-frame.js';
 import type { runUiBench } from './ui-bench.js';
 import { runEngineBench } from './engine-bench.js';
+import { runRegistryBench } from './registry-bench.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -127,6 +128,19 @@ async function main() {
     if (engine.diveMs !== null) console.log(`  ${'dive --source docker (re-exports every time)'.padEnd(58)} ${engine.diveMs.toFixed(1).padStart(9)} ms`);
     else console.log('  dive: not on PATH — install dive to compare against it');
   } else console.log('  no engine answers: skipped');
+  console.log('\nRegistry (registry://, Debian\'s docker-registry on 127.0.0.1; the same ~1 GB image, pushed once):');
+  const registry = await runRegistryBench(bin, work, path.resolve(root, '../shared/fixtures'));
+  if (registry) {
+    const mb = (kb: number | null) => (kb === null ? '' : `  (peak RSS ${(kb / 1024).toFixed(0)} MB)`);
+    console.log(`  ${`${(registry.compressedBytes / 1e6).toFixed(0)} MB of compressed layers in the registry`.padEnd(58)}`);
+    console.log(`  ${'skopeo copy docker://… oci:DIR (download and verify only)'.padEnd(58)} ${registry.skopeoMs.toFixed(1).padStart(9)} ms${mb(registry.skopeoRssKb)}`);
+    console.log(`  ${'fathom first open (download, inflate, verify, index)'.padEnd(58)} ${registry.firstOpenMs.toFixed(1).padStart(9)} ms${mb(registry.firstOpenRssKb)}`);
+    console.log(`  ${'fathom reopen (manifest and config again, layers stored)'.padEnd(58)} ${registry.reopenMs.toFixed(1).padStart(9)} ms`);
+    if (registry.auditColdMs !== null) {
+      console.log(`  ${`fathom audit of ${registry.auditImages} fixture images, empty store`.padEnd(58)} ${registry.auditColdMs.toFixed(1).padStart(9)} ms`);
+      console.log(`  ${'fathom audit of the same, store warm'.padEnd(58)} ${registry.auditWarmMs!.toFixed(1).padStart(9)} ms`);
+    }
+  } else console.log('  docker-registry or skopeo not on PATH: skipped');
 
   console.log('\nResults (ratios from this run):');
   const row = (name: string, value: string, target: string, ok: boolean | null) => console.log(`  ${name.padEnd(46)} ${value.padStart(14)}   target ${target.padEnd(16)} ${ok === null ? '' : ok ? 'OK' : 'MISSED'}`);
@@ -150,6 +164,10 @@ async function main() {
     row('engine reopen', `${engine.warmOpenMs.toFixed(0)} ms`, '≤ 350 ms', engine.warmOpenMs <= 350);
     const worst = Math.max(...engine.liveLatencyMs);
     if (engine.liveLatencyMs.length) row('live diff: write → watcher event (max of 5)', `${worst.toFixed(0)} ms`, '≤ 1000 ms', worst <= 1000);
+  }
+  if (registry) {
+    row('registry first open / skopeo copy', `${(registry.firstOpenMs / registry.skopeoMs).toFixed(2)}×`, '≤ 0.8×', registry.firstOpenMs / registry.skopeoMs <= 0.8);
+    row('registry reopen', `${registry.reopenMs.toFixed(0)} ms`, '≤ 350 ms', registry.reopenMs <= 350);
   }
   if (ui) {
     row('first frame, 101k-entry image (in-process)', `${ui.firstFrameMs.toFixed(0)} ms`, '≤ 150 ms', ui.firstFrameMs <= 150);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -234,6 +235,75 @@ describe.runIf(available)('registry:// against a real registry (distribution 2.8
     }
   }, 60_000);
 
+  it('a registry that stops answering mid-blob (SIGSTOP): one line after the timeout, the store left as it was', async () => {
+    const { victim } = await victimRegistry();
+    try {
+      const storeDir = tmp();
+      const big = await largestLayer(victim.host, 'big/one');
+      const proxy = new MidBlobProxy(Number(victim.host.split(':')[1]), big.digest, 1 << 20, () => victim.process.kill('SIGSTOP'));
+      await proxy.up();
+      try {
+        const started = Date.now();
+        const r = await spawnFathomAsync(['inspect', '--store', storeDir, `registry://${proxy.host}/big/one`], { FATHOM_REGISTRY_TIMEOUT_MS: '1500' });
+        expect(proxy.fired).toBe(true);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`^fathom: registry://${proxy.host}/big/one:latest: layer 0 \\(${big.digest}\\): connection lost after [\\d.]+[kKM]?i?B of [\\d.]+MB \\(no data for 1\\.5 s\\)\\n$`));
+        expect(Date.now() - started).toBeLessThan(20_000);
+        expect(storeLayers(storeDir)).toEqual([]);
+      } finally {
+        victim.process.kill('SIGCONT');
+        await proxy.down();
+      }
+    } finally {
+      await victim.stop();
+    }
+  }, 60_000);
+
+  it('blobs redirected to another server (as registries on object storage do) are followed, without the registry\'s credentials', async () => {
+    const seen: { url: string; auth: boolean }[] = [];
+    const blobServer = http.createServer((req, res) => {
+      seen.push({ url: req.url ?? '', auth: req.headers.authorization !== undefined });
+      // The "object store": the real registry's blob, fetched by this server.
+      http.get(`http://${plain.host}${req.url}`, (up) => {
+        res.writeHead(up.statusCode ?? 500, up.headers);
+        up.pipe(res);
+      });
+    });
+    await new Promise<void>((r) => blobServer.listen(0, '127.0.0.1', r));
+    const blobPort = (blobServer.address() as { port: number }).port;
+    const expected = `Basic ${Buffer.from('someone:secret').toString('base64')}`;
+    const front = http.createServer((req, res) => {
+      // The registry itself wants Basic auth for everything, as an htpasswd registry does.
+      if (req.headers.authorization !== expected) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="front"' }).end();
+        return;
+      }
+      delete req.headers.authorization;
+      if (/\/blobs\/sha256:/.test(req.url ?? '') && req.method === 'GET') {
+        res.writeHead(307, { location: `http://127.0.0.1:${blobPort}${req.url}` }).end();
+        return;
+      }
+      const up = http.request({ host: '127.0.0.1', port: Number(plain.host.split(':')[1]), path: req.url, method: req.method, headers: req.headers }, (u) => {
+        res.writeHead(u.statusCode ?? 500, u.headers);
+        u.pipe(res);
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    const frontHost = `127.0.0.1:${(front.address() as { port: number }).port}`;
+    try {
+      const config = tmp();
+      fs.writeFileSync(path.join(config, 'config.json'), JSON.stringify({ auths: { [frontHost]: { auth: Buffer.from('someone:secret').toString('base64') } } }));
+      const r = await spawnFathomAsync(['inspect', '--json', '--files', 'none', '--store', tmp(), `registry://${frontHost}/corpus/multistage:latest`], { DOCKER_CONFIG: config });
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout).image.layerCount).toBe(4);
+      expect(seen.length).toBeGreaterThanOrEqual(5); // the config and four layers
+      expect(seen.every((s) => !s.auth)).toBe(true);
+    } finally {
+      await Promise.all([front, blobServer].map((s) => new Promise((r) => s.close(r))));
+    }
+  }, 60_000);
+
   it('a blob altered in the registry\'s own storage is refused by its digest, on either path, and nothing is stored', async () => {
     const { victim, big } = await victimRegistry();
     try {
@@ -295,9 +365,9 @@ function spawnFathom(args: string[], input: string) {
 }
 
 /** The binary run without blocking this process: the proxy in front of the registry lives here. */
-function spawnFathomAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function spawnFathomAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'fathom.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FATHOM_REGISTRY_TIMEOUT_MS: '5000' } });
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'fathom.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FATHOM_REGISTRY_TIMEOUT_MS: '5000', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
