@@ -1,8 +1,13 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 /** True when Debian's docker-registry and skopeo are here. With CI=true a missing one is an error, never a skip. */
 export function registryAvailable(): boolean {
@@ -14,7 +19,7 @@ export function registryAvailable(): boolean {
   return missing.length === 0;
 }
 
-export type RegistryKind = 'plain' | 'htpasswd' | 'tls';
+export type RegistryKind = 'plain' | 'htpasswd' | 'tls' | 'token';
 
 export interface RunningRegistry {
   /** "127.0.0.1:PORT" */
@@ -25,9 +30,14 @@ export interface RunningRegistry {
   user?: { name: string; password: string };
   /** For TLS registries: the self-signed certificate (its own CA). */
   caFile?: string;
+  /** For token registries: the token service's requests (scope asked for, and whether credentials came). */
+  tokenRequests?: { scope: string | null; withCredentials: boolean }[];
   process: ChildProcess;
-  /** Pushes an image with skopeo copy (`docker-archive:…`, `oci:DIR:TAG`); `all` copies a whole index. */
-  push(from: string, repoTag: string, all?: boolean): void;
+  /**
+   * Pushes an image with skopeo copy (`docker-archive:…`, `oci:DIR:TAG`); `all` copies a whole index.
+   * Asynchronous: a token registry's token service answers from this process.
+   */
+  push(from: string, repoTag: string, all?: boolean): Promise<void>;
   /** The blob digests fathom has fetched (GET) so far, from the registry's access log. */
   blobsFetched(): string[];
   stop(): Promise<void>;
@@ -73,6 +83,37 @@ export async function startRegistry(kind: RegistryKind): Promise<RunningRegistry
     execFileSync('htpasswd', ['-Bbc', path.join(dir, 'htpasswd'), user.name, user.password], { stdio: 'ignore' });
     lines.push('auth:', '  htpasswd:', '    realm: fathom-test', `    path: ${dir}/htpasswd`);
   }
+  let tokenServer: http.Server | undefined;
+  const tokenRequests: NonNullable<RunningRegistry['tokenRequests']> = [];
+  if (kind === 'token') {
+    // Distribution's token auth, with a token service of the test's own: it checks Basic credentials and
+    // signs a JWT (RS256, the certificate in x5c) that the registry checks against its root bundle.
+    user = { name: 'fathom', password: 'token horse' };
+    const key = path.join(dir, 'token-key.pem');
+    const cert = path.join(dir, 'token-cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=fathom-test-token', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const signer = crypto.createPrivateKey(fs.readFileSync(key));
+    const der = new crypto.X509Certificate(fs.readFileSync(cert)).raw.toString('base64');
+    const tokenPort = await freePort();
+    const expected = `Basic ${Buffer.from(`${user.name}:${user.password}`).toString('base64')}`;
+    tokenServer = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const scope = url.searchParams.get('scope');
+      tokenRequests.push({ scope, withCredentials: req.headers.authorization !== undefined });
+      if (req.headers.authorization !== expected) return res.writeHead(401).end('{"details":"bad credentials"}');
+      const access = (scope ?? '').split(' ').filter(Boolean).map((s) => {
+        const [type, name, actions] = s.split(':');
+        return { type, name, actions: actions.split(',') };
+      });
+      const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const now = Math.floor(Date.now() / 1000);
+      const body = `${b64({ alg: 'RS256', typ: 'JWT', x5c: [der] })}.${b64({ iss: 'fathom-test-issuer', sub: user!.name, aud: 'fathom-test', exp: now + 300, nbf: now - 10, iat: now, jti: String(Math.random()), access })}`;
+      const signature = crypto.sign('RSA-SHA256', Buffer.from(body), signer).toString('base64url');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `${body}.${signature}`, expires_in: 300 }));
+    });
+    await new Promise<void>((r) => tokenServer!.listen(tokenPort, '127.0.0.1', r));
+    lines.push('auth:', '  token:', `    realm: http://127.0.0.1:${tokenPort}/token`, '    service: fathom-test', '    issuer: fathom-test-issuer', `    rootcertbundle: ${cert}`);
+  }
   if (kind === 'tls') {
     caFile = path.join(dir, 'cert.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', caFile], { stdio: 'ignore' });
@@ -92,9 +133,10 @@ export async function startRegistry(kind: RegistryKind): Promise<RunningRegistry
     dir,
     user,
     caFile,
+    ...(kind === 'token' && { tokenRequests }),
     process: child,
-    push(from, repoTag, all = false) {
-      execFileSync('skopeo', ['copy', '-q', ...(all ? ['--all'] : []), '--dest-tls-verify=false', ...creds, from, `docker://${host}/${repoTag}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    async push(from, repoTag, all = false) {
+      await execFileAsync('skopeo', ['copy', '-q', ...(all ? ['--all'] : []), '--dest-tls-verify=false', ...creds, from, `docker://${host}/${repoTag}`]);
     },
     blobsFetched() {
       const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
@@ -107,6 +149,7 @@ export async function startRegistry(kind: RegistryKind): Promise<RunningRegistry
         child.kill('SIGKILL');
         await exited;
       }
+      if (tokenServer) await new Promise((r) => tokenServer!.close(r));
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -43,12 +43,12 @@ beforeAll(async () => {
     PUSHED.push({ repoTag: `corpus/${image}:oci-gzip`, image, from: `oci:${imagePath(image, 'oci-gzip')}:latest` });
     PUSHED.push({ repoTag: `corpus/${image}:oci-zstd`, image, from: `oci:${imagePath(image, 'oci-zstd')}:latest` });
   }
-  for (const p of PUSHED) plain.push(p.from, p.repoTag);
-  auth.push(`docker-archive:${imagePath('busybox', 'docker-save.tar')}`, 'corpus/busybox:latest');
-  tls.push(`docker-archive:${imagePath('busybox', 'docker-save.tar')}`, 'corpus/busybox:latest');
+  for (const p of PUSHED) await plain.push(p.from, p.repoTag);
+  await auth.push(`docker-archive:${imagePath('busybox', 'docker-save.tar')}`, 'corpus/busybox:latest');
+  await tls.push(`docker-archive:${imagePath('busybox', 'docker-save.tar')}`, 'corpus/busybox:latest');
   const multi = tmp();
   await multiPlatformLayout(multi, ['linux/arm64/v8', hostPlatform(), 'linux/s390x']);
-  plain.push(`oci:${multi}:multi`, 'multi/platform:1', true);
+  await plain.push(`oci:${multi}:multi`, 'multi/platform:1', true);
 }, 120_000);
 
 afterAll(async () => {
@@ -161,6 +161,31 @@ describe.runIf(available)('registry:// against a real registry (distribution 2.8
     expect(fromHelper.code).toBe(0);
   }, 60_000);
 
+  it('Bearer tokens (distribution\'s token auth): a token per scope from the token service, with the credentials; refused ones in one line', async () => {
+    const token = await startRegistry('token');
+    try {
+      await token.push(`docker-archive:${imagePath('multistage', 'docker-save.tar')}`, 'corpus/multistage:latest');
+      token.tokenRequests!.length = 0;
+      const config = tmp();
+      fs.writeFileSync(path.join(config, 'config.json'), JSON.stringify({ auths: { [token.host]: { auth: Buffer.from(`fathom:${token.user!.password}`).toString('base64') } } }));
+      const ref = `registry://${token.host}/corpus/multistage`;
+      const ok = await spawnFathomAsync(['inspect', '--json', '--files', 'none', '--store', tmp(), ref], { DOCKER_CONFIG: config });
+      expect(ok.stderr).toBe('');
+      expect(JSON.parse(ok.stdout).image.layerCount).toBe(4);
+      // The token service answers from this process: the binary runs beside it, not blocking it.
+      // One token for the repository's pull scope, reused for the manifest, the config and every layer.
+      expect(token.tokenRequests).toEqual([{ scope: 'repository:corpus/multistage:pull', withCredentials: true }]);
+      const wrong = await spawnFathomAsync(['inspect', '--store', tmp(), '--username', 'fathom', '--password-stdin', ref], {}, 'nope\n');
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toBe(`fathom: ${ref}:latest: manifest: the registry refused the credentials of user "fathom" (from --username) (401 Unauthorized)\n`);
+      const browse = await spawnFathomAsync(['audit', '--json', '--store', tmp(), `registry://${token.host}`], { DOCKER_CONFIG: config });
+      expect(browse.stderr).toBe('');
+      expect(JSON.parse(browse.stdout).images.map((i: { name: string }) => i.name)).toEqual([`${token.host}/corpus/multistage:latest`]);
+    } finally {
+      await token.stop();
+    }
+  }, 60_000);
+
   it('self-signed TLS: refused in one line naming certs.d; read with --insecure (said in --json); trusted through /etc/docker/certs.d', () => {
     const config = tmp();
     fs.writeFileSync(path.join(config, 'config.json'), JSON.stringify({ auths: { [tls.host]: { auth: Buffer.from(`fathom:${tls.user!.password}`).toString('base64') } } }));
@@ -187,12 +212,12 @@ describe.runIf(available)('registry:// against a real registry (distribution 2.8
   /** A registry with busybox, edge, and an image of one 32 MB layer (big enough to be indexed on a worker thread). */
   async function victimRegistry(): Promise<{ victim: RunningRegistry; big: string }> {
     const victim = await startRegistry('plain');
-    victim.push(`docker-archive:${imagePath('busybox', 'docker-save.tar')}`, 'corpus/busybox:latest');
-    victim.push(`docker-archive:${imagePath('edge', 'docker-save.tar')}`, 'corpus/edge:latest');
+    await victim.push(`docker-archive:${imagePath('busybox', 'docker-save.tar')}`, 'corpus/busybox:latest');
+    await victim.push(`docker-archive:${imagePath('edge', 'docker-save.tar')}`, 'corpus/edge:latest');
     const layout = tmp();
     const layer = await layerTar([{ file: 'big/random.b64', content: randomBytes(24 << 20).toString('base64') }]);
     const { layerBlobs } = writeOciLayout(layout, [layer], { gzip: true, gzipLevel: 1 });
-    victim.push(`oci:${layout}:latest`, 'big/one:latest');
+    await victim.push(`oci:${layout}:latest`, 'big/one:latest');
     return { victim, big: `sha256:${path.basename(layerBlobs[0])}` };
   }
 
@@ -365,9 +390,10 @@ function spawnFathom(args: string[], input: string) {
 }
 
 /** The binary run without blocking this process: the proxy in front of the registry lives here. */
-function spawnFathomAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function spawnFathomAsync(args: string[], env: Record<string, string> = {}, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'fathom.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FATHOM_REGISTRY_TIMEOUT_MS: '5000', ...env } });
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'fathom.js'), ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: { ...process.env, FATHOM_REGISTRY_TIMEOUT_MS: '5000', ...env } });
+    if (input !== undefined) child.stdin!.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
