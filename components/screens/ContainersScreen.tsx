@@ -1,8 +1,8 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import { useKeys } from '../hooks/useKeys.js';
 import { humanBytes, terminalSafe } from '../../src/format.js';
-import type { AppIo, ContainerDetail, ContainerListRow } from '../../src/view/app-io.js';
+import type { AppIo, ContainerAction, ContainerDetail, ContainerListRow, LogFeed } from '../../src/view/app-io.js';
 import { changeTreeRows, countKinds, largestWritable } from '../../src/view/change-tree.js';
 import { fit } from '../../src/view/format.js';
 import { keyName, type KeyMap } from '../../src/view/keys.js';
@@ -73,6 +73,48 @@ export function ContainerDetailPane({ detail, width, height, theme, scroll }: { 
   );
 }
 
+/** A container's log, followed: the newest lines at the bottom unless scrolled up (`back` lines from the end). */
+export function LogPane({ log, label, width, height, theme, back }: { log: LogFeed; label: string; width: number; height: number; theme: Theme; back: number }) {
+  const [, redraw] = useState(0);
+  useEffect(() => log.subscribe(() => redraw((n) => n + 1)), [log]);
+  const lines = log.lines;
+  const end = Math.max(0, lines.length - back);
+  const shown = lines.slice(Math.max(0, end - (height - 1)), end);
+  const status = log.status;
+  const state = status === 'starting' ? 'starting…' : status === 'following' ? (back > 0 ? `scrolled up ${back} lines` : 'following') : status === 'ended' ? 'ended' : `failed: ${status.failed}`;
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text bold color={theme.accent}>
+        {fit(`logs ${label}  ${state}  ${lines.length} lines (the last 1000 first, like docker logs -f --tail 1000)`, width)}
+      </Text>
+      {shown.length === 0 ? <Text dimColor={theme.dim}>{status === 'starting' ? '' : 'no output'}</Text> : null}
+      {shown.map((l, i) => (
+        <Text key={end - shown.length + i} color={l.stream === 'stderr' ? theme.change.removed : undefined}>
+          {fit(terminalSafe(l.text), width)}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+/** The key an action asks for, and what the prompt says before it runs (stop and remove ask first). */
+const ACTION_KEYS: Record<string, ContainerAction> = { s: 'start', S: 'stop', r: 'restart', D: 'remove' };
+const ACTION_DONE: Record<ContainerAction, string> = { start: 'started', stop: 'stopped', restart: 'restarted', remove: 'removed' };
+const ACTION_DOING: Record<ContainerAction, string> = { start: 'starting', stop: 'stopping', restart: 'restarting', remove: 'removing' };
+
+function age(created: number | null | undefined): string {
+  if (!created) return '';
+  const s = Date.now() / 1000 - created;
+  if (s < 3600) return `${Math.max(1, Math.round(s / 60))}m`;
+  if (s < 86400 * 2) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86400)}d`;
+}
+
+/** A name cut to a width with "…" where it was cut. */
+function fitName(name: string, width: number): string {
+  return name.length <= width ? name.padEnd(width) : `${name.slice(0, width - 1)}…`;
+}
+
 /** Containers with state and sizes; the selected one's live diff beside them. */
 export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages }: { io: AppIo; keymap: KeyMap; theme: Theme; size: TerminalSize; onQuit: () => void; onImages: () => void }) {
   const [rows, setRows] = useState<ContainerListRow[]>([]);
@@ -82,6 +124,22 @@ export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages }: 
   const [top, setTop] = useState(0);
   const [scroll, setScroll] = useState(0);
   const [focus, setFocus] = useState<'list' | 'detail'>('list');
+  // A stop or remove waits for "y"; what the last action did is said until the next key.
+  const [confirm, setConfirm] = useState<{ action: ContainerAction; row: ContainerListRow } | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [logOf, setLogOf] = useState<ContainerListRow | null>(null);
+  const [logBack, setLogBack] = useState(0);
+  const log = useMemo(() => (logOf ? io.containerLog(logOf.id) : null), [logOf?.id]);
+  useEffect(() => () => log?.stop(), [log]);
+  // Keys can come faster than renders (a paste): the prompt is read from here, not from the last render.
+  const confirmRef = useRef(confirm);
+  confirmRef.current = confirm;
+  const run = (action: ContainerAction, row: ContainerListRow) => {
+    setMessage(`${ACTION_DOING[action]} ${row.name}…`);
+    io.containerAction(row.id, action, row.state === 'running')
+      .then(() => setMessage(`${ACTION_DONE[action]} ${row.name}`))
+      .catch((e: Error) => setMessage(`fathom: ${e.message}`));
+  };
   useEffect(
     () =>
       io.watchContainers((r, p) => {
@@ -97,11 +155,50 @@ export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages }: 
   useEffect(() => () => detail?.feed.stop(), [detail]);
   // Keep the selected container in view even when rows above it come or go.
   const shownTop = scrollTo(cursor, Math.min(top, Math.max(0, rows.length - 1)), Math.max(3, size.rows - 4));
-  const listWidth = Math.max(26, Math.min(44, Math.floor(size.columns * 0.33)));
+  // Wide terminals get the virtual size and the image in the list too.
+  const wideList = size.columns >= 110;
+  const listWidth = wideList ? Math.min(62, Math.floor(size.columns * 0.45)) : Math.max(26, Math.min(44, Math.floor(size.columns * 0.33)));
+  const nameWidth = wideList ? 18 : Math.max(8, listWidth - 19);
   const height = Math.max(3, size.rows - 4);
   useKeys((input, key) => {
     const name = keyName(input, key);
+    const asked = confirmRef.current;
+    if (asked) {
+      confirmRef.current = null;
+      setConfirm(null);
+      if (name === 'y' || name === 'Y') run(asked.action, asked.row);
+      else setMessage(`${asked.action} cancelled`);
+      return;
+    }
+    if (logOf) {
+      const a = keymap.resolve(name, 'global');
+      if (name === 'l' || a === 'close' || a === 'back') return setLogOf(null);
+      if (a === 'quit') return onQuit();
+      const page = Math.max(1, height - 2);
+      const step = a === 'up' ? 1 : a === 'down' ? -1 : a === 'page-up' ? page : a === 'page-down' ? -page : 0;
+      if (a === 'bottom') return setLogBack(0);
+      if (a === 'top') return setLogBack(Math.max(0, (log?.lines.length ?? 0) - page));
+      if (step) setLogBack((b) => Math.max(0, Math.min(Math.max(0, (log?.lines.length ?? 0) - 1), b + step)));
+      return;
+    }
+    // What the last action did stays until the next key (one still running stays until it is done).
+    if (message && !message.endsWith('…')) setMessage(null);
     if (name === 'i') return onImages();
+    const row = rows[cursor] ?? null;
+    if (row && ACTION_KEYS[name] && !row.simulated) {
+      const act = ACTION_KEYS[name];
+      setMessage(null);
+      if (act === 'stop' || act === 'remove') {
+        const ask = { action: act, row };
+        confirmRef.current = ask;
+        return setConfirm(ask);
+      }
+      return run(act, row);
+    }
+    if (row && name === 'l' && !row.simulated) {
+      setLogBack(0);
+      return setLogOf(row);
+    }
     const action = keymap.resolve(name, 'global');
     if (action === 'quit') return onQuit();
     if (action === 'toggle-view') return setFocus((f) => (f === 'list' ? 'detail' : 'list'));
@@ -117,7 +214,7 @@ export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages }: 
   return (
     <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
       <Text bold color={theme.accent}>
-        {fit(`fathom  containers (${rows.length})`, size.columns)}
+        {fit(`fathom  containers (${rows.length})${selected ? `  ${selected.name}: ${selected.image}  ${selected.status}${selected.created ? `  created ${age(selected.created)} ago` : ''}${selected.ports ? `  ports ${selected.ports}` : ''}` : ''}`, size.columns)}
       </Text>
       {problem ? <Text color={theme.change.removed}>{fit(problem, size.columns)}</Text> : null}
       <Box flexDirection="row" height={height + 1}>
@@ -125,14 +222,28 @@ export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages }: 
           {rows.length === 0 ? <Text dimColor={theme.dim}>{problem ? '' : 'no containers'}</Text> : null}
           {rows.slice(shownTop, shownTop + height).map((r, i) => (
             <Text key={r.id} inverse={shownTop + i === cursor} color={r.state === 'running' ? theme.change.added : undefined}>
-              {fit(`${r.simulated ? '◇' : ' '}${r.name.slice(0, 18).padEnd(18)} ${r.state.slice(0, 8).padEnd(8)} ${r.sizeRwBytes === null ? '…' : humanBytes(r.sizeRwBytes)}`, listWidth)}
+              {fit(`${r.simulated ? '◇' : ' '}${fitName(r.name, nameWidth)} ${r.state.slice(0, 8).padEnd(8)} ${(r.sizeRwBytes === null ? '…' : humanBytes(r.sizeRwBytes)).padStart(7)}${wideList ? ` ${(r.sizeRootFsBytes === null ? '…' : humanBytes(r.sizeRootFsBytes)).padStart(7)} ${fitName(r.image, Math.max(4, listWidth - nameWidth - 28))}` : ''}`, listWidth)}
             </Text>
           ))}
         </Box>
         <Box width={1} />
-        {detail ? <ContainerDetailPane detail={detail} width={size.columns - listWidth - 1} height={height} theme={theme} scroll={scroll} /> : null}
+        {log && logOf ? (
+          <LogPane log={log} label={logOf.name} width={size.columns - listWidth - 1} height={height} theme={theme} back={logBack} />
+        ) : detail ? (
+          <ContainerDetailPane detail={detail} width={size.columns - listWidth - 1} height={height} theme={theme} scroll={scroll} />
+        ) : null}
       </Box>
-      <Text dimColor={theme.dim}>{fit(`tab ${focus === 'list' ? 'changes' : 'list'}  ↑↓ move  i images  q quit`, size.columns)}</Text>
+      {confirm ? (
+        <Text color={theme.change.removed} bold>
+          {fit(confirm.action === 'remove' && confirm.row.state === 'running' ? `remove ${confirm.row.name}? it is running: it will be killed first (docker rm -f)  y/n` : `${confirm.action} ${confirm.row.name}?  y/n`, size.columns)}
+        </Text>
+      ) : message ? (
+        <Text color={message.startsWith('fathom:') ? theme.change.removed : theme.accent}>{fit(message, size.columns)}</Text>
+      ) : (
+        <Text dimColor={theme.dim}>
+          {fit(logOf ? 'esc/l close logs  ↑↓ pgup pgdn scroll  G follow  q quit' : `tab ${focus === 'list' ? 'changes' : 'list'}  ↑↓ move  l logs  s/S/r/D start/stop/restart/rm  i images  q quit`, size.columns)}
+        </Text>
+      )}
     </Box>
   );
 }

@@ -7,6 +7,7 @@ import { connect, type Engine, type EngineKind } from '../sources/engine/connect
 import { EngineImageList } from '../sources/engine/images.js';
 import { containerSizes, inspectContainer, listContainers } from '../sources/engine/containers.js';
 import { ContainerWatcher } from '../sources/engine/container-watch.js';
+import { ContainerLog, actOnContainer } from '../sources/engine/container-actions.js';
 import { modelFor, registryOptions, type OpenOptions } from './open-source.js';
 import { auditSources } from './audit-run.js';
 import { registryClient } from '../sources/registry/registry-source.js';
@@ -147,6 +148,8 @@ export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineK
             image: c.image,
             state: c.state,
             status: c.status,
+            created: c.created,
+            ports: c.ports,
             sizeRwBytes: sizes.get(c.id)?.rw ?? null,
             sizeRootFsBytes: sizes.get(c.id)?.root ?? null,
             simulated: false,
@@ -169,6 +172,14 @@ export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineK
         stopped = true;
         clearInterval(timer);
       };
+    },
+    containerAction(id, action, running) {
+      return actOnContainer(getEngine(), id, action, running);
+    },
+    containerLog(id) {
+      const log = new ContainerLog(getEngine(), id);
+      void log.start();
+      return log;
     },
     containerDetail(id: string, name?: string): ContainerDetail {
       const feed = new ContainerWatcher(getEngine(), id, { label: name }).start();

@@ -3,6 +3,9 @@ import type { ChangeFeed } from '../model/change-feed.js';
 import type { IngestProgress } from '../sources/types.js';
 import type { LayerStore } from '../../store/store.js';
 import type { AuditReport } from '../analysis/audit.js';
+import type { ContainerAction, LogFeed } from '../sources/engine/container-actions.js';
+
+export type { ContainerAction, LogFeed } from '../sources/engine/container-actions.js';
 
 /** An audit's figures and the images it could not read. */
 export interface AuditOutcome {
@@ -31,6 +34,10 @@ export interface ContainerListRow {
   image: string;
   state: string;
   status: string;
+  /** Unix seconds, when the engine said. */
+  created?: number | null;
+  /** Published ports as `docker ps` shows them ("0.0.0.0:8080->80/tcp"). */
+  ports?: string;
   /** Filled in lazily: sizes are costly for the engine. */
   sizeRwBytes: number | null;
   sizeRootFsBytes: number | null;
@@ -66,4 +73,8 @@ export interface AppIo {
   audit(sources: readonly string[], onImage: (done: number, total: number, source: string) => void): Promise<AuditOutcome>;
   /** `name` is what the list already knows, shown until the engine confirms it. */
   containerDetail(id: string, name?: string): ContainerDetail;
+  /** Starts, stops, restarts or removes a container (removing a running one forces it). */
+  containerAction(id: string, action: ContainerAction, running: boolean): Promise<void>;
+  /** The container's log: the last 1000 lines, then followed. */
+  containerLog(id: string): LogFeed;
 }

@@ -243,6 +243,41 @@ describe('the containers pane', () => {
     await t.waitFor(/new\.txt  ●/);
     t.app.unmount();
   });
+
+  it('S and D ask first (n cancels, y runs), r runs at once, l shows the log with stderr apart, esc closes it', async () => {
+    const calls: string[] = [];
+    const listeners = new Set<() => void>();
+    const log = { lines: [{ stream: 'stdout' as const, text: 'hello from web' }, { stream: 'stderr' as const, text: 'warning: x' }], status: 'following' as const, subscribe: (l: () => void) => (listeners.add(l), () => listeners.delete(l)), stop: () => {} };
+    const feed = new StaticFeed([]);
+    const io = testIo(storeDir, {
+      watchContainers: (cb) => (cb([{ id: 'c1', name: 'web', image: 'nginx:1', state: 'running', status: 'Up 2 minutes', created: Math.floor(Date.now() / 1000) - 7200, ports: '0.0.0.0:8080->80/tcp', sizeRwBytes: 10, sizeRootFsBytes: 20, simulated: false }], null), () => {}),
+      containerDetail: () => ({ feed, storage: null }),
+      containerAction: async (id, action, running) => {
+        calls.push(`${action} ${id} ${running}`);
+      },
+      containerLog: () => log,
+    });
+    const t = renderApp({ kind: 'containers' }, io, { columns: 120, rows: 30 });
+    await t.waitFor('web: nginx:1  Up 2 minutes  created 2h ago  ports 0.0.0.0:8080->80/tcp');
+    await t.press('S');
+    await t.waitFor('stop web?  y/n');
+    await t.press('n');
+    await t.waitFor('stop cancelled');
+    await t.press('D');
+    await t.waitFor('remove web? it is running: it will be killed first (docker rm -f)  y/n');
+    await t.press('y');
+    await t.waitFor('removed web');
+    await t.press('r');
+    await t.waitFor('restarted web');
+    expect(calls).toEqual(['remove c1 true', 'restart c1 true']);
+    await t.press('l');
+    await t.waitFor('logs web  following  2 lines');
+    expect(t.frame()).toContain('hello from web');
+    expect(t.frame()).toContain('warning: x');
+    await t.press(KEYS.esc);
+    await t.waitFor('l logs  s/S/r/D start/stop/restart/rm');
+    t.app.unmount();
+  });
 });
 
 describe('the audit pane', () => {

@@ -13,6 +13,15 @@ export interface ContainerSummary {
   state: string;
   status: string;
   created: number;
+  /** As `docker ps` shows them: "0.0.0.0:8080->80/tcp, 443/tcp". */
+  ports: string;
+}
+
+/** `docker ps`'s PORTS column from the API's Ports list. */
+export function portsText(ports: readonly { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] | undefined): string {
+  const seen = new Set<string>();
+  for (const p of ports ?? []) seen.add(p.PublicPort ? `${p.IP ?? ''}${p.IP ? ':' : ''}${p.PublicPort}->${p.PrivatePort}/${p.Type}` : `${p.PrivatePort}/${p.Type}`);
+  return [...seen].join(', ');
 }
 
 export interface GraphDriverInfo {
@@ -58,6 +67,7 @@ export async function listContainers(engine: Engine): Promise<ContainerSummary[]
       state: c.State,
       status: c.Status,
       created: c.Created,
+      ports: portsText(c.Ports),
     }));
   } catch (e) {
     throw explainConnectionError(e, engine.endpoint);
