@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ContainerLog, actOnContainer } from '../../src/sources/engine/container-actions.js';
 import { engineHasImage, podman, podmanAvailable } from '../helpers/podman.js';
 import { fathom } from '../helpers/cli.js';
 import { imagePath } from '../helpers/fixtures.js';
@@ -87,6 +88,28 @@ describe.skipIf(!HAS_PODMAN)('podman for real (podman system service)', () => {
     await expect.poll(() => list.list().some((i) => i.repoTags.includes(tag)), { timeout: 8000, interval: 100 }).toBe(false);
     list.stop();
   });
+
+  it('podman containers are acted on and their logs followed as docker\'s are (podman stop/start/restart/rm, podman logs)', async () => {
+    const name = `${PREFIX}-act`;
+    // EDGE's entrypoint is `sh -c`: the script is its one argument.
+    const id = podman('run', '-d', ...LIMITS, '--network', 'none', '--name', name, EDGE, 'trap "exit 0" TERM; i=0; while true; do i=$((i+1)); echo "pod $i"; sleep 0.2; done').trim();
+    const engine = connect('podman');
+    const log = await new ContainerLog(engine, id).start();
+    try {
+      await vi.waitFor(() => expect(log.lines.map((l) => l.text)).toContain('pod 3'), { timeout: 15_000, interval: 50 });
+    } finally {
+      log.stop();
+    }
+    const state = () => podman('inspect', '--format', '{{.State.Status}}', name).trim();
+    await actOnContainer(engine, id, 'stop', true);
+    expect(state()).toBe('exited');
+    await actOnContainer(engine, id, 'start', false);
+    expect(state()).toBe('running');
+    await actOnContainer(engine, id, 'restart', true);
+    expect(state()).toBe('running');
+    await actOnContainer(engine, id, 'remove', true);
+    expect(podman('ps', '-aq', '--filter', `id=${id}`).trim()).toBe('');
+  }, 60_000);
 
   it('container changes equal podman diff, sizes equal podman ps -s', () => {
     const name = `${PREFIX}-diff`;
