@@ -27,7 +27,8 @@ type Screen =
   | { kind: 'images' }
   | { kind: 'containers' }
   | { kind: 'loading'; label: string; progress: IngestProgress | null; startedAt: number }
-  | { kind: 'image'; model: ImageModel; fromList: boolean }
+  /** `back`: the list it was opened from, where esc returns (none when opened from the command line). */
+  | { kind: 'image'; model: ImageModel; back: 'images' | 'containers' | null }
   | { kind: 'compare'; a: ImageModel; b: ImageModel }
   | { kind: 'error'; message: string }
   | { kind: 'audit'; sources: string[] };
@@ -60,7 +61,7 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
   const { exit } = useApp();
   const size = useTerminalSize(fixedSize);
   const [screen, setScreen] = useState<Screen>(() => {
-    if (start.kind === 'image' && start.pending?.model) return { kind: 'image', model: start.pending.model, fromList: false };
+    if (start.kind === 'image' && start.pending?.model) return { kind: 'image', model: start.pending.model, back: null };
     if (start.kind === 'images' || start.kind === 'containers') return { kind: start.kind };
     return { kind: 'loading', label: start.kind === 'image' ? start.source : `${start.a} ↔ ${start.b}`, progress: null, startedAt: Date.now() };
   });
@@ -74,13 +75,13 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
     exit();
   };
 
-  const open = async (source: string, fromList: boolean, pending?: PendingOpen) => {
+  const open = async (source: string, fromList: boolean, pending?: PendingOpen, container?: string) => {
     setScreen({ kind: 'loading', label: source, progress: null, startedAt: Date.now() });
     const showProgress = (p: IngestProgress) => setScreen((s) => (s.kind === 'loading' ? { ...s, progress: p } : s));
     try {
       pending?.onProgress(showProgress);
-      const model = await (pending ? pending.promise : io.openImage(source, showProgress));
-      setScreen({ kind: 'image', model, fromList });
+      const model = await (container ? io.openContainer(container) : pending ? pending.promise : io.openImage(source, showProgress));
+      setScreen({ kind: 'image', model, back: container ? 'containers' : fromList ? 'images' : null });
     } catch (e) {
       lastError.current = (e as Error).message;
       // Opened from the command line: end as any command does (one line on stderr, exit 2).
@@ -130,7 +131,7 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
           size={size}
           sharedDiffIds={sharedDiffIds}
           onQuit={() => quit(0)}
-          onBack={screen.fromList ? () => setScreen({ kind: 'images' }) : undefined}
+          onBack={screen.back ? () => setScreen({ kind: screen.back! }) : undefined}
           onFrame={onFrame}
           onAnalysis={() => io.rememberAnalysis(screen.model)}
         />
@@ -138,7 +139,7 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
     case 'compare':
       return <CompareScreen a={screen.a} b={screen.b} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} />;
     case 'containers':
-      return <ContainersScreen io={io} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} onImages={() => setScreen({ kind: 'images' })} />;
+      return <ContainersScreen io={io} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} onImages={() => setScreen({ kind: 'images' })} onOpen={(row) => void open(`container ${row.name}`, true, undefined, row.id)} />;
     case 'images':
       return <ImagesScreen io={io} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} onOpen={(source) => void open(source, true)} onContainers={() => setScreen({ kind: 'containers' })} onAudit={(sources) => setScreen({ kind: 'audit', sources })} />;
     case 'audit':

@@ -110,6 +110,7 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
 
 /** Keeps an image's analysis: headline numbers in its record (image lists show them), the rest beside it. */
 export function rememberAnalysis(store: LayerStore, model: ImageModel): void {
+  if (model.transient) return;
   const waste = model.waste();
   // Read back whole from the store, and already summed up in the record: nothing to write.
   if (!model.hasNewFigures && model.record.analysis) return;

@@ -116,7 +116,7 @@ function fitName(name: string, width: number): string {
 }
 
 /** Containers with state and sizes; the selected one's live diff beside them. */
-export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages }: { io: AppIo; keymap: KeyMap; theme: Theme; size: TerminalSize; onQuit: () => void; onImages: () => void }) {
+export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages, onOpen }: { io: AppIo; keymap: KeyMap; theme: Theme; size: TerminalSize; onQuit: () => void; onImages: () => void; onOpen: (row: ContainerListRow) => void }) {
   const [rows, setRows] = useState<ContainerListRow[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   // The selection follows the container, not the row: containers come and go while the list is open.
@@ -201,6 +201,8 @@ export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages }: 
     }
     const action = keymap.resolve(name, 'global');
     if (action === 'quit') return onQuit();
+    // The container as a layer: its image's layers with its writable layer on top, in the layer view.
+    if (action === 'open' && row && !row.simulated) return onOpen(row);
     if (action === 'toggle-view') return setFocus((f) => (f === 'list' ? 'detail' : 'list'));
     const by = action === 'down' ? 1 : action === 'up' ? -1 : action === 'page-down' ? height : action === 'page-up' ? -height : 0;
     if (!by) return;
@@ -241,7 +243,7 @@ export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages }: 
         <Text color={message.startsWith('fathom:') ? theme.change.removed : theme.accent}>{fit(message, size.columns)}</Text>
       ) : (
         <Text dimColor={theme.dim}>
-          {fit(logOf ? 'esc/l close logs  ↑↓ pgup pgdn scroll  G follow  q quit' : `tab ${focus === 'list' ? 'changes' : 'list'}  ↑↓ move  l logs  s/S/r/D start/stop/restart/rm  i images  q quit`, size.columns)}
+          {fit(logOf ? 'esc/l close logs  ↑↓ pgup pgdn scroll  G follow  q quit' : `enter layers  tab ${focus === 'list' ? 'changes' : 'list'}  l logs  s/S/r/D start/stop/restart/rm  i images  q quit`, size.columns)}
         </Text>
       )}
     </Box>

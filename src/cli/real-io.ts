@@ -8,6 +8,7 @@ import { EngineImageList } from '../sources/engine/images.js';
 import { containerSizes, inspectContainer, listContainers } from '../sources/engine/containers.js';
 import { ContainerWatcher } from '../sources/engine/container-watch.js';
 import { ContainerLog, actOnContainer } from '../sources/engine/container-actions.js';
+import { openContainer } from '../open-container.js';
 import { modelFor, registryOptions, type OpenOptions } from './open-source.js';
 import { auditSources } from './audit-run.js';
 import { registryClient } from '../sources/registry/registry-source.js';
@@ -175,6 +176,9 @@ export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineK
     },
     containerAction(id, action, running) {
       return actOnContainer(getEngine(), id, action, running);
+    },
+    openContainer(id) {
+      return openContainer(getEngine(), opts.engine ?? 'docker', id, store, async (source) => (await modelFor(source, store, opts)).model);
     },
     containerLog(id) {
       const log = new ContainerLog(getEngine(), id);

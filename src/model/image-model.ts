@@ -17,6 +17,8 @@ export interface OpenedImage {
   engineRead?: EngineRead;
   /** For a registry image: how the registry was reached. */
   registryRead?: RegistryRead;
+  /** Made for one view (a container with its writable layer on top): its record and figures are never stored. */
+  transient?: boolean;
 }
 
 export interface HistoryRow {
@@ -70,6 +72,8 @@ export class ImageModel {
   readonly engineRead: EngineRead | null;
   /** For a registry image: which registry, over what (the header says when it was not verified https). */
   readonly registryRead: RegistryRead | null;
+  /** Never stored (see OpenedImage.transient). */
+  readonly transient: boolean;
 
   /** Cheap: only pairs history with layers. Unions, change counts and waste are computed when first asked for. */
   constructor(opened: OpenedImage) {
@@ -77,6 +81,7 @@ export class ImageModel {
     this.record = opened.record;
     this.engineRead = opened.engineRead ?? null;
     this.registryRead = opened.registryRead ?? null;
+    this.transient = opened.transient === true;
     this.history = historyRows(this.record);
     const kept = opened.figures;
     if (kept?.version === FIGURES_VERSION && Array.isArray(kept.layers) && kept.layers.length === this.layers.length) {

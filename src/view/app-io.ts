@@ -75,6 +75,8 @@ export interface AppIo {
   containerDetail(id: string, name?: string): ContainerDetail;
   /** Starts, stops, restarts or removes a container (removing a running one forces it). */
   containerAction(id: string, action: ContainerAction, running: boolean): Promise<void>;
+  /** The container as a layered image: its image's layers, then its writable layer as it is now. */
+  openContainer(id: string): Promise<ImageModel>;
   /** The container's log: the last 1000 lines, then followed. */
   containerLog(id: string): LogFeed;
 }

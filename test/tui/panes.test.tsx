@@ -275,7 +275,7 @@ describe('the containers pane', () => {
     expect(t.frame()).toContain('hello from web');
     expect(t.frame()).toContain('warning: x');
     await t.press(KEYS.esc);
-    await t.waitFor('l logs  s/S/r/D start/stop/restart/rm');
+    await t.waitFor('enter layers');
     t.app.unmount();
   });
 });
