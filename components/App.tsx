@@ -137,7 +137,7 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
         />
       );
     case 'compare':
-      return <CompareScreen a={screen.a} b={screen.b} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} />;
+      return <CompareScreen a={screen.a} b={screen.b} store={io.store} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} />;
     case 'containers':
       return <ContainersScreen io={io} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} onImages={() => setScreen({ kind: 'images' })} onOpen={(row) => void open(`container ${row.name}`, true, undefined, row.id)} />;
     case 'images':

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { FathomError } from '../errors.js';
 import { CONTENT_HASH_BYTES } from '../../store/layer-index.js';
 import nodePath from 'node:path';
-import { humanBytes } from '../format.js';
+import { humanBytes, terminalSafe } from '../format.js';
+import { unifiedDiff } from './text-diff.js';
 import { readEntryContent } from '../layer/read-content.js';
 import { EntryKind } from '../model/entry.js';
 import type { ImageModel } from '../model/image-model.js';
@@ -99,5 +100,36 @@ function lstatOrNull(p: string): fs.Stats | null {
     return fs.lstatSync(p);
   } catch {
     return null;
+  }
+}
+
+/** Text a diff can show: valid UTF-8 without NUL bytes. */
+function asText(bytes: Buffer): string | null {
+  if (bytes.includes(0)) return null;
+  const text = bytes.toString('utf8');
+  return Buffer.from(text).equals(bytes) ? text : null;
+}
+
+/**
+ * A file that differs between two images, as `diff -u` of its contents at each image's top (both read from
+ * the store and checked against their digests); binaries and files over the viewer's limit say so.
+ */
+export async function diffFile(a: ImageModel, b: ImageModel, store: LayerStore, path: string): Promise<{ title: string; lines: { mark: ' ' | '-' | '+' | '@'; text: string }[] }> {
+  const at = [contentEntry(a, a.layerCount - 1, path), contentEntry(b, b.layerCount - 1, path)] as const;
+  const bad = at.find((x): x is string => typeof x === 'string');
+  if (bad) return { title: `${path}: ${bad.replace(`${path} `, '')}`, lines: [] };
+  const [ea, eb] = at as [{ layer: number; entry: number }, { layer: number; entry: number }];
+  const sizes = [a.layers[ea.layer].sizes[ea.entry], b.layers[eb.layer].sizes[eb.entry]];
+  if (Math.max(...sizes) > 4 * VIEWER_LIMIT) return { title: `${path}: ${humanBytes(sizes[0])} and ${humanBytes(sizes[1])}, too big to diff here (the limit is ${humanBytes(4 * VIEWER_LIMIT)}); extract both and diff them`, lines: [] };
+  try {
+    const [ta, tb] = [asText(await checkedContent(a, store, ea, path)), asText(await checkedContent(b, store, eb, path))];
+    if (ta === null || tb === null) return { title: `${path}: binary files differ (${humanBytes(sizes[0])} and ${humanBytes(sizes[1])})`, lines: [] };
+    const split = (t: string) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
+    const diff = unifiedDiff(split(ta), split(tb));
+    if (diff === null) return { title: `${path}: the contents differ in too many lines to show a diff`, lines: [] };
+    if (diff.length === 0) return { title: `${path}: the same content (what differs is its metadata)`, lines: [] };
+    return { title: `${path}: A → B, as diff -u — ↑↓ scroll, esc closes`, lines: diff.map((l) => ({ ...l, text: terminalSafe(l.text) })) };
+  } catch (e) {
+    return { title: `${path}: ${(e as Error).message}`, lines: [] };
   }
 }

@@ -300,6 +300,24 @@ describe('the audit pane', () => {
 });
 
 describe('the compare view', () => {
+  it('Enter on a modified file shows its content diff (keys in one chunk), esc returns; tab shows the configs with what differs marked', async () => {
+    const t = renderApp({ kind: 'compare', a: imagePath('busybox', 'docker-save.tar'), b: imagePath('edge', 'docker-save.tar') }, testIo(storeDir), { columns: 120, rows: 35 });
+    await t.waitFor('~1');
+    // /etc/motd is the 110th file (index 109): 109 downs in one write, as a held key or a paste sends them.
+    await t.press('j'.repeat(109));
+    await t.waitFor(/>~ \/etc\/motd/);
+    await t.press(KEYS.enter);
+    await t.waitFor('/etc/motd: A → B, as diff -u');
+    expect(t.frame()).toMatch(/@@ -1 \+1 @@\n-corpus busybox base[^\n]*\n\+edge motd \(overwritten\)/);
+    await t.press(KEYS.esc);
+    await t.waitFor(/>~ \/etc\/motd/);
+    await t.press(KEYS.tab);
+    await t.waitFor('config: 6 of 10 differ');
+    expect(t.frame()).toMatch(/\* Cmd\s+\["\/bin\/sh"\]\s+\["ls -la \/edge"\]/);
+    expect(t.frame()).toMatch(/  platform\s+linux\/amd64\s+linux\/amd64/);
+    t.app.unmount();
+  });
+
   it('shows the shared layers and the file-level diff', async () => {
     const t = renderApp({ kind: 'compare', a: imagePath('busybox', 'docker-save.tar'), b: imagePath('multistage', 'oci-gzip') }, testIo(storeDir));
     await t.waitFor('shared leading layers: 1');
