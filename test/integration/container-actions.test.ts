@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { docker, dockerAvailable, ensureBaseImage } from '../helpers/docker.js';
 import { connect } from '../../src/sources/engine/connection.js';
@@ -39,20 +40,25 @@ describe.skipIf(!HAS_DOCKER)('acting on containers and reading their logs (real 
 
   it('the log: the last 1000 lines first, then followed, stdout and stderr told apart (docker logs -f --tail 1000)', async () => {
     const name = `${PREFIX}-log`;
-    const id = docker('run', '-d', '--network', 'none', '--name', name, base, 'sh', '-c', 'i=0; while [ $i -lt 1500 ]; do i=$((i+1)); echo "out $i"; done; echo "to stderr" >&2; sleep 3; echo "later, ünïcode"; sleep 300').trim();
+    const id = docker('run', '-d', '--network', 'none', '--name', name, base, 'sh', '-c', 'i=0; while [ $i -lt 1500 ]; do i=$((i+1)); echo "out $i"; done; echo "to stderr" >&2; while [ ! -f /tmp/go ]; do sleep 0.1; done; echo "later, ünïcode"; sleep 300').trim();
     // Read once the backlog is all written: its last 1000 lines are then known.
-    await vi.waitFor(() => expect(docker('logs', '--tail', '2', id)).toBe('out 1500\n'), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => expect(execFileSync('sh', ['-c', `docker logs ${id} 2>&1 | wc -l`], { encoding: 'utf8' }).trim()).toBe('1501'), { timeout: 15_000, interval: 100 });
     const log = await new ContainerLog(connect('docker'), id).start();
     try {
+      // The backlog read, the container writes one more line: it must arrive, followed.
+      await vi.waitFor(() => expect(log.lines).toHaveLength(1000), { timeout: 15_000, interval: 50 });
+      docker('exec', name, 'touch', '/tmp/go');
       await vi.waitFor(() => expect(log.lines.at(-1)?.text).toBe('later, ünïcode'), { timeout: 15_000, interval: 50 });
       expect(log.status).toBe('following');
       const texts = log.lines.map((l) => l.text);
       expect(texts).toHaveLength(1001); // 1000 of the backlog, then what came after
       // stdout and stderr reach the engine through separate pipes: their order against each other is the
-      // engine's, so only each stream's own order is checked.
-      expect(log.lines.filter((l) => l.stream === 'stdout' && l.text.startsWith('out ')).map((l) => l.text)).toEqual(Array.from({ length: 999 }, (_, i) => `out ${i + 502}`));
-      expect(log.lines.find((l) => l.text === 'to stderr')?.stream).toBe('stderr');
-      expect(log.lines[0].stream).toBe('stdout');
+      // engine's (stderr's one line may be stamped before much of stdout's backlog), so the backlog is
+      // stdout's last lines, in order, up to "out 1500", with stderr's line or without it.
+      const outs = log.lines.filter((l) => l.stream === 'stdout' && l.text.startsWith('out ')).map((l) => l.text);
+      expect(outs).toEqual(Array.from({ length: outs.length }, (_, i) => `out ${1500 - outs.length + 1 + i}`));
+      expect(outs.length).toBeGreaterThanOrEqual(999);
+      expect(log.lines.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual(outs.length === 999 ? ['to stderr'] : []);
     } finally {
       log.stop();
     }
