@@ -259,6 +259,8 @@ describe('the containers pane', () => {
     });
     const t = renderApp({ kind: 'containers' }, io, { columns: 120, rows: 30 });
     await t.waitFor('web: nginx:1  Up 2 minutes  created 2h ago  ports 0.0.0.0:8080->80/tcp');
+    // The list's own poll said 10 B and 20 B; the selected row shows the sizes of its chart's poll.
+    expect(t.frame()).toMatch(/web\s+running\s+65\.5kB\s+5\.07MB/);
     await t.press('S');
     await t.waitFor('stop web?  y/n');
     await t.press('n');
