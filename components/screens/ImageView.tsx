@@ -1,3 +1,4 @@
+import { parseFilter } from '../../src/view/filter.js';
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import { useKeys } from '../hooks/useKeys.js';
@@ -35,16 +36,6 @@ export interface ImageViewProps {
   onAnalysis?: (waste: WasteReport) => void;
   /** Where to start (the demo sets up each step this way); historyCursor past the end means the last row. */
   initial?: Partial<ImageViewState>;
-}
-
-/** Compiles the filter, or says why it can't (the pane shows the message; the tree is unfiltered). */
-function compileFilter(text: string): { re: RegExp | null; error: string | null } {
-  if (!text) return { re: null, error: null };
-  try {
-    return { re: new RegExp(text), error: null };
-  } catch (e) {
-    return { re: null, error: `bad filter: ${(e as Error).message}` };
-  }
 }
 
 export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, onQuit, onBack, onFrame, onAnalysis, initial }: ImageViewProps) {
@@ -91,7 +82,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   const selection = { historyRow: state.historyCursor, mode: state.mode, rangeStart: state.rangeStart };
   const described = describeSelection(model, selection);
   const tree = useMemo(() => treeForSelection(model, selection), [model, state.historyCursor, state.mode, state.rangeStart]);
-  const filter = useMemo(() => compileFilter(state.filter), [state.filter]);
+  const filter = useMemo(() => parseFilter(state.filter), [state.filter]);
   const rows = useMemo(
     () => flattenTree(tree, { collapsed: state.collapsed, hidden: state.hidden, filter: filter.re, sort: state.sort }),
     [tree, state.collapsed, state.hidden, filter, state.sort],
@@ -241,7 +232,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   const image = model.record;
   const header = `fathom  ${image.repoTags[0] ?? (image.sources[0] ?? '').replace(/^[a-z-]+:\/\//, '').split('/').slice(-2).join('/')}${engineReadTag(model.engineRead)}${registryReadTag(model.registryRead)}  ${image.id.slice(7, 19)}  ${humanBytes(model.sizeBytes)}  ${model.layerCount} layers${waste ? `  efficiency ${percent(waste.efficiencyScore, 1)}  wasted ${humanBytes(waste.wastedBytes)}` : ''}`;
   const treeTitle = `Files  ${described.label}`;
-  const treeStatus = `${tree.counts.added}+ ${tree.counts.modified}~ ${tree.counts.removed}-  sort:${state.sort}${hiddenNames.length ? `  hiding:${hiddenNames.join(',')}` : ''}${state.filter ? `  filter:/${state.filter}/` : ''}${filter.error ? `  (${filter.error})` : ''}  ${rows.length} rows`;
+  const treeStatus = `${tree.counts.added}+ ${tree.counts.modified}~ ${tree.counts.removed}-  sort:${state.sort}${hiddenNames.length ? `  hiding:${hiddenNames.join(',')}` : ''}${state.filter ? `  filter:${filter.shown}` : ''}${filter.error ? `  (${filter.error})` : ''}  ${rows.length} rows`;
   const hints = useMemo(() => footerHints(keymap, state.focus, size.columns), [keymap, state.focus, size.columns]);
   const bodyWidth = size.columns;
   const overlayHeight = bodyRows;

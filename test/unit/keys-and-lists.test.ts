@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { splitKeys } from '../../src/view/keys.js';
 import { listWindow, reduceList, type ListState } from '../../src/view/list-state.js';
+import { parseFilter } from '../../src/view/filter.js';
 
 describe('keys that arrive in one read', () => {
   it('a held key or a paste is each of its keys, in order', () => {
@@ -61,5 +62,16 @@ describe('the footer', () => {
     const remapped = new KeyMap(withOverrides({ 'toggle-added-files': 'ctrl+t', quit: 'ctrl+q' }));
     expect(footerHints(remapped, 'tree', 200)).toContain('^T hide added');
     expect(footerHints(remapped, 'tree', 200)).toContain('^Q quit');
+  });
+});
+
+describe('the files filter as typed', () => {
+  it('bare or between slashes (with flags), named once between slashes', () => {
+    expect(parseFilter('re')).toMatchObject({ shown: '/re/', error: null });
+    expect(parseFilter('/re/')).toMatchObject({ shown: '/re/', error: null });
+    expect(parseFilter('/\\.SO$/i').re!.test('/lib/x.so')).toBe(true);
+    expect(parseFilter('/a/b').re!.test('x/a/b')).toBe(true); // no closing slash: a path, matched as typed
+    expect(parseFilter('(').error).toMatch(/^bad filter: /);
+    expect(parseFilter('')).toEqual({ re: null, error: null, shown: '' });
   });
 });
