@@ -135,6 +135,8 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   const extract = async (target: string, overwrite: boolean) => {
     const path = rows.at(stateRef.current.treeCursor)?.path;
     if (!path) return;
+    // Said at once: a big file is read, checked against its digest and written before the result comes.
+    setState((s) => ({ ...s, overlay: 'none', draft: '', message: `extracting ${path} → ${target}…` }));
     const result = await extractFile(model, store, Math.max(0, described.to), path, target, overwrite);
     if (result.kind === 'exists') {
       setConfirmOverwrite(result.target);
