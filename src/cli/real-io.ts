@@ -119,21 +119,36 @@ export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineK
             efficiency: stored?.analysis?.efficiencyScore ?? null,
           };
         });
-        const problem = list?.problem() ?? null;
+        const problem = list?.problem() ?? engineProblem;
         onChange([...archives, ...engineRows, ...storeRows(store, new Set(engineRows.map((r) => r.id)))], problem ? `${problem} — showing the store's images` : null);
       };
+      // Until the engine answers, the list says it is waiting (after a moment), then why it gave up.
+      let engineProblem: string | null = null;
+      const slow = setTimeout(() => {
+        if (list) return;
+        engineProblem = `the ${opts.engine ?? 'docker'} engine has not answered yet (${getEngine().endpoint.url})`;
+        publish();
+      }, 1500);
+      slow.unref();
       publish();
       new EngineImageList(getEngine())
         .start()
         .then((l) => {
+          clearTimeout(slow);
+          engineProblem = null;
           if (stopped) return l.stop();
           list = l;
           l.subscribe(publish);
           publish();
         })
-        .catch(() => publish());
+        .catch((e: Error) => {
+          clearTimeout(slow);
+          engineProblem = e.message;
+          publish();
+        });
       return () => {
         stopped = true;
+        clearTimeout(slow);
         list?.stop();
       };
     },
