@@ -1,3 +1,4 @@
+import { asStoreError, makeDirs, storeWrite } from './store-errors.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -164,10 +165,12 @@ export class LayerStore {
   }
 
   private makeTemp(): string {
-    fs.mkdirSync(this.tmpDir, { recursive: true });
-    const dir = path.join(this.tmpDir, `${process.pid}-${Date.now()}-${randomBytes(4).toString('hex')}`);
-    fs.mkdirSync(dir);
-    return dir;
+    return storeWrite(this.root, 'a temporary directory', () => {
+      makeDirs(this.tmpDir);
+      const dir = path.join(this.tmpDir, `${process.pid}-${Date.now()}-${randomBytes(4).toString('hex')}`);
+      fs.mkdirSync(dir);
+      return dir;
+    });
   }
 
   /** Reads a layer blob once, verifies both digests, and commits blob + index atomically. */
@@ -208,7 +211,7 @@ export class LayerStore {
       writeDurable(path.join(temp, 'index.bin'), encodeIndex(indexed.index, indexed.diffId));
       // meta.json is written last: its presence is what marks a layer as complete.
       writeDurable(path.join(temp, 'meta.json'), seal(Buffer.from(JSON.stringify(meta, null, 1))));
-      fs.mkdirSync(path.dirname(finalDir), { recursive: true });
+      makeDirs(path.dirname(finalDir));
       try {
         fs.renameSync(temp, finalDir);
       } catch (e) {
@@ -230,7 +233,7 @@ export class LayerStore {
       return meta;
     } catch (e) {
       fs.rmSync(temp, { recursive: true, force: true });
-      throw e;
+      throw asStoreError(e, this.root, `layer ${source.diffId ?? '(of unknown diff ID)'}`);
     }
   }
 
@@ -370,11 +373,16 @@ export class LayerStore {
 
   /** Writes a whole file in tmp/ and renames it over `file`: readers see the old one or the new one, never half. */
   private replaceFile(file: string, data: Buffer): void {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
     const temp = path.join(this.makeTemp(), path.basename(file));
-    writeDurable(temp, data);
-    fs.renameSync(temp, file);
-    fs.rmSync(path.dirname(temp), { recursive: true, force: true });
+    storeWrite(this.root, path.relative(this.root, file), () => {
+      try {
+        makeDirs(path.dirname(file));
+        writeDurable(temp, data);
+        fs.renameSync(temp, file);
+      } finally {
+        fs.rmSync(path.dirname(temp), { recursive: true, force: true });
+      }
+    });
   }
 
   hasFigures(id: string): boolean {
