@@ -9,6 +9,11 @@ export function readImageConfig(files: ArchiveFiles, name: string, expectedDiges
   const what = `${files.label}: image config ${name}`;
   const bytes = files.read(name);
   if (expectedDigest) verifyDigest(bytes, expectedDigest, what);
+  return { id: sha256Digest(bytes), config: parseImageConfig(bytes, what), ...configText(bytes) };
+}
+
+/** A config's bytes (already checked against their digest) as the fields fathom reads, their shapes checked. */
+export function parseImageConfig(bytes: Buffer, what: string): ImageConfigJson {
   let config: ImageConfigJson;
   try {
     config = JSON.parse(bytes.toString('utf8')) as ImageConfigJson;
@@ -16,7 +21,7 @@ export function readImageConfig(files: ArchiveFiles, name: string, expectedDiges
     throw new FathomError(`${what} is not valid JSON (${(e as Error).message})`);
   }
   checkConfigShape(config, what);
-  return { id: sha256Digest(bytes), config, ...configText(bytes) };
+  return config;
 }
 
 /** The config's bytes as text, kept so the store can check them against the image ID (when they are UTF-8 exactly). */

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { median, timed } from './timed.js';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { connect } from '../../src/sources/engine/connection.js';
@@ -21,23 +22,6 @@ export interface EngineBench {
   liveLatencyMs: number[];
 }
 
-const HAS_TIME = fs.existsSync('/usr/bin/time');
-
-/** Runs a command; its wall time and, where /usr/bin/time is there, the peak RSS of the whole process. */
-function timed(cmd: string, args: string[], stdout: 'ignore' | number = 'ignore'): { ms: number; rssKb: number | null } {
-  const start = process.hrtime.bigint();
-  const [run, runArgs] = HAS_TIME ? ['/usr/bin/time', ['-f', '%M', cmd, ...args]] : [cmd, args];
-  const r = spawnSync(run, runArgs, { stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-  const rss = HAS_TIME ? Number(r.stderr.trim().split('\n').at(-1)) : NaN;
-  return { ms, rssKb: Number.isFinite(rss) ? rss : null };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /**
  * The engine bench: a ~1 GB, 37.5k-entry image (built once, cached in `work`, loaded into dockerd) opened

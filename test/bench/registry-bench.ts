@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { median, timed } from './timed.js';
 import net from 'node:net';
 import path from 'node:path';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -20,22 +21,6 @@ export interface RegistryBench {
   auditWarmMs: number | null;
 }
 
-const HAS_TIME = fs.existsSync('/usr/bin/time');
-
-function timed(cmd: string, args: string[]): { ms: number; rssKb: number | null } {
-  const start = process.hrtime.bigint();
-  const [run, runArgs] = HAS_TIME ? ['/usr/bin/time', ['-f', '%M', cmd, ...args]] : [cmd, args];
-  const r = spawnSync(run, runArgs, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-  const rss = HAS_TIME ? Number(r.stderr.trim().split('\n').at(-1)) : NaN;
-  return { ms, rssKb: Number.isFinite(rss) ? rss : null };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function onPath(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

@@ -1,11 +1,10 @@
 import { FathomError } from '../../errors.js';
 import { terminalSafe } from '../../format.js';
 import { INDEX_TYPES, checkDescriptor, type Descriptor } from '../descriptor.js';
-import { checkConfigShape, configText, diffIdsOf } from '../image-config.js';
+import { configText, diffIdsOf, parseImageConfig } from '../image-config.js';
 import { listAt, objectAt } from '../json-shape.js';
 import { forPlatform, platformOf } from '../platform.js';
 import type { ImageSource, LayerDescriptor, ResolveOptions, ResolvedImage, Transport } from '../types.js';
-import type { ImageConfigJson } from '../../../store/store.js';
 import { RegistryClient, type ManifestAnswer } from './client.js';
 import { findCredentials, type Credentials } from './credentials.js';
 import { imageName, type ManifestRef, type RegistryHost } from './reference.js';
@@ -69,14 +68,7 @@ export function registryImageSource(host: RegistryHost, repository: string, ref:
       const configDescriptor = checkDescriptor(manifest.config, where, 'config');
       const layerDescriptors = listAt(manifest.layers, where, 'layers').map((l, i) => checkDescriptor(l, where, `layers[${i}]`));
       const configBytes = await c.blobBytes(repository, configDescriptor.digest, `config ${configDescriptor.digest}`);
-      const configWhere = `${spec}: config ${configDescriptor.digest}`;
-      let config: ImageConfigJson;
-      try {
-        config = JSON.parse(configBytes.toString('utf8')) as ImageConfigJson;
-      } catch (e) {
-        throw new FathomError(`${configWhere} is not valid JSON (${(e as Error).message})`);
-      }
-      checkConfigShape(config, configWhere);
+      const config = parseImageConfig(configBytes, `${spec}: config ${configDescriptor.digest}`);
       // One image with no index: the platform asked for must be the config's own.
       const own = platformOf(config);
       if (opts.platform && !fromIndex && own) forPlatform([own], (p) => p, opts.platform, spec);
