@@ -66,6 +66,7 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
     return { kind: 'loading', label: start.kind === 'image' ? start.source : `${start.a} ↔ ${start.b}`, progress: null, startedAt: Date.now() };
   });
   const lastError = useRef<string | null>(null);
+  const fittedSize = useRef<TerminalSize | null>(null);
   // Reads every stored image record: once per opened image, not on every render.
   const shownModel = screen.kind === 'image' ? screen.model : null;
   const sharedDiffIds = useMemo(() => (shownModel ? io.sharedDiffIds(shownModel) : new Set<string>()), [shownModel]);
@@ -114,35 +115,50 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
     { isActive: screen.kind === 'loading' || screen.kind === 'error' },
   );
 
-  // Below the smallest size every screen fits, say so (and redraw the screen once the terminal grows).
-  if (tooSmall(size)) return <TooSmall size={size} onQuit={() => quit(0)} />;
-  switch (screen.kind) {
-    case 'loading':
-      return <Loading label={screen.label} progress={screen.progress} startedAt={screen.startedAt} width={size.columns} theme={theme} />;
-    case 'error':
-      return <ErrorScreen message={screen.message} width={size.columns} theme={theme} />;
-    case 'image':
-      return (
-        <ImageView
-          model={screen.model}
-          store={io.store}
-          keymap={keymap}
-          theme={theme}
-          size={size}
-          sharedDiffIds={sharedDiffIds}
-          onQuit={() => quit(0)}
-          onBack={screen.back ? () => setScreen({ kind: screen.back! }) : undefined}
-          onFrame={onFrame}
-          onAnalysis={() => io.rememberAnalysis(screen.model)}
-        />
-      );
-    case 'compare':
-      return <CompareScreen a={screen.a} b={screen.b} store={io.store} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} />;
-    case 'containers':
-      return <ContainersScreen io={io} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} onImages={() => setScreen({ kind: 'images' })} onOpen={(row) => void open(`container ${row.name}`, true, undefined, row.id)} />;
-    case 'images':
-      return <ImagesScreen io={io} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} onOpen={(source) => void open(source, true)} onContainers={() => setScreen({ kind: 'containers' })} onAudit={(sources) => setScreen({ kind: 'audit', sources })} />;
-    case 'audit':
-      return <AuditScreen io={io} sources={screen.sources} keymap={keymap} theme={theme} size={size} onBack={() => setScreen({ kind: 'images' })} onQuit={() => quit(0)} />;
-  }
+  /** The screen shown, laid out for `size`. */
+  const renderScreen = (size: TerminalSize) => {
+    switch (screen.kind) {
+      case 'loading':
+        return <Loading label={screen.label} progress={screen.progress} startedAt={screen.startedAt} width={size.columns} theme={theme} />;
+      case 'error':
+        return <ErrorScreen message={screen.message} width={size.columns} theme={theme} />;
+      case 'image':
+        return (
+          <ImageView
+            model={screen.model}
+            store={io.store}
+            keymap={keymap}
+            theme={theme}
+            size={size}
+            sharedDiffIds={sharedDiffIds}
+            onQuit={() => quit(0)}
+            onBack={screen.back ? () => setScreen({ kind: screen.back! }) : undefined}
+            onFrame={onFrame}
+            onAnalysis={() => io.rememberAnalysis(screen.model)}
+          />
+        );
+      case 'compare':
+        return <CompareScreen a={screen.a} b={screen.b} store={io.store} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} />;
+      case 'containers':
+        return <ContainersScreen io={io} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} onImages={() => setScreen({ kind: 'images' })} onOpen={(row) => void open(`container ${row.name}`, true, undefined, row.id)} />;
+      case 'images':
+        return <ImagesScreen io={io} keymap={keymap} theme={theme} size={size} onQuit={() => quit(0)} onOpen={(source) => void open(source, true)} onContainers={() => setScreen({ kind: 'containers' })} onAudit={(sources) => setScreen({ kind: 'audit', sources })} />;
+      case 'audit':
+        return <AuditScreen io={io} sources={screen.sources} keymap={keymap} theme={theme} size={size} onBack={() => setScreen({ kind: 'images' })} onQuit={() => quit(0)} />;
+    }
+  };
+
+  // Below the smallest size every screen fits, say so; the screen stays mounted, hidden and laid out for
+  // the last size that fitted, so it comes back as it was (cursor, folds, filter) once the terminal grows.
+  const small = tooSmall(size);
+  if (!small) fittedSize.current = size;
+  if (small && !fittedSize.current) return <TooSmall size={size} onQuit={() => quit(0)} />;
+  return (
+    <>
+      {small ? <TooSmall size={size} onQuit={() => quit(0)} /> : null}
+      <Box display={small ? 'none' : 'flex'} flexDirection="column">
+        {renderScreen(fittedSize.current!)}
+      </Box>
+    </>
+  );
 }

@@ -83,6 +83,13 @@ describe.skipIf(!HAS_TMUX)('fathom in a real terminal (tmux)', () => {
     await t.waitFor('too small: need 60×15, have 40×10');
     t.resize(100, 30);
     await t.waitFor('Layers  26 rows, 18 layers');
+    // Shrunk and grown again, the view is as it was left: the files pane still has the focus.
+    await t.keys('Tab');
+    await t.waitFor('▶ Files');
+    t.resize(50, 12);
+    await t.waitFor('too small: need 60×15, have 50×12');
+    t.resize(100, 30);
+    await t.waitFor('▶ Files');
     await t.type('q');
     await t.waitFor('EXIT=0');
   });
