@@ -28,7 +28,7 @@ type Screen =
   | { kind: 'containers' }
   | { kind: 'loading'; label: string; progress: IngestProgress | null; startedAt: number }
   /** `back`: the list it was opened from, where esc returns (none when opened from the command line). */
-  | { kind: 'image'; model: ImageModel; back: 'images' | 'containers' | null }
+  | { kind: 'image'; model: ImageModel; back: 'images' | 'containers' | null; /** A container's id: its writable layer is followed live. */ container?: string }
   | { kind: 'compare'; a: ImageModel; b: ImageModel }
   | { kind: 'error'; message: string }
   | { kind: 'audit'; sources: string[] };
@@ -82,7 +82,7 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
     try {
       pending?.onProgress(showProgress);
       const model = await (container ? io.openContainer(container) : pending ? pending.promise : io.openImage(source, showProgress));
-      setScreen({ kind: 'image', model, back: container ? 'containers' : fromList ? 'images' : null });
+      setScreen({ kind: 'image', model, back: container ? 'containers' : fromList ? 'images' : null, ...(container && { container }) });
     } catch (e) {
       lastError.current = (e as Error).message;
       // Opened from the command line: end as any command does (one line on stderr, exit 2).
@@ -106,6 +106,45 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
       })();
     }
   }, []);
+
+  // A container in the layer view: when its changes move, its writable layer is gathered again (at most
+  // every 2 s, one at a time) and the view shows the new one.
+  const followed = screen.kind === 'image' ? (screen.container ?? null) : null;
+  useEffect(() => {
+    if (!followed) return;
+    const detail = io.containerDetail(followed);
+    let timer: NodeJS.Timeout | null = null;
+    let busy = false;
+    let again = false;
+    let stopped = false;
+    const rebuild = () => {
+      timer = null;
+      if (busy) return void (again = true);
+      busy = true;
+      io.openContainer(followed)
+        .then((model) => !stopped && setScreen((s) => (s.kind === 'image' && s.container === followed ? { ...s, model } : s)))
+        .catch(() => {}) // gone or unreachable: the view keeps the last layer it had
+        .finally(() => {
+          busy = false;
+          if (again && !stopped) {
+            again = false;
+            timer ??= setTimeout(rebuild, 2000);
+          }
+        });
+    };
+    let first = true;
+    const off = detail.feed.subscribe((u) => {
+      // The feed's first answer is the state the view was opened with.
+      if (first) return void (first = false);
+      if (u && (u.appeared.length || u.changed.length || u.disappeared.length)) timer ??= setTimeout(rebuild, 2000);
+    });
+    return () => {
+      stopped = true;
+      off();
+      if (timer) clearTimeout(timer);
+      detail.feed.stop();
+    };
+  }, [followed]);
 
   // Screens without a key handler of their own (loading, error) still answer q and ctrl+c.
   useKeys(

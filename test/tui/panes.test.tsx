@@ -221,6 +221,32 @@ describe('the containers pane', () => {
     stop() {}
   }
 
+  it('Enter opens the container in the layer view, which follows its writable layer as it changes; backspace returns', async () => {
+    const base = testIo(storeDir);
+    const first = await base.openImage(imagePath('busybox', 'docker-save.tar'), () => {});
+    const later = await base.openImage(imagePath('multistage', 'docker-save.tar'), () => {});
+    const feed = new StaticFeed([]);
+    let opened = 0;
+    const io = testIo(storeDir, {
+      watchContainers: (cb) => (cb([{ id: 'c1', name: 'web', image: 'busybox', state: 'running', status: 'Up', sizeRwBytes: 0, sizeRootFsBytes: 0, simulated: false }], null), () => {}),
+      containerDetail: () => ({ feed, storage: null }),
+      // Stand-ins for the gathered layer: the first open, then what the next change brings.
+      openContainer: async () => (opened++ === 0 ? first : later),
+    });
+    const t = renderApp({ kind: 'containers' }, io, { columns: 120, rows: 30 });
+    await t.waitFor('enter layers');
+    await t.press(KEYS.enter);
+    await t.waitFor('fathom  corpus/busybox:latest');
+    const change = (p: string) => feed.add({ path: p, kind: 'A', type: 'file', sizeBytes: 1, firstSeen: Date.now(), lastChanged: Date.now() });
+    change('/first'); // the feed's first answer: the state the view opened with
+    change('/a-new-file');
+    await t.waitFor('fathom  corpus/multistage:latest', 8000);
+    expect(opened).toBe(2);
+    await t.press('\x7f');
+    await t.waitFor('enter layers');
+    t.app.unmount();
+  });
+
   it('shows a live diff as a tree with sizes, a size chart, and new entries as they come', async () => {
     const feed = new StaticFeed([
       { path: '/etc', kind: 'C', type: 'dir', sizeBytes: 0, firstSeen: 0, lastChanged: 0 },
