@@ -78,6 +78,13 @@ export interface ImageConfigJson {
   rootfs?: { type?: string; diff_ids?: string[] };
 }
 
+/** A blob written to the store's temporary space, not yet indexed (see LayerStore.spoolLayer). */
+export interface SpooledLayer {
+  source: LayerBlobSource;
+  temp: string;
+  size: number;
+}
+
 export interface LayerBlobSource {
   /** The diff ID the image config names; null when only the bytes will tell (then `accept` must). */
   diffId: string | null;
@@ -173,14 +180,49 @@ export class LayerStore {
     });
   }
 
-  /** Reads a layer blob once, verifies both digests, and commits blob + index atomically. */
-  async ingestLayer(source: LayerBlobSource, onProgress?: (bytes: number) => void): Promise<StoredLayerMeta> {
+  /**
+   * Writes a streamed blob to a temporary file as fast as it arrives, hashing nothing: a source whose
+   * layers come one after another in one stream (an engine's export) is read at the stream's pace while
+   * earlier layers are still being indexed. `ingestSpooled` then indexes, verifies and commits it.
+   */
+  async spoolLayer(source: LayerBlobSource): Promise<SpooledLayer> {
     const temp = this.makeTemp();
+    const file = path.join(temp, 'blob');
+    try {
+      const fd = fs.openSync(file, 'w');
+      let size = 0;
+      try {
+        for await (const chunk of await source.open()) {
+          writeAll(fd, chunk);
+          size += chunk.length;
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+      return { source, temp, size };
+    } catch (e) {
+      fs.rmSync(temp, { recursive: true, force: true });
+      throw asStoreError(e, this.root, `layer ${source.diffId ?? '(of unknown diff ID)'}`);
+    }
+  }
+
+  /** Indexes and commits a spooled blob (on a worker when it is big); the spool becomes the stored copy. */
+  ingestSpooled(spooled: SpooledLayer, onProgress?: (bytes: number) => void): Promise<StoredLayerMeta> {
+    const { source, temp, size } = spooled;
+    const file = path.join(temp, 'blob');
+    // Read back from the spool, whichever way it is indexed: the source's own stream is spent.
+    return this.ingestLayer({ ...source, open: async () => fs.createReadStream(file, { highWaterMark: 1 << 20 }), location: () => ({ path: file, offset: 0, size }) }, onProgress, temp);
+  }
+
+  /** Reads a layer blob once, verifies both digests, and commits blob + index atomically. */
+  async ingestLayer(source: LayerBlobSource, onProgress?: (bytes: number) => void, spooledIn?: string): Promise<StoredLayerMeta> {
+    const temp = spooledIn ?? this.makeTemp();
     try {
       const location = source.location?.() ?? null;
       const engineLayer = source.engineLayer ?? null;
-      const keepRef = !this.copyBlobs && (location !== null || engineLayer !== null);
-      const indexed = await this.indexBlob(source, location, keepRef ? null : path.join(temp, 'blob'), onProgress);
+      // A spooled blob is already the store's copy (in `temp`): read in place, kept as a copy.
+      const keepRef = !spooledIn && !this.copyBlobs && (location !== null || engineLayer !== null);
+      const indexed = await this.indexBlob(source, location, keepRef || spooledIn ? null : path.join(temp, 'blob'), onProgress);
       let blob: StoredBlob = { kind: 'copy' };
       if (keepRef && engineLayer) {
         blob = { kind: 'engine', tarSplit: engineLayer.tarSplit, diffDir: engineLayer.diffDir };

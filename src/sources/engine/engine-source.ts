@@ -94,6 +94,7 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
     onProgress?.({ ...progress });
   });
   input.pipe(extract);
+  const indexing: Promise<void>[] = [];
   try {
     for await (const entry of extract as unknown as AsyncIterable<Readable & { header: tar.Header }>) {
       const header = entry.header;
@@ -116,20 +117,30 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
         const known = blobHex ? `sha256:${blobHex}` : null;
         if (known && store.hasLayer(known)) {
           await drain(entry as unknown as Readable);
+          progress.layersDone++;
+          onProgress?.({ ...progress });
         } else {
-          await store.ingestLayer({ diffId: known, accept: (d) => expected.has(d), blobDigest: known, where: `${label}: ${name}`, open: async () => entry as AsyncIterable<Buffer> });
+          // Spooled at the stream's pace, indexed (on a worker when big) while the next layer arrives.
+          const spooled = await store.spoolLayer({ diffId: known, accept: (d) => expected.has(d), blobDigest: known, where: `${label}: ${name}`, open: async () => entry as AsyncIterable<Buffer> });
+          const indexed = store.ingestSpooled(spooled).then(() => {
+            progress.layersDone++;
+            onProgress?.({ ...progress });
+          });
+          indexed.catch(() => {}); // awaited below, after the stream: not an unhandled rejection meanwhile
+          indexing.push(indexed);
         }
-        progress.layersDone++;
-        onProgress?.({ ...progress });
         continue;
       }
       if ((header.size ?? 0) <= METADATA_LIMIT) meta.files.set(name, await collect(entry as unknown as Readable));
       else await drain(entry as unknown as Readable);
     }
   } catch (e) {
+    await Promise.allSettled(indexing);
     if (isConnectionError(e)) throw explainConnectionError(e, engine.endpoint);
     throw e;
   }
+  const failed = (await Promise.allSettled(indexing)).find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
   return meta;
 }
 
