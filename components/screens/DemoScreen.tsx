@@ -83,13 +83,15 @@ export function DemoScreen({ world, steps, lang, start, pace, keymap, theme, siz
         {scene}
       </Box>
       <Text bold color={theme.accent}>
-        {fit(`Step ${index + 1}/${steps.length} · ${step.title[lang]}`, size.columns)}
+        {fit(`${lang === 'ko' ? `${index + 1}/${steps.length}단계` : `Step ${index + 1}/${steps.length}`} · ${step.title[lang]}`, size.columns)}
       </Text>
       {captionLines.map((l, i) => (
         <Text key={i}>{fit(l, size.columns)}</Text>
       ))}
       <Text color={theme.change.modified}>{fit(`${lang === 'ko' ? '볼 곳' : 'Look'}: ${step.look[lang]}`, size.columns)}</Text>
-      <Text dimColor={theme.dim}>{fit(`n next · p previous · q quit${pace !== null ? ` · autoplay ${pace}s` : ''}`, size.columns)}</Text>
+      <Text dimColor={theme.dim}>
+        {fit(lang === 'ko' ? `n 다음 · p 이전 · q 끝내기${pace !== null ? ` · 자동 진행 ${pace}초` : ''}` : `n next · p previous · q quit${pace !== null ? ` · autoplay ${pace}s` : ''}`, size.columns)}
+      </Text>
     </Box>
   );
 }

@@ -39,7 +39,8 @@ describe.skipIf(!HAS_TMUX)('fathom demo in a real terminal', () => {
     const t = new TmuxSession('demo-ko');
     sessions.push(t);
     t.start(['demo', '--store', store, '--lang', 'ko', '--step', '9'], {}, 120, 34);
-    await t.waitFor(`Step 9/${TOUR.length} · ${TOUR[8].title.ko}`);
+    const screen = await t.waitFor(`9/${TOUR.length}단계 · ${TOUR[8].title.ko}`);
+    expect(screen).toContain('n 다음 · p 이전 · q 끝내기');
     await t.keys('q');
     await t.waitFor('EXIT=0');
   });
