@@ -6,7 +6,8 @@ import { fileSource, parseSourceSpec } from '../sources/source-spec.js';
 import { progressLine, type EngineReadChoice, type ImageSource, type IngestProgress } from '../sources/types.js';
 import { LayerStore, defaultStoreRoot } from '../../store/store.js';
 import { engineSource } from '../sources/engine/engine-source.js';
-import { registryImageSource, type RegistryOptions } from '../sources/registry/registry-source.js';
+import type { RegistryOptions } from '../sources/registry/registry-source.js';
+import { imageName, type ManifestRef, type RegistryHost } from '../sources/registry/reference.js';
 
 export interface OpenOptions {
   store?: string;
@@ -58,10 +59,24 @@ export function sourceFor(input: string, opts: OpenOptions): ImageSource {
       throw new FathomError('internal: store sources are opened directly');
     case 'registry':
       if (spec.repository === null) throw new FathomError(`${input}: names a registry, not an image: add /REPOSITORY[:TAG] (or run \`fathom ${input}\` to browse it)`);
-      return registryImageSource(spec.host, spec.repository, spec.ref, registryOptions(opts));
+      return lazyRegistrySource(spec.host, spec.repository, spec.ref, registryOptions(opts));
     default:
       return fileSource(spec);
   }
+}
+
+/**
+ * A registry image, its HTTP and TLS code loaded only when it is opened: `node:https` and `node:tls`
+ * cost every other command several milliseconds of start-up.
+ */
+function lazyRegistrySource(host: RegistryHost, repository: string, ref: ManifestRef, options: RegistryOptions): ImageSource {
+  return {
+    spec: `registry://${imageName(host, repository, ref)}`,
+    async resolve(o) {
+      const { registryImageSource } = await import('../sources/registry/registry-source.js');
+      return registryImageSource(host, repository, ref, options).resolve(o);
+    },
+  };
 }
 
 /** Progress on stderr, redrawn in place; while a source is still preparing, its wait is redrawn every second. */

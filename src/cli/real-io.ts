@@ -10,9 +10,7 @@ import { ContainerWatcher } from '../sources/engine/container-watch.js';
 import { ContainerLog, actOnContainer } from '../sources/engine/container-actions.js';
 import { openContainer } from '../open-container.js';
 import { modelFor, registryOptions, type OpenOptions } from './open-source.js';
-import { auditSources } from './audit-run.js';
-import { registryClient } from '../sources/registry/registry-source.js';
-import { listRegistry, type RegistryTag } from '../sources/registry/registry-list.js';
+import type { RegistryTag } from '../sources/registry/registry-list.js';
 import type { RegistryHost } from '../sources/registry/reference.js';
 
 function storeRows(store: LayerStore, skipIds: Set<string>): ImageListRow[] {
@@ -43,7 +41,7 @@ function storedSize(store: LayerStore, record: ImageRecord): number | null {
 /** A registry's tags as image rows: names first, then each one's ID, age, size and layers as they are read. */
 function watchRegistry(store: LayerStore, host: RegistryHost, opts: OpenOptions, onChange: (rows: ImageListRow[], problem: string | null) => void): () => void {
   let stopped = false;
-  const client = registryClient(host, registryOptions(opts), `registry://${host.name}`);
+  const options = registryOptions(opts);
   const rowsOf = (tags: readonly RegistryTag[]): ImageListRow[] =>
     tags.map((t) => {
       const stored = t.id ? store.getImage(t.id) : null;
@@ -63,14 +61,18 @@ function watchRegistry(store: LayerStore, host: RegistryHost, opts: OpenOptions,
     const bad = tags.filter((t) => t.problem);
     return bad.length > 0 ? `${bad.length} tag${bad.length === 1 ? '' : 's'} could not be read: ${bad[0].problem}` : null;
   };
-  listRegistry(client, opts.platform, (tags) => {
-    shown = tags;
-    if (!stopped) onChange(rowsOf(tags), problemOf(tags));
-  }, () => stopped)
-    .catch((e: Error) => {
-      if (!stopped) onChange(rowsOf(shown), e.message);
-    })
-    .finally(() => client.close());
+  // The registry's HTTP and TLS code loads only for this list (see lazyRegistrySource).
+  void Promise.all([import('../sources/registry/registry-source.js'), import('../sources/registry/registry-list.js')]).then(([{ registryClient }, { listRegistry }]) => {
+    const client = registryClient(host, options, `registry://${host.name}`);
+    return listRegistry(client, opts.platform, (tags) => {
+      shown = tags;
+      if (!stopped) onChange(rowsOf(tags), problemOf(tags));
+    }, () => stopped)
+      .catch((e: Error) => {
+        if (!stopped) onChange(rowsOf(shown), e.message);
+      })
+      .finally(() => client.close());
+  });
   return () => {
     stopped = true;
   };
@@ -88,7 +90,8 @@ export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineK
     async openImage(source: string, onProgress: (p: IngestProgress) => void) {
       return (await modelFor(source, store, opts, onProgress)).model;
     },
-    audit(sources, onImage) {
+    async audit(sources, onImage) {
+      const { auditSources } = await import('./audit-run.js');
       return auditSources(sources, store, { ...opts, progress: false }, onImage);
     },
     rememberAnalysis(model) {

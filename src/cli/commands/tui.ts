@@ -52,7 +52,7 @@ export async function runTui(args: string[]): Promise<number> {
     throw new FathomError(`the interactive UI needs a terminal; in scripts use ${instead}`);
   }
   // The terminal is the UI's keyboard: a password can't come from it too.
-  if (values['password-stdin']) throw new FathomError('--password-stdin is for scripts (inspect, ci, audit); for the interactive UI, `docker login HOST` first: fathom reads the credentials it stores');
+  if (values['password-stdin'] || values.username !== undefined) throw new FathomError('--username and --password-stdin are for scripts (inspect, ci, audit); for the interactive UI, `docker login HOST` first: fathom reads the credentials it stores');
   let start: StartAt;
   if (positionals.length === 0) start = { kind: 'images' };
   else if (positionals.length === 1 && positionals[0] === 'containers') start = { kind: 'containers' };
