@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +40,3 @@ export function truthLines(file: string): TruthEntry[] {
     .map((l) => JSON.parse(l) as TruthEntry);
 }
 
-export function tempStore(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-store-'));
-}

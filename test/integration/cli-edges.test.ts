@@ -2,7 +2,8 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { fathom } from '../helpers/cli.js';
-import { PROJECT_ROOT, imagePath, tempStore } from '../helpers/fixtures.js';
+import { PROJECT_ROOT, imagePath } from '../helpers/fixtures.js';
+import { tempStore } from '../helpers/temp-store.js';
 
 const BIN = path.join(PROJECT_ROOT, 'bin', 'fathom.js');
 

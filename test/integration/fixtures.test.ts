@@ -7,7 +7,8 @@ import { fileSource, parseSourceSpec } from '../../src/sources/source-spec.js';
 import { ImageModel } from '../../src/model/image-model.js';
 import { inspectReport, unionRows } from '../../src/report/inspect-report.js';
 import { EntryKind, formatMode, kindName } from '../../src/model/entry.js';
-import { FIXTURES, FORMATS, IMAGES, imagePath, tempStore, truthJson, truthLines } from '../helpers/fixtures.js';
+import { FIXTURES, FORMATS, IMAGES, imagePath, truthJson, truthLines } from '../helpers/fixtures.js';
+import { tempStore } from '../helpers/temp-store.js';
 
 let storeDir: string;
 let store: LayerStore;
