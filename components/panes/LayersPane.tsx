@@ -1,3 +1,4 @@
+import { layersTitle, type UiLang } from '../../src/view/chrome-text.js';
 import { memo } from 'react';
 import { Box, Text } from 'ink';
 import type { HistoryRow } from '../../src/model/image-model.js';
@@ -7,6 +8,8 @@ import { instructionText } from '../../src/view/instruction.js';
 import type { Theme } from '../theme.js';
 
 export interface LayersPaneProps {
+  /** The language of the pane's own words (the demo's --lang). */
+  lang?: UiLang;
   history: readonly HistoryRow[];
   layerSizes: readonly number[];
   /** Layers whose diff ID other stored images use too. */
@@ -36,7 +39,7 @@ export function LayersPane(p: LayersPaneProps) {
   return (
     <Box flexDirection="column" width={p.width} height={p.height + 1}>
       <Text bold color={p.focused ? p.theme.accent : undefined}>
-        {fit(`${p.focused ? '▶' : ' '} Layers  ${p.history.length} rows, ${p.layerSizes.length} layers`, p.width)}
+        {fit(`${p.focused ? '▶' : ' '} ${layersTitle(p.history.length, p.layerSizes.length, p.lang)}`, p.width)}
       </Text>
       {rows.map((h, i) => {
         const row = p.top + i;

@@ -59,7 +59,7 @@ export function DemoScreen({ world, steps, lang, start, pace, keymap, theme, siz
   const s = step.scene;
   if (s.kind === 'image') {
     const model = world.models.get(s.image)!;
-    scene = <ImageView key={step.id} model={model} store={world.store} keymap={keymap} theme={theme} size={sceneSize} sharedDiffIds={new Set()} onQuit={onQuit} initial={s.view} />;
+    scene = <ImageView key={step.id} lang={lang} model={model} store={world.store} keymap={keymap} theme={theme} size={sceneSize} sharedDiffIds={new Set()} onQuit={onQuit} initial={s.view} />;
   } else if (s.kind === 'compare') {
     scene = <CompareScreen key={step.id} a={world.models.get(s.a)!} b={world.models.get(s.b)!} store={world.store} keymap={keymap} theme={theme} size={sceneSize} onQuit={onQuit} />;
   } else {

@@ -1,3 +1,4 @@
+import { filesTitle, type UiLang } from '../../src/view/chrome-text.js';
 import { parseFilter } from '../../src/view/filter.js';
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
@@ -36,9 +37,11 @@ export interface ImageViewProps {
   onAnalysis?: (waste: WasteReport) => void;
   /** Where to start (the demo sets up each step this way); historyCursor past the end means the last row. */
   initial?: Partial<ImageViewState>;
+  /** The language of the panes' own words (the demo's --lang); names and figures stay as they are. */
+  lang?: UiLang;
 }
 
-export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, onQuit, onBack, onFrame, onAnalysis, initial }: ImageViewProps) {
+export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, onQuit, onBack, onFrame, onAnalysis, initial, lang = 'en' }: ImageViewProps) {
   const [state, setStateRaw] = useState<ImageViewState>(() => {
     const s = { ...initialImageViewState(model.history), ...initial };
     return { ...s, historyCursor: Math.min(s.historyCursor, model.history.length - 1) };
@@ -80,7 +83,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   }, [model]);
 
   const selection = { historyRow: state.historyCursor, mode: state.mode, rangeStart: state.rangeStart };
-  const described = describeSelection(model, selection);
+  const described = describeSelection(model, selection, lang);
   const tree = useMemo(() => treeForSelection(model, selection), [model, state.historyCursor, state.mode, state.rangeStart]);
   const filter = useMemo(() => parseFilter(state.filter), [state.filter]);
   const rows = useMemo(
@@ -233,9 +236,9 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   const hiddenNames = (Object.keys(state.hidden) as (keyof typeof state.hidden)[]).filter((k) => state.hidden[k]);
   const image = model.record;
   const header = `fathom  ${image.repoTags[0] ?? (image.sources[0] ?? '').replace(/^[a-z-]+:\/\//, '').split('/').slice(-2).join('/')}${engineReadTag(model.engineRead)}${registryReadTag(model.registryRead)}  ${image.id.slice(7, 19)}  ${humanBytes(model.sizeBytes)}  ${model.layerCount} layers${waste ? `  efficiency ${percent(waste.efficiencyScore, 1)}  wasted ${humanBytes(waste.wastedBytes)}` : ''}`;
-  const treeTitle = `Files  ${described.label}`;
+  const treeTitle = filesTitle(described.label, lang);
   const treeStatus = `${tree.counts.added}+ ${tree.counts.modified}~ ${tree.counts.removed}-  sort:${state.sort}${hiddenNames.length ? `  hiding:${hiddenNames.join(',')}` : ''}${state.filter ? `  filter:${filter.shown}` : ''}${filter.error ? `  (${filter.error})` : ''}  ${rows.length} rows`;
-  const hints = useMemo(() => footerHints(keymap, state.focus, size.columns), [keymap, state.focus, size.columns]);
+  const hints = useMemo(() => footerHints(keymap, state.focus, size.columns, lang), [keymap, state.focus, size.columns, lang]);
   const bodyWidth = size.columns;
   const overlayHeight = bodyRows;
 
@@ -256,7 +259,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     body = (
       <Box flexDirection="row" height={bodyRows}>
         <Box flexDirection="column" width={leftWidth}>
-          <LayersPane history={model.history} layerSizes={layerSizes} sharedLayers={sharedLayers} cursor={state.historyCursor} top={state.historyTop} height={historyHeight} width={leftWidth} focused={state.focus === 'layers'} rangeStart={state.rangeStart} theme={theme} />
+          <LayersPane lang={lang} history={model.history} layerSizes={layerSizes} sharedLayers={sharedLayers} cursor={state.historyCursor} top={state.historyTop} height={historyHeight} width={leftWidth} focused={state.focus === 'layers'} rangeStart={state.rangeStart} theme={theme} />
           <Box flexDirection="column" height={detailRows}>
             {detailLines.map((l, i) => (
               <Text key={i} dimColor={theme.dim}>

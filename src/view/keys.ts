@@ -1,3 +1,5 @@
+import { KO_HINT_WORDS, type UiLang } from './chrome-text.js';
+import { cellWidth } from './format.js';
 /** The key facts Ink reports for one keypress (a subset of its Key, so this stays testable without Ink). */
 export interface KeyInfo {
   upArrow?: boolean;
@@ -222,7 +224,7 @@ function shortKey(key: string): string {
  * The footer's hints from the bindings in force (remapped keys included), as many whole hints as fit in
  * `width`: the most used first, none cut in half.
  */
-export function footerHints(keymap: KeyMap, focus: 'layers' | 'tree', width: number): string {
+export function footerHints(keymap: KeyMap, focus: 'layers' | 'tree', width: number, lang: UiLang = 'en'): string {
   const keysOf = new Map<string, string[]>();
   for (const b of keymap.describe()) if (b.scope === focus || b.scope === 'global') keysOf.set(b.action, [...(keysOf.get(b.action) ?? []), ...b.keys]);
   let out = '';
@@ -231,9 +233,10 @@ export function footerHints(keymap: KeyMap, focus: 'layers' | 'tree', width: num
     // The shortest key that does it here (q over ctrl+c); none when remapped away or taken by another action.
     const key = (keysOf.get(action) ?? []).filter((k) => keymap.resolve(k, focus) === action).sort((a, b) => shortKey(a).length - shortKey(b).length)[0];
     if (!key) continue;
-    const hint = `${shortKey(key)} ${word}`;
+    const hint = `${shortKey(key)} ${lang === 'ko' ? (KO_HINT_WORDS[word] ?? word) : word}`;
     const next = out ? `${out}  ${hint}` : hint;
-    if (next.length > width) break;
+    // By display width: a Korean word takes two cells a character.
+    if (cellWidth(next) > width) break;
     out = next;
   }
   return out;

@@ -2,6 +2,7 @@ import type { ImageModel } from '../model/image-model.js';
 import { newRoot } from '../union/union-tree.js';
 import { buildDisplayTree, type DisplayTree } from './display-tree.js';
 import { layerAtRow, type CompareMode } from './image-view-state.js';
+import { selectionLabel, type UiLang } from './chrome-text.js';
 
 export interface TreeSelection {
   historyRow: number;
@@ -10,15 +11,15 @@ export interface TreeSelection {
 }
 
 /** Which two unions the file tree compares for a selection, described for the status line. */
-export function describeSelection(model: ImageModel, sel: TreeSelection): { from: number; to: number; label: string } {
+export function describeSelection(model: ImageModel, sel: TreeSelection, lang: UiLang = 'en'): { from: number; to: number; label: string } {
   const to = layerAtRow(model.history, sel.historyRow);
   const metadataRow = model.history[sel.historyRow]?.layerIndex === null;
   if (sel.mode === 'layer') {
-    if (metadataRow) return { from: to + 1, to, label: `metadata row: no file changes (tree of layer ${to})` };
-    return { from: to, to, label: `layer ${to}: its own changes` };
+    if (metadataRow) return { from: to + 1, to, label: selectionLabel({ kind: 'metadata', to }, lang) };
+    return { from: to, to, label: selectionLabel({ kind: 'layer', to }, lang) };
   }
   const from = sel.rangeStart === null ? 0 : Math.max(0, layerAtRow(model.history, sel.rangeStart));
-  return { from, to, label: from === 0 ? `layers 0..${to}: everything up to here` : `layers ${from}..${to}: changes over the range` };
+  return { from, to, label: selectionLabel(from === 0 ? { kind: 'all', to } : { kind: 'range', from, to }, lang) };
 }
 
 /** The display tree for a selection: the union at the selected layer, compared with the union below the range. */

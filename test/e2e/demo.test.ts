@@ -41,6 +41,12 @@ describe.skipIf(!HAS_TMUX)('fathom demo in a real terminal', () => {
     t.start(['demo', '--store', store, '--lang', 'ko', '--step', '9'], {}, 120, 34);
     const screen = await t.waitFor(`9/${TOUR.length}단계 · ${TOUR[8].title.ko}`);
     expect(screen).toContain('n 다음 · p 이전 · q 끝내기');
+    // The panes' own words too, titles and footer (step 10 shows an image's panes).
+    await t.keys('n');
+    const panes = await t.waitFor(`10/${TOUR.length}단계 · ${TOUR[9].title.ko}`);
+    expect(panes).toMatch(/ 레이어  \d+행, 레이어 \d+개/);
+    expect(panes).toMatch(/파일  레이어 \d+/);
+    expect(panes).toContain('? 키');
     await t.keys('q');
     await t.waitFor('EXIT=0');
   });
