@@ -30,8 +30,6 @@ export type ChunkMessage = { id: number } & ({ kind: 'chunk'; data: Uint8Array }
 /** How many chunks a worker asks for ahead of what it is working on: enough to keep a download flowing. */
 export const CHUNKS_AHEAD = 4;
 
-/** About how many bytes one hand-over to a worker carries. */
-const BATCH_BYTES = 1 << 20;
 
 /** What a worker says about one job: progress while it reads, then the result or the error. */
 export type IndexReply = { id: number } & (
@@ -108,41 +106,21 @@ class WorkerPool {
       pulling = pulling.then(async () => {
         if (ended || !source) return;
         try {
-          // Sockets deliver 16-64 KiB at a time: gathered into batches of about 1 MiB, so the hand-over
-          // costs one message per MiB, not one per packet.
-          const parts: Buffer[] = [];
-          let size = 0;
-          let done = false;
-          while (size < BATCH_BYTES) {
-            const next = await source.next();
-            if (next.done) {
-              done = true;
-              break;
-            }
-            parts.push(next.value);
-            size += next.value.length;
-          }
+          // One chunk a pull: a source that reads sockets hands over batches of its own (the registry
+          // client's are ~1 MiB), so a message carries a batch, not a packet.
+          const next = await source.next();
           if (ended) return;
-          if (size > 0) {
-            // Handed over whole where the batch owns its memory; else a copy the worker can own (a
-            // socket's chunk may share its memory with others).
-            const only = parts.length === 1 ? parts[0] : null;
-            let data: Uint8Array;
-            if (only && only.byteOffset === 0 && only.buffer.byteLength === only.length && !(only.buffer instanceof SharedArrayBuffer)) data = only;
-            else {
-              data = new Uint8Array(size);
-              let at = 0;
-              for (const p of parts) {
-                data.set(p, at);
-                at += p.length;
-              }
-            }
-            w.worker.postMessage({ id, kind: 'chunk', data } satisfies ChunkMessage, [data.buffer as ArrayBuffer]);
-          }
-          if (done) {
+          if (next.done) {
             ended = true;
             w.worker.postMessage({ id, kind: 'end' } satisfies ChunkMessage);
+            return;
           }
+          const chunk = next.value;
+          // Handed over whole where the chunk owns its memory; else a copy the worker can own (a slice of
+          // a pooled buffer shares its memory with others).
+          const owned = chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.length && !(chunk.buffer instanceof SharedArrayBuffer);
+          const data = owned ? chunk : new Uint8Array(chunk);
+          w.worker.postMessage({ id, kind: 'chunk', data } satisfies ChunkMessage, [data.buffer as ArrayBuffer]);
         } catch (e) {
           if (ended) return;
           ended = true;

@@ -56,12 +56,14 @@ export function makeDirs(dir: string): void {
   const missing: string[] = [];
   let at = path.resolve(dir);
   for (;;) {
+    let st: fs.Stats | null = null;
     try {
-      if (fs.statSync(at).isDirectory()) break;
-      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), { code: 'ENOTDIR', path: at });
+      st = fs.statSync(at);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
+    if (st?.isDirectory()) break;
+    if (st) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), { code: 'ENOTDIR', path: at });
     missing.push(at);
     const parent = path.dirname(at);
     if (parent === at) break;

@@ -1,7 +1,6 @@
-import { INDEX_TYPES, checkDescriptor } from '../descriptor.js';
-import { listAt, objectAt } from '../json-shape.js';
-import { forPlatform, platformOf } from '../platform.js';
+import { FathomError } from '../../errors.js';
 import type { RegistryClient } from './client.js';
+import { readRegistryImage } from './registry-source.js';
 
 /** One tag of a registry as the list shows it; the figures fill in as its manifest and config arrive. */
 export interface RegistryTag {
@@ -69,31 +68,15 @@ async function eachAtOnce<T>(items: readonly T[], work: (item: T) => Promise<voi
 }
 
 /** A tag's manifest (through its index, for this platform) and config: what the list shows of it. */
-export async function tagFigures(client: RegistryClient, repository: string, tag: string, platform: string | undefined): Promise<Pick<RegistryTag, 'id' | 'created' | 'compressedBytes' | 'layers'> & { manifestDigest: string; layerDigests: { digest: string; size: number }[]; diffIds: string[] }> {
+export async function tagFigures(client: RegistryClient, repository: string, tag: string, platform: string | undefined): Promise<Pick<RegistryTag, 'id' | 'created' | 'compressedBytes' | 'layers'>> {
   const where = `${repository}:${tag}`;
-  let m = await client.manifest(repository, tag, `manifest of ${where}`);
-  if (!m) throw new Error(`${where}: listed, but its manifest is gone`);
-  if (INDEX_TYPES.has(m.mediaType)) {
-    const index = objectAt(JSON.parse(m.bytes.toString('utf8')), where, '(the whole)');
-    const entries = listAt(index.manifests, where, 'manifests').map((d, i) => checkDescriptor(d, where, `manifests[${i}]`));
-    const [entry] = forPlatform(entries, (d) => platformOf(d.platform), platform, where);
-    m = entry ? await client.manifest(repository, entry.digest, `manifest ${entry.digest}`) : null;
-    if (!m || INDEX_TYPES.has(m.mediaType)) throw new Error(`${where}: its index names no readable manifest`);
-  }
-  const manifest = objectAt(JSON.parse(m.bytes.toString('utf8')), where, '(the whole)');
-  const config = checkDescriptor(manifest.config, where, 'config');
-  const layers = listAt(manifest.layers, where, 'layers').map((l, i) => checkDescriptor(l, where, `layers[${i}]`));
-  const parsed = objectAt(JSON.parse((await client.blobBytes(repository, config.digest, `config of ${where}`)).toString('utf8')), where, 'config');
-  const created = typeof parsed.created === 'string' ? Math.floor(Date.parse(parsed.created) / 1000) : null;
-  const rootfs = parsed.rootfs as { diff_ids?: unknown } | undefined;
-  const diffIds = Array.isArray(rootfs?.diff_ids) ? rootfs.diff_ids.filter((d): d is string => typeof d === 'string') : [];
+  const image = await readRegistryImage(client, repository, tag, platform, where);
+  if (!image) throw new FathomError(`${where}: listed, but its manifest is gone`);
+  const created = image.config.created ? Math.floor(Date.parse(image.config.created) / 1000) : null;
   return {
-    id: config.digest,
-    created: Number.isFinite(created) ? created : null,
-    compressedBytes: layers.reduce((n, l) => n + (l.size ?? 0), 0),
-    layers: layers.length,
-    manifestDigest: m.digest,
-    layerDigests: layers.map((l) => ({ digest: l.digest, size: l.size ?? 0 })),
-    diffIds,
+    id: image.configDigest,
+    created: created !== null && Number.isFinite(created) ? created : null,
+    compressedBytes: image.layers.reduce((n, l) => n + (l.size ?? 0), 0),
+    layers: image.layers.length,
   };
 }

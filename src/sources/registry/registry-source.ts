@@ -4,8 +4,9 @@ import { INDEX_TYPES, checkDescriptor, type Descriptor } from '../descriptor.js'
 import { configText, diffIdsOf, parseImageConfig } from '../image-config.js';
 import { listAt, objectAt } from '../json-shape.js';
 import { forPlatform, platformOf } from '../platform.js';
-import type { ImageSource, LayerDescriptor, ResolveOptions, ResolvedImage, Transport } from '../types.js';
+import type { ImageSource, LayerDescriptor, ResolveOptions, ResolvedImage } from '../types.js';
 import { RegistryClient, type ManifestAnswer } from './client.js';
+import type { ImageConfigJson } from '../../../store/store.js';
 import { findCredentials, type Credentials } from './credentials.js';
 import { imageName, type ManifestRef, type RegistryHost } from './reference.js';
 
@@ -33,48 +34,65 @@ function pickFromIndex(index: Record<string, unknown>, where: string, platform: 
   return chosen[0];
 }
 
+/** What a registry says of one image: its manifest (reached through an index if need be) and its config. */
+export interface RegistryImage {
+  manifest: ManifestAnswer;
+  configDigest: string;
+  configBytes: Buffer;
+  config: ImageConfigJson;
+  layers: Descriptor[];
+}
+
+/**
+ * An image's manifest by tag or digest (through an image index for `platform`, default this machine's)
+ * and its config, each checked against its digest and its shape; null when the registry has no such
+ * manifest. Errors start with `label`. The open and the registry's list both read images this way.
+ */
+export async function readRegistryImage(c: RegistryClient, repository: string, reference: string, platform: string | undefined, label: string): Promise<RegistryImage | null> {
+  let top = await c.manifest(repository, reference, 'manifest');
+  if (!top) return null;
+  let fromIndex = false;
+  if (INDEX_TYPES.has(top.mediaType)) {
+    const where = `${label}: image index ${top.digest}`;
+    const entry = pickFromIndex(parseJson(top, where), where, platform);
+    if (entry.mediaType && INDEX_TYPES.has(entry.mediaType)) throw new FathomError(`${where}: an index inside an index; name the image with @sha256:…`);
+    const inner = await c.manifest(repository, entry.digest, `manifest ${entry.digest} (from the index)`);
+    if (!inner) throw new FathomError(`${where}: the index names manifest ${entry.digest}, which the registry does not have`);
+    if (INDEX_TYPES.has(inner.mediaType)) throw new FathomError(`${where}: an index inside an index; name the image with @sha256:…`);
+    top = inner;
+    fromIndex = true;
+  }
+  const where = `${label}: manifest ${top.digest}`;
+  const manifest = parseJson(top, where);
+  const configDescriptor = checkDescriptor(manifest.config, where, 'config');
+  const layers = listAt(manifest.layers, where, 'layers').map((l, i) => checkDescriptor(l, where, `layers[${i}]`));
+  const configBytes = await c.blobBytes(repository, configDescriptor.digest, `config ${configDescriptor.digest}`);
+  const config = parseImageConfig(configBytes, `${label}: config ${configDescriptor.digest}`);
+  // One image with no index: the platform asked for must be the config's own.
+  const own = platformOf(config);
+  if (platform && !fromIndex && own) forPlatform([own], (p) => p, platform, label);
+  const diffIds = diffIdsOf(config);
+  if (diffIds.length !== layers.length) throw new FathomError(`${where}: lists ${layers.length} layers but the config has ${diffIds.length} diff IDs`);
+  return { manifest: top, configDigest: configDescriptor.digest, configBytes, config, layers };
+}
+
 /** An image in a registry, read without pulling: manifest (through an index), config, then layers streamed into the store. */
-export function registryImageSource(host: RegistryHost, repository: string, ref: ManifestRef, options: RegistryOptions): ImageSource & { transport(): Transport | null } {
-  const name = imageName(host, repository, ref);
-  const spec = `registry://${name}`;
-  let client: RegistryClient | null = null;
+export function registryImageSource(host: RegistryHost, repository: string, ref: ManifestRef, options: RegistryOptions): ImageSource {
+  const spec = `registry://${imageName(host, repository, ref)}`;
   return {
     spec,
-    transport: () => client?.transport.how ?? null,
     async resolve(opts: ResolveOptions): Promise<ResolvedImage> {
-      client = registryClient(host, options, spec);
-      const c = client;
-      const reference = ref.digest ?? ref.tag;
-      let fromIndex = false;
-      let top = await c.manifest(repository, reference, 'manifest');
-      if (!top) {
+      const c = registryClient(host, options, spec);
+      const image = await readRegistryImage(c, repository, ref.digest ?? ref.tag, opts.platform, spec);
+      if (!image) {
         const tags = (await c.tags(repository))?.sort() ?? null;
         if (tags === null) throw new FathomError(`${spec}: no repository ${JSON.stringify(repository)} on ${host.name}`);
         const shown = tags.slice(0, 12).map(terminalSafe).join(', ');
         throw new FathomError(`${spec}: no ${ref.digest ? `manifest ${ref.digest}` : `tag ${JSON.stringify(ref.tag)}`} in ${repository}; its tags: ${shown || '(none)'}${tags.length > 12 ? `, … (${tags.length} in all)` : ''}`);
       }
-      if (INDEX_TYPES.has(top.mediaType)) {
-        const where = `${spec}: image index ${top.digest}`;
-        const entry = pickFromIndex(parseJson(top, where), where, opts.platform);
-        if (entry.mediaType && INDEX_TYPES.has(entry.mediaType)) throw new FathomError(`${where}: an index inside an index; name the image with @sha256:…`);
-        const inner = await c.manifest(repository, entry.digest, `manifest ${entry.digest} (from the index)`);
-        if (!inner) throw new FathomError(`${where}: the index names manifest ${entry.digest}, which the registry does not have`);
-        if (INDEX_TYPES.has(inner.mediaType)) throw new FathomError(`${where}: an index inside an index; name the image with @sha256:…`);
-        top = inner;
-        fromIndex = true;
-      }
-      const where = `${spec}: manifest ${top.digest}`;
-      const manifest = parseJson(top, where);
-      const configDescriptor = checkDescriptor(manifest.config, where, 'config');
-      const layerDescriptors = listAt(manifest.layers, where, 'layers').map((l, i) => checkDescriptor(l, where, `layers[${i}]`));
-      const configBytes = await c.blobBytes(repository, configDescriptor.digest, `config ${configDescriptor.digest}`);
-      const config = parseImageConfig(configBytes, `${spec}: config ${configDescriptor.digest}`);
-      // One image with no index: the platform asked for must be the config's own.
-      const own = platformOf(config);
-      if (opts.platform && !fromIndex && own) forPlatform([own], (p) => p, opts.platform, spec);
+      const { config, configBytes } = image;
       const diffIds = diffIdsOf(config);
-      if (diffIds.length !== layerDescriptors.length) throw new FathomError(`${where}: lists ${layerDescriptors.length} layers but the config has ${diffIds.length} diff IDs`);
-      const layers: LayerDescriptor[] = layerDescriptors.map((d, i) => {
+      const layers: LayerDescriptor[] = image.layers.map((d, i) => {
         const layerWhere = `${spec}: layer ${i} (${d.digest})`;
         return {
           diffId: diffIds[i],
@@ -87,11 +105,11 @@ export function registryImageSource(host: RegistryHost, repository: string, ref:
       const transport = c.transport.how;
       return {
         source: spec,
-        id: `sha256:${configDescriptor.digest.slice(7)}`,
+        id: image.configDigest,
         config,
         ...configText(configBytes),
         repoTags: ref.tag !== undefined ? [`${host.name}/${repository}:${ref.tag}`] : [],
-        manifestDigest: top.digest,
+        manifestDigest: image.manifest.digest,
         layers,
         ...(transport && { registryRead: { host: host.name, transport } }),
       };
