@@ -156,7 +156,11 @@ export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages, on
   // One size everywhere: the selected container's row shows the sizes of the same poll as its chart.
   useFeed(detail?.feed ?? null);
   const liveSizes = detail?.feed.sizes() ?? null;
-  const sizesOf = (r: ContainerListRow) => (r.id === selected?.id && liveSizes ? { rw: liveSizes.writableBytes, root: liveSizes.virtualBytes } : { rw: r.sizeRwBytes, root: r.sizeRootFsBytes });
+  const sizeText = (r: ContainerListRow, which: 'rw' | 'root') => {
+    const live = r.id === selected?.id && liveSizes;
+    const bytes = which === 'rw' ? (live ? liveSizes.writableBytes : r.sizeRwBytes) : live ? liveSizes.virtualBytes : r.sizeRootFsBytes;
+    return (bytes === null ? '…' : humanBytes(bytes)).padStart(7);
+  };
   // Keep the selected container in view even when rows above it come or go.
   const shownTop = scrollTo(cursor, Math.min(top, Math.max(0, rows.length - 1)), Math.max(3, size.rows - 4));
   // Wide terminals get the virtual size and the image in the list too.
@@ -228,7 +232,7 @@ export function ContainersScreen({ io, keymap, theme, size, onQuit, onImages, on
           {rows.length === 0 ? <Text dimColor={theme.dim}>{problem ? '' : 'no containers'}</Text> : null}
           {rows.slice(shownTop, shownTop + height).map((r, i) => (
             <Text key={r.id} inverse={shownTop + i === cursor} color={r.state === 'running' ? theme.change.added : undefined}>
-              {fit(`${r.simulated ? '◇' : ' '}${fitName(r.name, nameWidth)} ${r.state.slice(0, 8).padEnd(8)} ${(sizesOf(r).rw === null ? '…' : humanBytes(sizesOf(r).rw!)).padStart(7)}${wideList ? ` ${(sizesOf(r).root === null ? '…' : humanBytes(sizesOf(r).root!)).padStart(7)} ${fitName(r.image, Math.max(4, listWidth - nameWidth - 28))}` : ''}`, listWidth)}
+              {fit(`${r.simulated ? '◇' : ' '}${fitName(r.name, nameWidth)} ${r.state.slice(0, 8).padEnd(8)} ${sizeText(r, 'rw')}${wideList ? ` ${sizeText(r, 'root')} ${fitName(r.image, Math.max(4, listWidth - nameWidth - 28))}` : ''}`, listWidth)}
             </Text>
           ))}
         </Box>

@@ -10,7 +10,6 @@ import { registryTags } from '../sources/registry/registry-list.js';
 import type { LayerStore } from '../../store/store.js';
 import { modelFor, registryOptions, type OpenOptions } from './open-source.js';
 
-
 /**
  * What a SOURCE of `fathom audit` stands for: `registry://HOST` every tag there, `docker://` or
  * `podman://` every image of the engine, `store://` every stored image; anything else one image.
@@ -43,7 +42,7 @@ export async function expandAuditSource(input: string, store: LayerStore, opts: 
 export async function auditSources(sources: readonly string[], store: LayerStore, opts: OpenOptions, onImage?: (done: number, total: number, source: string) => void): Promise<AuditOutcome> {
   const images: AuditedImage[] = [];
   const problems: string[] = [];
-  const seen = new Map<string, AuditedImage>();
+  const seen = new Set<string>();
   for (const [n, source] of sources.entries()) {
     onImage?.(n, sources.length, source);
     try {
@@ -59,7 +58,7 @@ export async function auditSources(sources: readonly string[], store: LayerStore
         efficiencyScore: waste.efficiencyScore,
         wastedBytes: waste.wastedBytes,
       };
-      seen.set(model.record.id, audited);
+      seen.add(model.record.id);
       images.push(audited);
     } catch (e) {
       if (!(e instanceof FathomError)) throw e;

@@ -6,10 +6,13 @@ import { explainConnectionError, isConnectionError, type Engine } from './connec
 /** What the containers screen's keys do to a container, as lazydocker's do (s, S, r, D). */
 export type ContainerAction = 'start' | 'stop' | 'restart' | 'remove';
 
+/** Where a log view stands: waiting for the engine, following, ended (the container stopped), or why not. */
+export type LogStatus = 'starting' | 'following' | 'ended' | { failed: string };
+
 /** A container's log as a view reads it: lines so far, whether it is still following, and a change signal. */
 export interface LogFeed {
   readonly lines: readonly LogLine[];
-  readonly status: 'starting' | 'following' | 'ended' | { failed: string };
+  readonly status: LogStatus;
   subscribe(listener: () => void): () => void;
   stop(): void;
 }
@@ -101,7 +104,7 @@ const KEPT_LINES = 10_000;
 /** A container's log as the screen reads it: the last 1000 lines, then new ones as they come (`docker logs -f --tail 1000`). */
 export class ContainerLog implements LogFeed {
   readonly lines: LogLine[] = [];
-  status: 'starting' | 'following' | 'ended' | { failed: string } = 'starting';
+  status: LogStatus = 'starting';
   private readonly listeners = new Set<() => void>();
   private stream: NodeJS.ReadableStream | null = null;
   private stopped = false;

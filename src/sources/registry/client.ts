@@ -108,8 +108,8 @@ export class RegistryClient {
     readonly host: RegistryHost,
     options: ClientOptions,
   ) {
-    this.transport = new RegistryTransport(host, options);
     this.label = options.label ?? `registry://${host.name}`;
+    this.transport = new RegistryTransport(host, { ...options, label: this.label });
     this.credentials = options.credentials;
   }
 

@@ -114,12 +114,15 @@ export class RegistryTransport {
   private readonly tlsMaterial: TlsMaterial;
   private readonly agents: { https: https.Agent; http: http.Agent };
   readonly timeoutMs: number;
+  /** What every error starts with (the source as the user wrote it). */
+  private readonly label: string;
 
   constructor(
     readonly host: RegistryHost,
     private readonly options: TransportOptions,
   ) {
     const env = options.env ?? process.env;
+    this.label = options.label ?? `registry://${host.name}`;
     this.tlsMaterial = readTlsMaterial(host.name, env);
     const fromEnv = Number(env.FATHOM_REGISTRY_TIMEOUT_MS);
     this.timeoutMs = Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : (options.timeoutMs ?? 30_000);
@@ -165,11 +168,11 @@ export class RegistryTransport {
       const location = answer.headers.location;
       if (answer.status >= 300 && answer.status < 400 && answer.status !== 304 && location) {
         answer.body.resume();
-        if (hop >= REDIRECTS) throw new FathomError(`${this.options.label ?? this.host.name}: more than ${REDIRECTS} redirects for ${apiPath}`);
+        if (hop >= REDIRECTS) throw new FathomError(`${this.label}: more than ${REDIRECTS} redirects for ${apiPath}`);
         const next = new URL(location, url);
-        if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new FathomError(`${this.options.label ?? this.host.name}: redirect to ${JSON.stringify(terminalSafe(next.protocol))} for ${apiPath}`);
+        if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new FathomError(`${this.label}: redirect to ${JSON.stringify(terminalSafe(next.protocol))} for ${apiPath}`);
         if (next.protocol === 'http:' && url.protocol === 'https:' && !this.options.insecure) {
-          throw new FathomError(`${this.options.label ?? this.host.name}: redirected from https to plain http (${terminalSafe(next.host)}); refused without --insecure`);
+          throw new FathomError(`${this.label}: redirected from https to plain http (${terminalSafe(next.host)}); refused without --insecure`);
         }
         url = next;
         continue;
@@ -181,9 +184,9 @@ export class RegistryTransport {
   /** A GET of another URL the registry pointed to (its token service), with the same trust settings. */
   async fetchUrl(url: URL, headers: Record<string, string>): Promise<Answer> {
     if (url.protocol === 'http:' && !this.options.insecure && !isLoopback(url.host)) {
-      throw new FathomError(`${this.options.label ?? this.host.name}: its token service ${terminalSafe(url.origin)} is plain http; refused without --insecure`);
+      throw new FathomError(`${this.label}: its token service ${terminalSafe(url.origin)} is plain http; refused without --insecure`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FathomError(`${this.options.label ?? this.host.name}: token service ${JSON.stringify(terminalSafe(url.href))} is not http(s)`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FathomError(`${this.label}: token service ${JSON.stringify(terminalSafe(url.href))} is not http(s)`);
     try {
       return await this.once(url, 'GET', headers);
     } catch (e) {
@@ -230,7 +233,7 @@ export class RegistryTransport {
   /** One line for a transport failure: which registry, what happened, what to do. */
   explain(e: NodeJS.ErrnoException, scheme: 'https' | 'http'): Error {
     if (e instanceof FathomError) return e;
-    const where = `${this.options.label ?? `registry://${this.host.name}`}: ${scheme}://${this.host.endpoint}`;
+    const where = `${this.label}: ${scheme}://${this.host.endpoint}`;
     if (e.code && CERT_ERRORS.has(e.code)) {
       const trusted = this.tlsMaterial.from.length > 0 ? ` even with ${this.tlsMaterial.from.join(', ')}` : '';
       return new FathomError(`${where}: its TLS certificate is not trusted${trusted} (${e.code}): put the CA that signed it in /etc/docker/certs.d/${this.host.name}/ca.crt, or use --insecure`);
