@@ -36,19 +36,30 @@ export function percent(fraction: number, digits = 4): string {
   return `${text} %`;
 }
 
+// Controls, and the escaped bytes of a name that is not UTF-8 (U+DC80..U+DCFF on their own: name-bytes.ts).
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]|(?<![\ud800-\udbff])[\udc80-\udcff]/;
 // eslint-disable-next-line no-control-regex
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]|(?<![\ud800-\udbff])[\udc80-\udcff]/g;
+
+function escapeUnit(c: string): string {
+  if (c === '\n') return '\\n';
+  if (c === '\t') return '\\t';
+  if (c === '\r') return '\\r';
+  const code = c.charCodeAt(0);
+  // An escaped byte shows as the byte it stands for, as GNU tar shows a name that is not UTF-8.
+  return `\\x${(code >= 0xdc80 ? code - 0xdc00 : code).toString(16).padStart(2, '0')}`;
+}
 
 /**
  * Text from an image (names, history, tags, file contents) made safe for a terminal: control characters
  * (ESC, OSC's BEL, newlines, C1 controls) are shown as escapes, so nothing from an image can move the
- * cursor, retitle the window or start a forged line of its own.
+ * cursor, retitle the window or start a forged line of its own. The bytes of a name that is not UTF-8
+ * show as `\xff`, so two names that differ only there look different.
  */
 export function terminalSafe(text: string): string {
   if (!CONTROL.test(text)) return text;
-  return text.replace(CONTROLS, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return text.replace(CONTROLS, escapeUnit);
 }
 
 /** Lines for a terminal, each made safe on its own (the newlines between them are fathom's). */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { FathomError } from '../src/errors.js';
 import { digestHex } from './sealed.js';
+import { decodeName, encodeName } from '../src/tar/name-bytes.js';
 import { CONTENT_HASH_BYTES, LayerIndex, type IndexColumns, type LayerStats } from './layer-index.js';
 
 /**
@@ -9,7 +10,8 @@ import { CONTENT_HASH_BYTES, LayerIndex, type IndexColumns, type LayerStats } fr
  * a stored index's columns load only when first used (openStoredIndex).
  */
 // 2: the header names its layer's diff ID, and the file ends with the sha256 of its header and of its columns.
-const MAGIC = Buffer.from('FATHOMI2');
+// 3: paths are the tar's bytes (a name that is not UTF-8 is kept, see name-bytes.ts; 2 stored U+FFFD).
+const MAGIC = Buffer.from('FATHOMI3');
 const TRAILER_BYTES = 64;
 
 interface IndexHeader {
@@ -25,7 +27,7 @@ interface IndexHeader {
 }
 
 export function encodeIndex(index: LayerIndex, diffId: string): Buffer {
-  const pathsBlob = Buffer.from(index.paths.join('\0'));
+  const pathsBlob = encodeName(index.paths.join('\0'));
   const header: IndexHeader = {
     diffId,
     count: index.count,
@@ -115,7 +117,7 @@ function readColumns(buf: Buffer, header: IndexHeader, bodyStart: number, where:
   const modes = take((k) => new Uint16Array(k), 2);
   const kinds = take((k) => new Uint8Array(k), 1);
   const hashes = Buffer.from(buf.subarray(pos, pos + n * CONTENT_HASH_BYTES));
-  return { paths: () => (n === 0 ? [] : pathBytes.toString('utf8').split('\0')), kinds, sizes, modes, uids, gids, mtimes, offsets, hashes };
+  return { paths: () => (n === 0 ? [] : decodeName(pathBytes).split('\0')), kinds, sizes, modes, uids, gids, mtimes, offsets, hashes };
 }
 
 function layerIndexOf(header: IndexHeader, columns: IndexColumns | (() => IndexColumns)): LayerIndex {

@@ -1,5 +1,6 @@
 import { EntryKind } from '../src/model/entry.js';
 import { widen } from '../src/columns.js';
+import { nameByteLength } from '../src/tar/name-bytes.js';
 
 /** Bytes of content digest kept per regular file: enough to tell contents apart, small enough for 100k entries. */
 export const CONTENT_HASH_BYTES = 16;
@@ -173,7 +174,7 @@ export class LayerIndexBuilder {
     if (e.through) this.writtenThrough.set(i, e.through);
     this.tarContentBytes += e.size;
     if (e.kind === EntryKind.file) this.dockerSizeBytes += e.size;
-    else if (e.kind === EntryKind.symlink && e.link !== null) this.dockerSizeBytes += Buffer.byteLength(e.link);
+    else if (e.kind === EntryKind.symlink && e.link !== null) this.dockerSizeBytes += nameByteLength(e.link);
     else if (e.kind === EntryKind.whiteout) this.whiteouts++;
     else if (e.kind === EntryKind.opaque) this.opaqueWhiteouts++;
     return i;

@@ -1,5 +1,6 @@
 import { FathomError } from '../errors.js';
 import { EntryKind } from '../model/entry.js';
+import { nameByteLength } from './name-bytes.js';
 
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
@@ -31,10 +32,10 @@ export function normalizeEntryPath(raw: string, where: string): string {
     path = path.slice(0, -1);
   }
   // A UTF-16 unit is at most 3 UTF-8 bytes: only a long name needs its bytes counted.
-  if (path.length * 3 > MAX_PATH_BYTES && Buffer.byteLength(path) > MAX_PATH_BYTES) throw new FathomError(`${where}: entry name is longer than ${MAX_PATH_BYTES} bytes`);
+  if (path.length * 3 > MAX_PATH_BYTES && nameByteLength(path) > MAX_PATH_BYTES) throw new FathomError(`${where}: entry name is longer than ${MAX_PATH_BYTES} bytes`);
   if (path.length > MAX_NAME_BYTES) {
     for (const part of path.split('/')) {
-      if (Buffer.byteLength(part) > MAX_NAME_BYTES) {
+      if (nameByteLength(part) > MAX_NAME_BYTES) {
         throw new FathomError(`${where}: a component of ${JSON.stringify(raw.slice(0, 80))}… is longer than ${MAX_NAME_BYTES} bytes`);
       }
     }

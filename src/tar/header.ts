@@ -1,4 +1,5 @@
 import { FathomError } from '../errors.js';
+import { decodeName } from './name-bytes.js';
 
 /** One tar header after PAX and GNU long-name records have been folded in. */
 export interface TarHeader {
@@ -38,7 +39,7 @@ function cString(buf: Buffer, start: number, length: number): string {
   let end = start;
   const limit = start + length;
   while (end < limit && buf[end] !== 0) end++;
-  return buf.toString('utf8', start, end);
+  return decodeName(buf, start, end);
 }
 
 /** Tar numbers are octal text, or base-256 (high bit set) for values that don't fit. */
@@ -153,7 +154,7 @@ export function parsePax(data: Buffer, where: string): Record<string, string> {
     if (!Number.isInteger(len) || len <= 0 || pos + len > data.length) {
       throw new FathomError(`${where}: malformed PAX extended header`);
     }
-    const record = data.toString('utf8', space + 1, pos + len - 1);
+    const record = decodeName(data, space + 1, pos + len - 1);
     const eq = record.indexOf('=');
     if (eq <= 0) throw new FathomError(`${where}: malformed PAX record "${record.slice(0, 40)}"`);
     out[record.slice(0, eq)] = record.slice(eq + 1);

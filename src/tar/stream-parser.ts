@@ -1,4 +1,5 @@
 import { FathomError } from '../errors.js';
+import { decodeName } from './name-bytes.js';
 import { BLOCK, applyOverrides, checkHeaderNumbers, isMetaType, isZeroBlock, paddedSize, parsePax, parseRawHeader, type TarHeader } from './header.js';
 
 /** Receives each entry's header; may return a function that is fed the entry's content bytes. */
@@ -173,5 +174,5 @@ export class TarStreamParser {
 
 function cStringOf(data: Buffer): string {
   const nul = data.indexOf(0);
-  return data.toString('utf8', 0, nul === -1 ? data.length : nul);
+  return decodeName(data, 0, nul === -1 ? data.length : nul);
 }

@@ -86,12 +86,13 @@ describe('a store that cannot lie', () => {
     const [hex] = fs.readdirSync(path.join(store, 'layers', 'sha256'));
     const index = path.join(store, 'layers', 'sha256', hex, 'index.bin');
     const old = Buffer.from(fs.readFileSync(index));
+    const current = old.subarray(0, 8).toString('latin1');
     old.write('FATHOMI1', 0, 'latin1');
     fs.writeFileSync(index, old);
     expect(expectTruthOrRefusal(store, 'old index')).toBe('refused');
     const reopened = fathom(['inspect', image, '--json', '--store', store]);
     expect(reopened.code, reopened.stderr).toBe(0);
-    expect(fs.readFileSync(index).subarray(0, 8).toString()).toBe('FATHOMI2');
+    expect(fs.readFileSync(index).subarray(0, 8).toString('latin1')).toBe(current);
     expect(expectTruthOrRefusal(store, 'after reopening from the source')).toBe('same');
   });
 

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+import { decodeName, encodeName } from '../../src/tar/name-bytes.js';
 import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
@@ -121,5 +123,27 @@ describe('layer tar reading', () => {
     const { index } = await read(buf);
     expect(index.paths).toEqual(['dir/gone', 'dir']);
     expect([...index.kinds]).toEqual([7, 8]);
+  });
+});
+
+describe('names as bytes (name-bytes.ts)', () => {
+  it('any bytes decode to a name that encodes back to the same bytes; valid UTF-8 decodes as UTF-8', () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+    for (let round = 0; round < 5000; round++) {
+      const bytes = Buffer.alloc(next() % 24);
+      // Mostly high bytes, so broken and valid sequences both come up.
+      for (let i = 0; i < bytes.length; i++) bytes[i] = next() % 3 === 0 ? 0x61 : 0x80 + (next() % 0x80);
+      const name = decodeName(bytes);
+      expect(encodeName(name)).toEqual(bytes);
+      if (isUtf8(bytes)) expect(name).toBe(bytes.toString('utf8'));
+    }
+    for (const text of ['etc/passwd', 'etc/한국', 'emoji/😀', 'U+10080/\u{10080}']) {
+      expect(decodeName(Buffer.from(text))).toBe(text);
+      expect(encodeName(text)).toEqual(Buffer.from(text));
+    }
+    expect(decodeName(Buffer.from([0x78, 0xff]))).not.toBe(decodeName(Buffer.from([0x78, 0xfe])));
+    // A surrogate encoded in UTF-8 (CESU) is not valid UTF-8: its bytes stay bytes.
+    expect(encodeName(decodeName(Buffer.from([0xed, 0xb3, 0xbf])))).toEqual(Buffer.from([0xed, 0xb3, 0xbf]));
   });
 });
