@@ -390,6 +390,24 @@ describe('metadata of the wrong shape is one line naming the file and the field'
     expectRefused(c, /deep: index\.json has no manifests array$/);
   });
 
+  it("a config that fails only once its layers are read (the top layer's diff ID is wrong): refused, no layer and no image left", () => {
+    const dir = path.join(work, 'late-config');
+    fs.mkdirSync(dir);
+    execFileSync('tar', ['-xf', imagePath('edge', 'docker-save.tar'), '-C', dir]);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const config = JSON.parse(fs.readFileSync(path.join(dir, manifest[0].Config), 'utf8'));
+    const ids: string[] = config.rootfs.diff_ids;
+    ids[ids.length - 1] = `sha256:${'0'.repeat(64)}`;
+    const bytes = Buffer.from(JSON.stringify(config));
+    const name = `${sha256(bytes).slice(7)}.json`;
+    fs.rmSync(path.join(dir, manifest[0].Config));
+    fs.writeFileSync(path.join(dir, name), bytes);
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify([{ ...manifest[0], Config: name }]));
+    const tarFile = path.join(work, 'late-config.tar');
+    execFileSync('tar', ['-cf', tarFile, '-C', dir, '.']);
+    expectRefused(tarFile, new RegExp(`late-config\\.tar: layer ${ids.length - 1} .*(diff ID|digest)`));
+  });
+
   it('RepoTags a string in a docker save manifest; history an object in a config', async () => {
     const dir = path.join(work, 'repotags-string');
     fs.mkdirSync(dir);
