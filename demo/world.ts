@@ -4,7 +4,7 @@ import type { LayerStore } from '../store/store.js';
 import { buildDemoImage, buildDemoImages } from './build.js';
 import type { DemoImage } from './images.js';
 import { SimulatedContainer } from './simulated-container.js';
-import { actionsUpTo, allContainerActions, type ContainerAction } from './tour.js';
+import { actionsUpTo, allContainerActions, type ContainerAction, type Lang } from './tour.js';
 import type { ChangeFeed } from '../src/model/change-feed.js';
 import type { ContainerDetail } from '../src/view/app-io.js';
 
@@ -15,7 +15,7 @@ export interface DemoWorld {
   /** A container for a story as it stood before `step` (the step's own actions then play out on screen). */
   container(which: 'cow' | 'committed', step: number): ChangeFeed;
   /** The storage facts the container pane shows (filled in when known). */
-  storage(which: 'cow' | 'committed'): ContainerDetail['storage'];
+  storage(which: 'cow' | 'committed', lang: Lang): ContainerDetail['storage'];
   /** Does one action inside that container. */
   perform(container: ChangeFeed, action: ContainerAction): void;
   /** Removes whatever the world created outside the store (real containers). */
@@ -52,10 +52,12 @@ export async function prepareDemo(store: LayerStore): Promise<DemoWorld> {
       for (const a of actionsUpTo(step - 1)) applyAction(c, a);
       return c;
     },
-    storage(which) {
+    storage(which, lang) {
       const image = which === 'cow' ? 'demo/base' : 'demo/committed';
       const layers = models.get(`${image}:1`)!.layerCount;
-      return { driver: 'overlay2 (simulated)', lowerDir: Array.from({ length: layers }, (_, i) => `layer ${i} of ${image}`).join(':'), upperDir: '(the writable layer, in memory)', mergedDir: '(simulated)' };
+      const simulated = lang === 'ko' ? '(시뮬레이션)' : '(simulated)';
+      const upperDir = lang === 'ko' ? '(쓰기 레이어, 메모리 안)' : '(the writable layer, in memory)';
+      return { driver: `overlay2 ${simulated}`, lowerDir: Array.from({ length: layers }, (_, i) => `layer ${i} of ${image}`).join(':'), upperDir, mergedDir: simulated };
     },
     perform(container, action) {
       applyAction(container as SimulatedContainer, action);

@@ -7,6 +7,7 @@ import { fit, wrapText } from '../../src/view/format.js';
 import { instructionText } from '../../src/view/instruction.js';
 import { gauge } from '../chart-adapter.js';
 import type { Theme } from '../theme.js';
+import { PANE_WORDS, type UiLang } from '../../src/view/chrome-text.js';
 
 function Frame({ title, width, height, children, theme }: { title: string; width: number; height: number; children: React.ReactNode; theme: Theme }) {
   return (
@@ -18,7 +19,7 @@ function Frame({ title, width, height, children, theme }: { title: string; width
 }
 
 
-export function HelpOverlay({ keymap, scroll, width, height, theme }: { keymap: KeyMap; scroll: number; width: number; height: number; theme: Theme }) {
+export function HelpOverlay({ keymap, scroll, width, height, theme, lang = 'en' }: { keymap: KeyMap; scroll: number; width: number; height: number; theme: Theme; lang?: UiLang }) {
   const lines = keymap
     .describe()
     .sort((a, b) => a.scope.localeCompare(b.scope) || a.action.localeCompare(b.action))
@@ -26,9 +27,9 @@ export function HelpOverlay({ keymap, scroll, width, height, theme }: { keymap: 
   const cols = width - 4;
   const visible = Math.max(1, height - 3);
   const top = Math.min(scroll, Math.max(0, lines.length - visible));
-  const more = lines.length > visible ? ` · ${top + 1}–${Math.min(lines.length, top + visible)} of ${lines.length}, ↑↓ pgup pgdn g G scroll` : '';
+  const more = lines.length > visible ? PANE_WORDS[lang].helpScroll(top + 1, Math.min(lines.length, top + visible), lines.length) : '';
   return (
-    <Frame title={`Keys — esc closes${more} · remap in ~/.config/fathom/config.yaml or dive's .dive.yaml \`keybinding:\``} width={width} height={height} theme={theme}>
+    <Frame title={PANE_WORDS[lang].help(more)} width={width} height={height} theme={theme}>
       {lines.slice(top, top + visible).map((l, i) => (
         <Text key={i}>{fit(l, cols)}</Text>
       ))}
@@ -36,28 +37,29 @@ export function HelpOverlay({ keymap, scroll, width, height, theme }: { keymap: 
   );
 }
 
-export function WasteOverlay({ waste, cursor, width, height, theme }: { waste: WasteReport | null; cursor: number; width: number; height: number; theme: Theme }) {
+export function WasteOverlay({ waste, cursor, width, height, theme, lang = 'en' }: { waste: WasteReport | null; cursor: number; width: number; height: number; theme: Theme; lang?: UiLang }) {
+  const w = PANE_WORDS[lang];
   if (!waste) {
     return (
-      <Frame title="Wasted space" width={width} height={height} theme={theme}>
-        <Text>computing…</Text>
+      <Frame title={w.wasteShort} width={width} height={height} theme={theme}>
+        <Text>{w.computing}</Text>
       </Frame>
     );
   }
-  const chart = gauge(waste.efficiencyScore * 100, ' efficiency ', Math.min(50, width - 4));
+  const chart = gauge(waste.efficiencyScore * 100, w.gaugeLabel, Math.min(50, width - 4));
   const listHeight = Math.max(3, height - 12);
   const top = Math.max(0, Math.min(cursor - Math.floor(listHeight / 2), waste.inefficiencies.length - listHeight));
   return (
-    <Frame title="Wasted space (dive's numbers, and fathom's) — ↑↓ select, enter shows the path, esc closes" width={width} height={height} theme={theme}>
-      <Text>{theme.name === 'no-color' ? `efficiency ${percent(waste.efficiencyScore, 2)}` : chart}</Text>
+    <Frame title={w.wasteTitle} width={width} height={height} theme={theme}>
+      <Text>{theme.name === 'no-color' ? w.efficiency(percent(waste.efficiencyScore, 2)) : chart}</Text>
       <Text>
-        {fit(`efficiency ${percent(waste.efficiencyScore, 2)}   wasted ${humanBytes(waste.wastedBytes)}   user wasted ${percent(waste.userWastedPercent, 2)}   reclaimable ${humanBytes(waste.reclaimableBytes)}`, width - 4)}
+        {fit(w.wasteFigures(percent(waste.efficiencyScore, 2), humanBytes(waste.wastedBytes), percent(waste.userWastedPercent, 2), humanBytes(waste.reclaimableBytes)), width - 4)}
       </Text>
       <Text dimColor={theme.dim}>
-        {fit(`hidden by whiteouts ${humanBytes(waste.removedByWhiteoutBytes)}   by opaque dirs ${humanBytes(waste.removedByOpaqueBytes)}   same content elsewhere ${humanBytes(waste.duplicateContentBytes)}`, width - 4)}
+        {fit(w.hiddenFigures(humanBytes(waste.removedByWhiteoutBytes), humanBytes(waste.removedByOpaqueBytes), humanBytes(waste.duplicateContentBytes)), width - 4)}
       </Text>
-      <Text bold>{fit('Count  Wasted   Reclaimable  Path', width - 4)}</Text>
-      {waste.inefficiencies.length === 0 ? <Text>no path is stored more than once</Text> : null}
+      <Text bold>{fit(w.wasteColumns, width - 4)}</Text>
+      {waste.inefficiencies.length === 0 ? <Text>{w.noWaste}</Text> : null}
       {waste.inefficiencies.slice(Math.max(0, top), Math.max(0, top) + listHeight).map((f, i) => {
         const row = Math.max(0, top) + i;
         return (
@@ -70,20 +72,21 @@ export function WasteOverlay({ waste, cursor, width, height, theme }: { waste: W
   );
 }
 
-export function DetailsOverlay({ row, summary, readLine, width, height, theme }: { row: HistoryRow; summary: LayerSummary | null; readLine?: string | null; width: number; height: number; theme: Theme }) {
+export function DetailsOverlay({ row, summary, readLine, width, height, theme, lang = 'en' }: { row: HistoryRow; summary: LayerSummary | null; readLine?: string | null; width: number; height: number; theme: Theme; lang?: UiLang }) {
+  const w = PANE_WORDS[lang];
   const lines: string[] = [];
   if (readLine) lines.push(readLine);
-  lines.push(`created ${row.created ?? 'unknown'}${row.emptyLayer ? '   (metadata only: no layer)' : ''}`);
+  lines.push(w.created(row.created, row.emptyLayer));
   if (summary) {
-    lines.push(`layer ${summary.index}   size ${humanBytes(summary.sizeBytes)}   blob ${humanBytes(summary.compressedBytes)} (${summary.mediaType})`);
+    lines.push(w.layerLine(summary.index, humanBytes(summary.sizeBytes), humanBytes(summary.compressedBytes), summary.mediaType));
     lines.push(`diff ID ${summary.diffId}`);
     lines.push(`digest  ${summary.digest}`);
-    lines.push(`+${summary.added} added  ~${summary.modified} modified  -${summary.removed} removed   later hidden: ${humanBytes(summary.shadowedBytes)}${summary.repeated ? '   (this diff ID appears twice in the image)' : ''}`);
+    lines.push(w.changeCounts(summary.added, summary.modified, summary.removed, humanBytes(summary.shadowedBytes), summary.repeated));
   }
   lines.push('');
   lines.push(...wrapText(instructionText(row.createdBy, row.comment), width - 4));
   return (
-    <Frame title="Layer details — esc closes" width={width} height={height} theme={theme}>
+    <Frame title={w.detailsTitle} width={width} height={height} theme={theme}>
       {lines.slice(0, height - 3).map((l, i) => (
         <Text key={i}>{fit(l, width - 4)}</Text>
       ))}

@@ -11,11 +11,13 @@ import { barChart, textBars } from '../chart-adapter.js';
 import { useFeed } from '../hooks/useFeed.js';
 import type { TerminalSize } from '../hooks/useTerminalSize.js';
 import type { Theme } from '../theme.js';
+import { PANE_WORDS, type UiLang } from '../../src/view/chrome-text.js';
 
 const KIND_CHANGE = { A: 'added', C: 'modified', D: 'removed' } as const;
 
 /** The live diff of one container: its changes as a tree, its sizes side by side, its storage. */
-export function ContainerDetailPane({ detail, width, height, theme, scroll }: { detail: ContainerDetail; width: number; height: number; theme: Theme; scroll: number }) {
+export function ContainerDetailPane({ detail, width, height, theme, scroll, lang = 'en' }: { detail: ContainerDetail; width: number; height: number; theme: Theme; scroll: number; lang?: UiLang }) {
+  const w = PANE_WORDS[lang];
   useFeed(detail.feed);
   const feed = detail.feed;
   const changes = feed.snapshot();
@@ -26,7 +28,7 @@ export function ContainerDetailPane({ detail, width, height, theme, scroll }: { 
   const status = feed.status();
   const chartWidth = Math.min(42, Math.max(24, Math.floor(width / 2) - 2));
   const chart = !sizes
-    ? 'sizes: waiting for the engine…'
+    ? w.sizesWaiting
     : theme.name === 'no-color'
       ? textBars(['image', 'writable', 'virtual'], [sizes.imageBytes, sizes.writableBytes, sizes.virtualBytes], [humanBytes(sizes.imageBytes), humanBytes(sizes.writableBytes), humanBytes(sizes.virtualBytes)], chartWidth)
       : barChart(['image', 'writable', 'virtual'], [sizes.imageBytes, sizes.writableBytes, sizes.virtualBytes], [humanBytes(sizes.imageBytes), humanBytes(sizes.writableBytes), humanBytes(sizes.virtualBytes)], chartWidth, 8);
@@ -35,30 +37,30 @@ export function ContainerDetailPane({ detail, width, height, theme, scroll }: { 
   return (
     <Box flexDirection="column" width={width}>
       <Text bold color={theme.accent}>
-        {fit(`${feed.simulated ? '[SIMULATED] ' : ''}${feed.label}  ${status.message}   A ${counts.A}  C ${counts.C}  D ${counts.D}`, width)}
+        {fit(`${feed.simulated ? `${w.simulated} ` : ''}${feed.label}  ${feed.simulated ? w.simulatedStatus : status.message}   A ${counts.A}  C ${counts.C}  D ${counts.D}`, width)}
       </Text>
       <Box flexDirection="row">
         <Box flexDirection="column" width={chartWidth + 2}>
           <Text>{chart}</Text>
         </Box>
         <Box flexDirection="column" width={Math.max(10, width - chartWidth - 2)}>
-          <Text bold>{fit('writable size comes from', width - chartWidth - 2)}</Text>
-          {top.length === 0 ? <Text dimColor={theme.dim}>(no file content written)</Text> : null}
+          <Text bold>{fit(w.writableFrom, width - chartWidth - 2)}</Text>
+          {top.length === 0 ? <Text dimColor={theme.dim}>{w.noContentWritten}</Text> : null}
           {top.map((c) => (
             <Text key={c.path}>{fit(`${humanBytes(c.sizeBytes ?? 0).padStart(8)}  ${terminalSafe(c.path)}`, width - chartWidth - 2)}</Text>
           ))}
           {detail.storage ? (
             <>
-              <Text bold>{fit(`storage: ${detail.storage.driver}`, width - chartWidth - 2)}</Text>
+              <Text bold>{fit(w.storage(detail.storage.driver), width - chartWidth - 2)}</Text>
               <Text dimColor={theme.dim}>{fit(`upper  ${detail.storage.upperDir ?? '-'}`, width - chartWidth - 2)}</Text>
               <Text dimColor={theme.dim}>{fit(`merged ${detail.storage.mergedDir ?? '-'}`, width - chartWidth - 2)}</Text>
-              <Text dimColor={theme.dim}>{fit(`lower  ${(detail.storage.lowerDir ?? '-').split(':').length} dirs`, width - chartWidth - 2)}</Text>
+              <Text dimColor={theme.dim}>{fit(`lower  ${w.lowerDirs((detail.storage.lowerDir ?? '-').split(':').length)}`, width - chartWidth - 2)}</Text>
             </>
           ) : null}
         </Box>
       </Box>
-      <Text bold>{fit('changes (like docker diff, live; new or resized entries highlighted)', width)}</Text>
-      {rows.length === 0 ? <Text dimColor={theme.dim}>no changes yet</Text> : null}
+      <Text bold>{fit(w.changesTitle, width)}</Text>
+      {rows.length === 0 ? <Text dimColor={theme.dim}>{w.noChanges}</Text> : null}
       {rows.slice(scroll, scroll + treeHeight).map((r) => {
         const c = r.change;
         const letter = c ? c.kind : ' ';

@@ -47,7 +47,7 @@ export function DemoScreen({ world, steps, lang, start, pace, keymap, theme, siz
 
   // The container as it stood before this step; this step's own actions play out on screen.
   const container = useMemo(() => (step.scene.kind === 'container' ? world.container(step.scene.container, index) : null), [index]);
-  const storage = useMemo(() => (step.scene.kind === 'container' ? world.storage(step.scene.container) : null), [index]);
+  const storage = useMemo(() => (step.scene.kind === 'container' ? world.storage(step.scene.container, lang) : null), [index]);
   useEffect(() => () => container?.stop(), [container]);
   useEffect(() => {
     if (!container || !step.actions?.length) return;
@@ -67,6 +67,7 @@ export function DemoScreen({ world, steps, lang, start, pace, keymap, theme, siz
       <Box flexDirection="column" height={sceneSize.rows - 1}>
         <ContainerDetailPane
           key={step.id}
+          lang={lang}
           detail={{ feed: container!, storage }}
           width={size.columns}
           height={sceneSize.rows - 2}

@@ -1,4 +1,4 @@
-import { filesTitle, type UiLang } from '../../src/view/chrome-text.js';
+import { PANE_WORDS, filesTitle, noticeText, type UiLang } from '../../src/view/chrome-text.js';
 import { parseFilter } from '../../src/view/filter.js';
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
@@ -139,14 +139,14 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     const path = rows.at(stateRef.current.treeCursor)?.path;
     if (!path) return;
     // Said at once: a big file is read, checked against its digest and written before the result comes.
-    setState((s) => ({ ...s, overlay: 'none', draft: '', message: `extracting ${path} → ${target}…` }));
+    setState((s) => ({ ...s, overlay: 'none', draft: '', message: { kind: 'extracting', path, target } }));
     const result = await extractFile(model, store, Math.max(0, described.to), path, target, overwrite);
     if (result.kind === 'exists') {
       setConfirmOverwrite(result.target);
       return;
     }
     setConfirmOverwrite(null);
-    setState((s) => ({ ...s, overlay: 'none', draft: '', message: result.message }));
+    setState((s) => ({ ...s, overlay: 'none', draft: '', message: { kind: 'text', text: result.message } }));
   };
 
   useKeys((input, key) => {
@@ -175,7 +175,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
       if (input === 'y' || input === 'Y') void extract(confirmOverwrite, true);
       else {
         setConfirmOverwrite(null);
-        setState((st) => ({ ...st, overlay: 'none', draft: '', message: 'not overwritten' }));
+        setState((st) => ({ ...st, overlay: 'none', draft: '', message: { kind: 'not-overwritten' } }));
       }
       return;
     }
@@ -230,12 +230,13 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     setState(next);
   });
 
+  const words = PANE_WORDS[lang];
   const selectedRow = model.history[state.historyCursor];
   const selectedLayer = layerAtRow(model.history, state.historyCursor);
   const summaries = waste ? model.layerSummaries : null;
   const hiddenNames = (Object.keys(state.hidden) as (keyof typeof state.hidden)[]).filter((k) => state.hidden[k]);
   const image = model.record;
-  const header = `fathom  ${image.repoTags[0] ?? (image.sources[0] ?? '').replace(/^[a-z-]+:\/\//, '').split('/').slice(-2).join('/')}${engineReadTag(model.engineRead)}${registryReadTag(model.registryRead)}  ${image.id.slice(7, 19)}  ${humanBytes(model.sizeBytes)}  ${model.layerCount} layers${waste ? `  efficiency ${percent(waste.efficiencyScore, 1)}  wasted ${humanBytes(waste.wastedBytes)}` : ''}`;
+  const header = `fathom  ${image.repoTags[0] ?? (image.sources[0] ?? '').replace(/^[a-z-]+:\/\//, '').split('/').slice(-2).join('/')}${engineReadTag(model.engineRead)}${registryReadTag(model.registryRead)}  ${image.id.slice(7, 19)}  ${words.headerFigures(humanBytes(model.sizeBytes), model.layerCount, waste ? percent(waste.efficiencyScore, 1) : null, waste ? humanBytes(waste.wastedBytes) : null)}`;
   const treeTitle = filesTitle(described.label, lang);
   const treeStatus = `${tree.counts.added}+ ${tree.counts.modified}~ ${tree.counts.removed}-  sort:${state.sort}${hiddenNames.length ? `  hiding:${hiddenNames.join(',')}` : ''}${state.filter ? `  filter:${filter.shown}` : ''}${filter.error ? `  (${filter.error})` : ''}  ${rows.length} rows`;
   const hints = useMemo(() => footerHints(keymap, state.focus, size.columns, lang), [keymap, state.focus, size.columns, lang]);
@@ -243,9 +244,9 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   const overlayHeight = bodyRows;
 
   let body: React.ReactNode;
-  if (state.overlay === 'help') body = <HelpOverlay keymap={keymap} scroll={state.helpScroll} width={bodyWidth} height={overlayHeight} theme={theme} />;
-  else if (state.overlay === 'waste') body = <WasteOverlay waste={waste} cursor={state.wasteCursor} width={bodyWidth} height={overlayHeight} theme={theme} />;
-  else if (state.overlay === 'details' && selectedRow) body = <DetailsOverlay row={selectedRow} summary={selectedRow.layerIndex !== null && summaries ? summaries[selectedRow.layerIndex] : null} readLine={engineReadLine(model.engineRead) ?? registryReadLine(model.registryRead)} width={bodyWidth} height={overlayHeight} theme={theme} />;
+  if (state.overlay === 'help') body = <HelpOverlay lang={lang} keymap={keymap} scroll={state.helpScroll} width={bodyWidth} height={overlayHeight} theme={theme} />;
+  else if (state.overlay === 'waste') body = <WasteOverlay lang={lang} waste={waste} cursor={state.wasteCursor} width={bodyWidth} height={overlayHeight} theme={theme} />;
+  else if (state.overlay === 'details' && selectedRow) body = <DetailsOverlay lang={lang} row={selectedRow} summary={selectedRow.layerIndex !== null && summaries ? summaries[selectedRow.layerIndex] : null} readLine={engineReadLine(model.engineRead) ?? registryReadLine(model.registryRead)} width={bodyWidth} height={overlayHeight} theme={theme} />;
   else if ((state.overlay === 'viewer' || state.overlay === 'history') && viewer) body = <TextOverlay title={viewer.title} lines={viewer.lines} scroll={viewer.scroll} width={bodyWidth} height={overlayHeight} theme={theme} />;
   else {
     // Browsing files, the box says what the layer did to the path under the cursor (a chmod is not an edit).
@@ -275,10 +276,10 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   }
 
   let bottom: React.ReactNode;
-  if (state.overlay === 'filter') bottom = <PromptBar label="filter (regex, enter applies, esc cancels): " value={state.draft} width={size.columns} theme={theme} />;
-  else if (confirmOverwrite) bottom = <PromptBar label={`${confirmOverwrite} exists: overwrite? (y/N) `} value="" width={size.columns} theme={theme} />;
-  else if (state.overlay === 'extract') bottom = <PromptBar label={`extract ${cursorRow?.path ?? ''} to: `} value={state.draft} width={size.columns} theme={theme} />;
-  else bottom = <Text dimColor={theme.dim}>{fit(state.message ? `${state.message}  ·  ${hints}` : hints, size.columns)}</Text>;
+  if (state.overlay === 'filter') bottom = <PromptBar label={words.filterPrompt} value={state.draft} width={size.columns} theme={theme} />;
+  else if (confirmOverwrite) bottom = <PromptBar label={words.overwritePrompt(confirmOverwrite)} value="" width={size.columns} theme={theme} />;
+  else if (state.overlay === 'extract') bottom = <PromptBar label={words.extractPrompt(cursorRow?.path ?? '')} value={state.draft} width={size.columns} theme={theme} />;
+  else bottom = <Text dimColor={theme.dim}>{fit(state.message ? `${noticeText(state.message, lang)}  ·  ${hints}` : hints, size.columns)}</Text>;
 
   return (
     <Box flexDirection="column" width={size.columns} height={frameRows}>

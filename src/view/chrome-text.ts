@@ -58,3 +58,146 @@ export const KO_HINT_WORDS: Record<string, string> = {
   history: '이력',
   'hide added': '추가 숨기기',
 };
+
+/** The words of the overlays and the container pane, per language (the demo shows all of them). */
+export interface PaneWords {
+  help: (more: string) => string;
+  helpScroll: (first: number, last: number, total: number) => string;
+  /** The header's figures after the image's name and ID. */
+  headerFigures: (size: string, layers: number, efficiency: string | null, wasted: string | null) => string;
+  filterPrompt: string;
+  extractPrompt: (path: string) => string;
+  overwritePrompt: (target: string) => string;
+  wasteTitle: string;
+  wasteShort: string;
+  computing: string;
+  gaugeLabel: string;
+  efficiency: (e: string) => string;
+  wasteFigures: (efficiency: string, wasted: string, userWasted: string, reclaimable: string) => string;
+  hiddenFigures: (whiteouts: string, opaque: string, duplicate: string) => string;
+  /** Aligned with the rows: count 5 cells, wasted 7, reclaimable 11, two spaces between. */
+  wasteColumns: string;
+  noWaste: string;
+  detailsTitle: string;
+  created: (when: string | null, metadataOnly: boolean) => string;
+  layerLine: (index: number, size: string, blob: string, mediaType: string) => string;
+  changeCounts: (added: number, modified: number, removed: number, hidden: string, repeated: boolean) => string;
+  sizesWaiting: string;
+  /** The demo's container: its tag, and its status in place of an engine's. */
+  simulated: string;
+  simulatedStatus: string;
+  writableFrom: string;
+  noContentWritten: string;
+  storage: (driver: string) => string;
+  lowerDirs: (n: number) => string;
+  changesTitle: string;
+  noChanges: string;
+}
+
+export const PANE_WORDS: Record<UiLang, PaneWords> = {
+  en: {
+    help: (more) => `Keys — esc closes${more} · remap in ~/.config/fathom/config.yaml or dive's .dive.yaml \`keybinding:\``,
+    helpScroll: (first, last, total) => ` · ${first}–${last} of ${total}, ↑↓ pgup pgdn g G scroll`,
+    headerFigures: (size, layers, e, w) => `${size}  ${layers} layers${e !== null ? `  efficiency ${e}  wasted ${w}` : ''}`,
+    filterPrompt: 'filter (regex, enter applies, esc cancels): ',
+    extractPrompt: (p) => `extract ${p} to: `,
+    overwritePrompt: (t) => `${t} exists: overwrite? (y/N) `,
+    wasteTitle: "Wasted space (dive's numbers, and fathom's) — ↑↓ select, enter shows the path, esc closes",
+    wasteShort: 'Wasted space',
+    computing: 'computing…',
+    gaugeLabel: ' efficiency ',
+    efficiency: (e) => `efficiency ${e}`,
+    wasteFigures: (e, w, u, r) => `efficiency ${e}   wasted ${w}   user wasted ${u}   reclaimable ${r}`,
+    hiddenFigures: (wh, op, dup) => `hidden by whiteouts ${wh}   by opaque dirs ${op}   same content elsewhere ${dup}`,
+    wasteColumns: 'Count  Wasted   Reclaimable  Path',
+    noWaste: 'no path is stored more than once',
+    detailsTitle: 'Layer details — esc closes',
+    created: (when, meta) => `created ${when ?? 'unknown'}${meta ? '   (metadata only: no layer)' : ''}`,
+    layerLine: (i, size, blob, mt) => `layer ${i}   size ${size}   blob ${blob} (${mt})`,
+    changeCounts: (a, m, r, hidden, repeated) => `+${a} added  ~${m} modified  -${r} removed   later hidden: ${hidden}${repeated ? '   (this diff ID appears twice in the image)' : ''}`,
+    sizesWaiting: 'sizes: waiting for the engine…',
+    simulated: '[SIMULATED]',
+    simulatedStatus: 'running (simulated: no Docker daemon involved)',
+    writableFrom: 'writable size comes from',
+    noContentWritten: '(no file content written)',
+    storage: (d) => `storage: ${d}`,
+    lowerDirs: (n) => `${n} dirs`,
+    changesTitle: 'changes (like docker diff, live; new or resized entries highlighted)',
+    noChanges: 'no changes yet',
+  },
+  ko: {
+    help: (more) => `키 — esc 닫기${more} · ~/.config/fathom/config.yaml 또는 dive의 .dive.yaml \`keybinding:\`에서 바꿈`,
+    helpScroll: (first, last, total) => ` · ${total}개 중 ${first}–${last}, ↑↓ pgup pgdn g G 스크롤`,
+    headerFigures: (size, layers, e, w) => `${size}  레이어 ${layers}개${e !== null ? `  효율 ${e}  낭비 ${w}` : ''}`,
+    filterPrompt: '필터 (정규식, enter 적용, esc 취소): ',
+    extractPrompt: (p) => `${p} 꺼내기, 저장할 곳: `,
+    overwritePrompt: (t) => `${t}이(가) 이미 있음: 덮어쓸까요? (y/N) `,
+    wasteTitle: '낭비된 공간 (dive의 수치와 fathom의 수치) — ↑↓ 선택, enter 경로 보기, esc 닫기',
+    wasteShort: '낭비된 공간',
+    computing: '계산 중…',
+    gaugeLabel: ' 효율 ',
+    efficiency: (e) => `효율 ${e}`,
+    wasteFigures: (e, w, u, r) => `효율 ${e}   낭비 ${w}   사용자 낭비 ${u}   회수 가능 ${r}`,
+    hiddenFigures: (wh, op, dup) => `화이트아웃이 가림 ${wh}   불투명 디렉터리가 가림 ${op}   다른 곳과 같은 내용 ${dup}`,
+    wasteColumns: ' 횟수     낭비    회수 가능  경로',
+    noWaste: '두 번 넘게 저장된 경로 없음',
+    detailsTitle: '레이어 자세히 — esc 닫기',
+    created: (when, meta) => `생성 ${when ?? '알 수 없음'}${meta ? '   (메타데이터만: 레이어 없음)' : ''}`,
+    layerLine: (i, size, blob, mt) => `레이어 ${i}   크기 ${size}   blob ${blob} (${mt})`,
+    changeCounts: (a, m, r, hidden, repeated) => `+${a} 추가  ~${m} 수정  -${r} 삭제   나중에 가려짐: ${hidden}${repeated ? '   (이 diff ID가 이미지에 두 번 나옴)' : ''}`,
+    sizesWaiting: '크기: 엔진 응답 기다리는 중…',
+    simulated: '[시뮬레이션]',
+    simulatedStatus: '실행 중 (시뮬레이션: Docker 데몬 없이 동작)',
+    writableFrom: '쓰기 레이어 크기를 차지하는 것',
+    noContentWritten: '(쓴 파일 내용 없음)',
+    storage: (d) => `저장소: ${d}`,
+    lowerDirs: (n) => `디렉터리 ${n}개`,
+    changesTitle: '변경 (docker diff처럼 실시간; 새 항목과 크기가 바뀐 항목 강조)',
+    noChanges: '아직 변경 없음',
+  },
+};
+
+/** What the footer says after a key, held as what happened so it can be worded in the view's language. */
+export type Notice =
+  | { kind: 'hidden'; files: 'added' | 'removed' | 'modified' | 'unmodified'; hiding: boolean }
+  | { kind: 'filter'; pattern: string | null }
+  | { kind: 'mode'; mode: 'layer' | 'all' }
+  | { kind: 'range'; set: boolean }
+  | { kind: 'sorted'; by: 'name' | 'size' }
+  | { kind: 'is-dir'; path: string; action: 'view' | 'extract' }
+  | { kind: 'details-needs-layers' }
+  | { kind: 'extracting'; path: string; target: string }
+  | { kind: 'not-overwritten' }
+  /** An outcome worded where it was made (an extract's result, an error). */
+  | { kind: 'text'; text: string };
+
+const KO_FILES = { added: '추가된', removed: '삭제된', modified: '수정된', unmodified: '바뀌지 않은' } as const;
+
+export function noticeText(n: Notice, lang: UiLang = 'en'): string {
+  const ko = lang === 'ko';
+  switch (n.kind) {
+    case 'hidden':
+      return ko ? `${KO_FILES[n.files]} 파일 ${n.hiding ? '숨김' : '보임'}` : `${n.hiding ? 'hiding' : 'showing'} ${n.files} files`;
+    case 'filter':
+      return n.pattern === null ? (ko ? '필터 해제' : 'filter cleared') : `${ko ? '필터' : 'filter'}: ${n.pattern}`;
+    case 'mode':
+      if (n.mode === 'layer') return ko ? '선택한 레이어의 변경을 보여 줌' : "showing the selected layer's changes";
+      return ko ? '선택한 레이어까지의 모든 변경을 보여 줌' : 'showing all changes up to the selected layer';
+    case 'range':
+      if (n.set) return ko ? '범위 시작 지정: 끝 레이어로 이동하세요' : 'range start set: move to the end layer';
+      return ko ? '비교 범위 해제' : 'compare range cleared';
+    case 'sorted':
+      return ko ? `${n.by === 'size' ? '크기' : '이름'}순 정렬` : `sorted by ${n.by}`;
+    case 'is-dir':
+      if (n.action === 'view') return ko ? `${n.path}은(는) 디렉터리: v는 파일을 봄 (space로 디렉터리 접기)` : `${n.path} is a directory: v views a file (space folds a directory)`;
+      return ko ? `${n.path}은(는) 디렉터리: x는 파일을 꺼냄` : `${n.path} is a directory: x extracts a file`;
+    case 'details-needs-layers':
+      return ko ? 'd는 레이어의 자세한 정보: 먼저 tab으로 레이어로' : "d shows a layer's details: tab to the layers first";
+    case 'extracting':
+      return ko ? `${n.path} → ${n.target} 꺼내는 중…` : `extracting ${n.path} → ${n.target}…`;
+    case 'not-overwritten':
+      return ko ? '덮어쓰지 않음' : 'not overwritten';
+    case 'text':
+      return n.text;
+  }
+}

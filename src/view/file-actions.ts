@@ -11,6 +11,7 @@ import type { ImageModel } from '../model/image-model.js';
 import { lookup } from '../union/union-tree.js';
 import type { LayerStore } from '../../store/store.js';
 import { renderContent } from './content-view.js';
+import { encodeName, hasEscapedBytes } from '../tar/name-bytes.js';
 
 export const VIEWER_LIMIT = 64 * 1024;
 
@@ -68,12 +69,12 @@ export type ExtractResult = { kind: 'exists'; target: string } | { kind: 'done';
 export async function extractFile(model: ImageModel, store: LayerStore, upTo: number, path: string, target: string, overwrite: boolean): Promise<ExtractResult> {
   if (!target.trim()) return { kind: 'failed', message: 'extract: no target path given' };
   // lstat, not exists: a symlink there (dangling or not) is something to ask about, never to write through.
-  if (lstatOrNull(target) && !overwrite) return { kind: 'exists', target };
+  if (lstatOrNull(onDisk(target)) && !overwrite) return { kind: 'exists', target };
   const at = contentEntry(model, upTo, path);
   if (typeof at === 'string') return { kind: 'failed', message: `extract: ${at}` };
   const index = model.layers[at.layer];
   const dir = nodePath.dirname(nodePath.resolve(target));
-  if (!lstatOrNull(dir)?.isDirectory()) return { kind: 'failed', message: `extract: cannot write ${target}: ${dir} is not a directory that exists` };
+  if (!lstatOrNull(onDisk(dir))?.isDirectory()) return { kind: 'failed', message: `extract: cannot write ${target}: ${dir} is not a directory that exists` };
   let bytes: Buffer;
   try {
     bytes = await checkedContent(model, store, at, path);
@@ -84,18 +85,23 @@ export async function extractFile(model: ImageModel, store: LayerStore, upTo: nu
   // and a failed write leaves no half file.
   const temp = nodePath.join(dir, `.${nodePath.basename(target)}.fathom-${process.pid}`);
   try {
-    fs.writeFileSync(temp, bytes, { mode: index.modes[at.entry] & 0o777, flag: 'wx' });
-    fs.renameSync(temp, target);
+    fs.writeFileSync(onDisk(temp), bytes, { mode: index.modes[at.entry] & 0o777, flag: 'wx' });
+    fs.renameSync(onDisk(temp), onDisk(target));
     return { kind: 'done', message: `extracted ${path} → ${target} (${humanBytes(bytes.length)})` };
   } catch (e) {
-    fs.rmSync(temp, { force: true });
+    fs.rmSync(onDisk(temp), { force: true });
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the device' : code === 'EROFS' ? 'read-only file system' : code === 'EISDIR' ? 'it is a directory' : (code ?? (e as Error).message);
     return { kind: 'failed', message: `extract: cannot write ${target}: ${why}` };
   }
 }
 
-function lstatOrNull(p: string): fs.Stats | null {
+/** A path for the file system: the default target keeps a name that is not UTF-8 as its bytes. */
+function onDisk(p: string): string | Buffer {
+  return hasEscapedBytes(p) ? encodeName(p) : p;
+}
+
+function lstatOrNull(p: string | Buffer): fs.Stats | null {
   try {
     return fs.lstatSync(p);
   } catch {

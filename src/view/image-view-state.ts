@@ -1,6 +1,7 @@
 import type { HistoryRow } from '../model/image-model.js';
 import type { KeyAction } from './keys.js';
 import type { HiddenKinds, TreeSort } from './tree-rows.js';
+import type { Notice } from './chrome-text.js';
 
 export type Focus = 'layers' | 'tree';
 /** ctrl+l: the selected layer's own changes; ctrl+a: everything from the range start (default: the base) up to it. */
@@ -29,7 +30,8 @@ export interface ImageViewState {
   wasteCursor: number;
   /** First line of the key list shown (clamped when drawn: the list's length is the overlay's). */
   helpScroll: number;
-  message: string | null;
+  /** What the footer says after the last key (worded when drawn, in the view's language). */
+  message: Notice | null;
 }
 
 export function initialImageViewState(history: readonly HistoryRow[]): ImageViewState {
@@ -104,7 +106,7 @@ function moveHistory(s: ImageViewState, by: number, ctx: ViewContext): ImageView
 
 function toggleHidden(s: ImageViewState, kind: keyof HiddenKinds): ImageViewState {
   const hidden = { ...s.hidden, [kind]: !s.hidden[kind] };
-  return { ...s, hidden, treeCursor: 0, treeTop: 0, message: `${hidden[kind] ? 'hiding' : 'showing'} ${kind} files` };
+  return { ...s, hidden, treeCursor: 0, treeTop: 0, message: { kind: 'hidden', files: kind, hiding: hidden[kind] } };
 }
 
 /** One key action applied to the view (pure: the component only dispatches and draws). */
@@ -157,7 +159,7 @@ export function reduceImageView(s: ImageViewState, action: KeyAction, ctx: ViewC
     case 'filter-files':
       return { ...s, overlay: 'filter', draft: s.filter, focus: 'tree' };
     case 'close':
-      return s.filter ? { ...s, filter: '', treeCursor: 0, treeTop: 0, message: 'filter cleared' } : s;
+      return s.filter ? { ...s, filter: '', treeCursor: 0, treeTop: 0, message: { kind: 'filter', pattern: null } } : s;
     default:
       break;
   }
@@ -176,13 +178,13 @@ export function reduceImageView(s: ImageViewState, action: KeyAction, ctx: ViewC
       case 'bottom':
         return moveHistory(s, ctx.historyRows, ctx);
       case 'compare-layer':
-        return { ...s, mode: 'layer', rangeStart: null, treeCursor: 0, treeTop: 0, message: 'showing the selected layer\'s changes' };
+        return { ...s, mode: 'layer', rangeStart: null, treeCursor: 0, treeTop: 0, message: { kind: 'mode', mode: 'layer' } };
       case 'compare-all':
-        return { ...s, mode: 'aggregated', treeCursor: 0, treeTop: 0, message: 'showing all changes up to the selected layer' };
+        return { ...s, mode: 'aggregated', treeCursor: 0, treeTop: 0, message: { kind: 'mode', mode: 'all' } };
       case 'range-start':
         return s.rangeStart === s.historyCursor
-          ? { ...s, rangeStart: null, mode: 'layer', message: 'compare range cleared' }
-          : { ...s, rangeStart: s.historyCursor, mode: 'aggregated', treeCursor: 0, treeTop: 0, message: 'range start set: move to the end layer' };
+          ? { ...s, rangeStart: null, mode: 'layer', message: { kind: 'range', set: false } }
+          : { ...s, rangeStart: s.historyCursor, mode: 'aggregated', treeCursor: 0, treeTop: 0, message: { kind: 'range', set: true } };
       case 'details':
       case 'open':
         return { ...s, overlay: 'details' };
@@ -229,16 +231,16 @@ export function reduceImageView(s: ImageViewState, action: KeyAction, ctx: ViewC
     case 'toggle-filetree-attributes':
       return { ...s, attributes: !s.attributes };
     case 'toggle-sort-order':
-      return { ...s, sort: s.sort === 'name' ? 'size' : 'name', treeCursor: 0, treeTop: 0, message: `sorted by ${s.sort === 'name' ? 'size' : 'name'}` };
+      return { ...s, sort: s.sort === 'name' ? 'size' : 'name', treeCursor: 0, treeTop: 0, message: { kind: 'sorted', by: s.sort === 'name' ? 'size' : 'name' } };
     case 'view-file':
     case 'open':
-      if (ctx.cursorPath && ctx.cursorIsDir && action === 'view-file') return { ...s, message: `${ctx.cursorPath} is a directory: v views a file (space folds a directory)` };
+      if (ctx.cursorPath && ctx.cursorIsDir && action === 'view-file') return { ...s, message: { kind: 'is-dir', path: ctx.cursorPath, action: 'view' } };
       return ctx.cursorPath && !ctx.cursorIsDir ? { ...s, overlay: 'viewer' } : s;
     case 'extract-file':
-      if (ctx.cursorPath && ctx.cursorIsDir) return { ...s, message: `${ctx.cursorPath} is a directory: x extracts a file` };
+      if (ctx.cursorPath && ctx.cursorIsDir) return { ...s, message: { kind: 'is-dir', path: ctx.cursorPath, action: 'extract' } };
       return ctx.cursorPath && !ctx.cursorIsDir ? { ...s, overlay: 'extract', draft: `./${ctx.cursorPath.split('/').pop()}` } : s;
     case 'details':
-      return { ...s, message: 'd shows a layer\'s details: tab to the layers first' };
+      return { ...s, message: { kind: 'details-needs-layers' } };
     case 'path-history':
       return ctx.cursorPath ? { ...s, overlay: 'history' } : s;
     default:
@@ -255,5 +257,5 @@ export function editDraft(s: ImageViewState, input: string, backspace: boolean, 
 }
 
 export function applyFilter(s: ImageViewState): ImageViewState {
-  return { ...s, filter: s.draft, overlay: 'none', draft: '', treeCursor: 0, treeTop: 0, message: s.draft ? `filter: ${s.draft}` : 'filter cleared' };
+  return { ...s, filter: s.draft, overlay: 'none', draft: '', treeCursor: 0, treeTop: 0, message: { kind: 'filter', pattern: s.draft || null } };
 }

@@ -47,6 +47,36 @@ describe.skipIf(!HAS_TMUX)('fathom demo in a real terminal', () => {
     expect(panes).toMatch(/ 레이어  \d+행, 레이어 \d+개/);
     expect(panes).toMatch(/파일  레이어 \d+/);
     expect(panes).toContain('? 키');
+    expect(await t.waitFor('  효율 ')).toMatch(/레이어 \d+개  효율 [\d.]+ %  낭비 /);
+    // This step has the files focused; d is for the layers pane, so tab there first.
+    for (const [keys, title] of [[['?'], '키 — esc 닫기'], [['w'], '낭비된 공간 (dive의 수치와 fathom의 수치)'], [['Tab', 'd'], '레이어 자세히 — esc 닫기']] as const) {
+      for (const k of keys) await t.keys(k);
+      await t.waitFor(title);
+      await t.keys('Escape');
+    }
+    await t.keys('/');
+    await t.waitFor('필터 (정규식, enter 적용, esc 취소)');
+    await t.keys('Escape');
+    await t.keys('q');
+    await t.waitFor('EXIT=0');
+  });
+
+  it('--lang ko: the container pane and the waste overlay in Korean too', async () => {
+    const t = new TmuxSession('demo-ko-panes');
+    sessions.push(t);
+    const container = TOUR.findIndex((s) => s.scene.kind === 'container') + 1;
+    t.start(['demo', '--store', store, '--lang', 'ko', '--step', `${container}`], {}, 80, 24);
+    const pane = await t.waitFor('쓰기 레이어 크기를 차지하는 것');
+    expect(pane).toContain('[시뮬레이션]');
+    expect(pane).toContain('변경 (docker diff처럼');
+    expect(pane).not.toMatch(/writable size comes from|no changes yet|simulated/);
+    const waste = TOUR.findIndex((s) => s.scene.kind === 'image' && s.scene.view?.overlay === 'waste') + 1;
+    for (let i = container; i < waste; i++) await t.keys('n');
+    await t.waitFor(`${waste}/${TOUR.length}단계`);
+    const overlay = await t.waitFor('사용자 낭비');
+    expect(overlay).toContain('낭비된 공간 (dive의 수치와 fathom의 수치)');
+    expect(overlay).toMatch(/효율 [\d.]+ %   낭비 /);
+    expect(overlay).not.toMatch(/Wasted space|reclaimable|Count/);
     await t.keys('q');
     await t.waitFor('EXIT=0');
   });

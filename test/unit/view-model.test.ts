@@ -1,3 +1,4 @@
+import { noticeText } from '../../src/view/chrome-text.js';
 import { describe, expect, it } from 'vitest';
 import { modelOf } from '../helpers/layers.js';
 import { buildDisplayTree } from '../../src/view/display-tree.js';
@@ -101,9 +102,12 @@ describe('image view reducer', () => {
 
   it('v on a directory, x on a directory and d in the files pane say why nothing opens; ctrl+u clears a prompt', () => {
     const tree = { ...initialImageViewState(history), focus: 'tree' as const };
-    expect(reduceImageView(tree, 'view-file', ctx()).message).toBe('/etc is a directory: v views a file (space folds a directory)');
-    expect(reduceImageView(tree, 'extract-file', ctx()).message).toBe('/etc is a directory: x extracts a file');
-    expect(reduceImageView(tree, 'details', ctx()).message).toMatch(/tab to the layers first/);
+    const said = (action: Parameters<typeof reduceImageView>[1], lang: 'en' | 'ko' = 'en') => noticeText(reduceImageView(tree, action, ctx()).message!, lang);
+    expect(said('view-file')).toBe('/etc is a directory: v views a file (space folds a directory)');
+    expect(said('extract-file')).toBe('/etc is a directory: x extracts a file');
+    expect(said('details')).toMatch(/tab to the layers first/);
+    // The demo's --lang ko words the same notices in Korean.
+    expect(said('details', 'ko')).toBe('d는 레이어의 자세한 정보: 먼저 tab으로 레이어로');
     const typed = editDraft({ ...tree, overlay: 'filter', draft: 'some/regex' }, '', false, true);
     expect(typed.draft).toBe('');
     expect(editDraft({ ...tree, draft: '한국' }, '', true).draft).toBe('한');
