@@ -1,3 +1,4 @@
+import { PANE_WORDS, type UiLang } from '../src/view/chrome-text.js';
 import type { ImageModel } from '../src/model/image-model.js';
 import { diffChanges, type ChangeFeed, type ContainerChange, type ContainerSizes, type FeedStatus, type FeedUpdate, type LiveChange } from '../src/model/change-feed.js';
 import { attributesOf } from '../src/union/changes.js';
@@ -26,6 +27,8 @@ export class SimulatedContainer implements ChangeFeed {
   constructor(
     private readonly image: ImageModel,
     readonly label: string,
+    /** The language of its status line (the demo's --lang). */
+    private readonly lang: UiLang = 'en',
   ) {}
 
   private lower(path: string) {
@@ -114,7 +117,7 @@ export class SimulatedContainer implements ChangeFeed {
     return [...this.live.values()];
   }
   status(): FeedStatus {
-    return { state: 'live', message: 'running (simulated: no Docker daemon involved)' };
+    return { state: 'live', message: PANE_WORDS[this.lang].simulatedStatus };
   }
   sizes(): ContainerSizes {
     const writable = [...this.upper.values()].reduce((n, f) => n + (f.kind === 'file' ? f.size : 0), 0);

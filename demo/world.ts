@@ -13,7 +13,7 @@ export interface DemoWorld {
   store: LayerStore;
   models: Map<string, ImageModel>;
   /** A container for a story as it stood before `step` (the step's own actions then play out on screen). */
-  container(which: 'cow' | 'committed', step: number): ChangeFeed;
+  container(which: 'cow' | 'committed', step: number, lang: Lang): ChangeFeed;
   /** The storage facts the container pane shows (filled in when known). */
   storage(which: 'cow' | 'committed', lang: Lang): ContainerDetail['storage'];
   /** Does one action inside that container. */
@@ -46,9 +46,9 @@ export async function prepareDemo(store: LayerStore): Promise<DemoWorld> {
   return {
     store,
     models,
-    container(which, step) {
-      if (which === 'committed') return new SimulatedContainer(models.get('demo/committed:1')!, 'demo-committed');
-      const c = new SimulatedContainer(base, 'demo-container');
+    container(which, step, lang) {
+      if (which === 'committed') return new SimulatedContainer(models.get('demo/committed:1')!, 'demo-committed', lang);
+      const c = new SimulatedContainer(base, 'demo-container', lang);
       for (const a of actionsUpTo(step - 1)) applyAction(c, a);
       return c;
     },

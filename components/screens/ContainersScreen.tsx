@@ -37,7 +37,7 @@ export function ContainerDetailPane({ detail, width, height, theme, scroll, lang
   return (
     <Box flexDirection="column" width={width}>
       <Text bold color={theme.accent}>
-        {fit(`${feed.simulated ? `${w.simulated} ` : ''}${feed.label}  ${feed.simulated ? w.simulatedStatus : status.message}   A ${counts.A}  C ${counts.C}  D ${counts.D}`, width)}
+        {fit(`${feed.simulated ? `${w.simulated} ` : ''}${feed.label}  ${status.message}   A ${counts.A}  C ${counts.C}  D ${counts.D}`, width)}
       </Text>
       <Box flexDirection="row">
         <Box flexDirection="column" width={chartWidth + 2}>
