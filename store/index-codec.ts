@@ -11,7 +11,8 @@ import { CONTENT_HASH_BYTES, LayerIndex, type IndexColumns, type LayerStats } fr
  */
 // 2: the header names its layer's diff ID, and the file ends with the sha256 of its header and of its columns.
 // 3: paths are the tar's bytes (a name that is not UTF-8 is kept, see name-bytes.ts; 2 stored U+FFFD).
-const MAGIC = Buffer.from('FATHOMI3');
+// 4: the digest column covers a file's first HEAD_BYTES; whole digests of big files, where taken, are in the header.
+const MAGIC = Buffer.from('FATHOMI4');
 const TRAILER_BYTES = 64;
 
 interface IndexHeader {
@@ -24,6 +25,8 @@ interface IndexHeader {
   devices: [number, string][];
   /** Absent in indexes written before fathom placed entries written through a symlink. */
   through?: [number, string][];
+  /** Whole-content digests (hex) of files over HEAD_BYTES, where taken. */
+  full?: [number, string][];
 }
 
 export function encodeIndex(index: LayerIndex, diffId: string): Buffer {
@@ -36,6 +39,7 @@ export function encodeIndex(index: LayerIndex, diffId: string): Buffer {
     links: [...index.links],
     devices: [...index.devices],
     ...(index.writtenThrough.size > 0 && { through: [...index.writtenThrough] }),
+    ...(index.fullDigests.size > 0 && { full: [...index.fullDigests].map(([i, d]): [number, string] => [i, d.toString('hex')]) }),
   };
   const headerBytes = Buffer.from(JSON.stringify(header));
   const len = Buffer.alloc(4);
@@ -121,7 +125,8 @@ function readColumns(buf: Buffer, header: IndexHeader, bodyStart: number, where:
 }
 
 function layerIndexOf(header: IndexHeader, columns: IndexColumns | (() => IndexColumns)): LayerIndex {
-  return new LayerIndex(header.count, header.stats, new Map(header.links), new Map(header.devices), columns, new Map(header.through ?? []));
+  const full = new Map((header.full ?? []).map(([i, hex]) => [i, Buffer.from(hex, 'hex')]));
+  return new LayerIndex(header.count, header.stats, new Map(header.links), new Map(header.devices), columns, new Map(header.through ?? []), full);
 }
 
 /** A whole encoded index, decoded now (and checked whole). */

@@ -68,6 +68,7 @@ async function indexJob({ id, job }: PostedJob): Promise<IndexReply> {
   try {
     const indexed = await indexLayerStream(input, {
       where: job.where,
+      fullDigests: 'compressed', // the store reads a plain layer back by offset (see HEAD_BYTES)
       onBlobChunk: copyFd === null ? undefined : (chunk) => writeAll(copyFd, chunk),
       onProgress: (bytes) => {
         if (bytes - reported < PROGRESS_EVERY_BYTES) return;

@@ -1,9 +1,23 @@
+import { createHash } from 'node:crypto';
+import { FathomError } from '../src/errors.js';
 import { EntryKind } from '../src/model/entry.js';
 import { widen } from '../src/columns.js';
 import { nameByteLength } from '../src/tar/name-bytes.js';
 
+
 /** Bytes of content digest kept per regular file: enough to tell contents apart, small enough for 100k entries. */
 export const CONTENT_HASH_BYTES = 16;
+
+/**
+ * Every regular file's digest covers its first HEAD_BYTES (all of a small file). Two files are the same
+ * content only if their sizes and these digests agree; for a file over HEAD_BYTES that is then settled by
+ * the digest of the whole, taken when a comparison needs it. Hashing the rest of every big file as it is
+ * read would double the CPU a first open spends on hashing (the layer's own digest covers every byte
+ * once), for comparisons that almost never come: two big files of one size and one head are rare.
+ * Compressed layers are the exception: reading one back means inflating it again, so their big files
+ * get their whole digest in the one pass that reads them.
+ */
+export const HEAD_BYTES = 64 << 10;
 
 /** Figures about a whole layer, computed once while it is read. */
 export interface LayerStats {
@@ -49,7 +63,7 @@ export class LayerIndex {
   declare readonly mtimes: Float64Array;
   /** Where each entry's content starts in the uncompressed tar. */
   declare readonly offsets: Float64Array;
-  /** CONTENT_HASH_BYTES per entry; all zero where the entry has no content. */
+  /** CONTENT_HASH_BYTES per entry, of its first HEAD_BYTES; all zero where the entry has no content. */
   declare readonly hashes: Buffer;
   private pathsOrDecoder: string[] | (() => string[]) | null = null;
   private loader: (() => IndexColumns) | null = null;
@@ -64,6 +78,8 @@ export class LayerIndex {
     columns: IndexColumns | (() => IndexColumns),
     /** Entries written through a symlink this layer made ("/lnk" for `lnk/passwd`, placed at etc/passwd). */
     readonly writtenThrough: Map<number, string> = new Map(),
+    /** Whole-content digests of files over HEAD_BYTES, where taken (CONTENT_HASH_BYTES each). */
+    readonly fullDigests: Map<number, Buffer> = new Map(),
   ) {
     if (typeof columns === 'function') this.loader = columns;
     else this.keep(columns);
@@ -108,16 +124,44 @@ export class LayerIndex {
     return this.links.get(i) ?? null;
   }
 
+  /**
+   * Reads a range of this layer's tar back (set by the store for a layer it can read by offset), so the
+   * whole digest of a big file can be taken when a comparison first needs it.
+   */
+  contentReader: ((offset: number, length: number) => Buffer) | null = null;
+
+  /** The digest of entry i's whole content (a file over HEAD_BYTES), taken now if it must be; null if it can't be. */
+  fullDigest(i: number): Buffer | null {
+    const known = this.fullDigests.get(i);
+    if (known || !this.contentReader) return known ?? null;
+    const size = this.sizes[i];
+    const hash = createHash('sha256');
+    const piece = 8 << 20;
+    for (let done = 0; done < size; ) {
+      const bytes = this.contentReader(this.offsets[i] + done, Math.min(piece, size - done));
+      if (bytes.length === 0) throw new FathomError(`a layer ends inside a file it holds (${size} bytes at ${this.offsets[i]}): its source changed since it was read`);
+      hash.update(bytes);
+      done += bytes.length;
+    }
+    const digest = hash.digest().subarray(0, CONTENT_HASH_BYTES);
+    this.fullDigests.set(i, digest);
+    return digest;
+  }
+
   sameContent(i: number, other: LayerIndex, j: number): boolean {
-    if (this.sizes[i] !== other.sizes[j]) return false;
-    if (this.sizes[i] === 0) return true;
+    const size = this.sizes[i];
+    if (size !== other.sizes[j]) return false;
+    if (size === 0) return true;
     // Byte by byte: for 16 bytes, Buffer#compare's argument checks cost more than the comparison.
     const a = this.hashes;
     const b = other.hashes;
     const at = i * CONTENT_HASH_BYTES;
     const bt = j * CONTENT_HASH_BYTES;
     for (let k = 0; k < CONTENT_HASH_BYTES; k++) if (a[at + k] !== b[bt + k]) return false;
-    return true;
+    if (size <= HEAD_BYTES) return true;
+    const whole = [this.fullDigest(i), other.fullDigest(j)];
+    if (!whole[0] || !whole[1]) throw new FathomError('two files of the same size and the same first 64 KiB cannot be compared: the layer of one of them cannot be read back');
+    return whole[0].equals(whole[1]);
   }
 }
 
@@ -152,6 +196,7 @@ export class LayerIndexBuilder {
   private links = new Map<number, string>();
   private devices = new Map<number, string>();
   private writtenThrough = new Map<number, string>();
+  private fullDigests = new Map<number, Buffer>();
   private dockerSizeBytes = 0;
   private tarContentBytes = 0;
   private whiteouts = 0;
@@ -180,6 +225,16 @@ export class LayerIndexBuilder {
     return i;
   }
 
+  sizeOf(i: number): number {
+    return this.sizes[i];
+  }
+
+  /** The digest of a big file's whole content (see HEAD_BYTES). */
+  setFullDigest(i: number, digest: Buffer): void {
+    this.fullDigests.set(i, Buffer.from(digest.subarray(0, CONTENT_HASH_BYTES)));
+  }
+
+  /** The digest of a file's first HEAD_BYTES (of all of it, for a small one). */
   setHash(i: number, digest: Buffer): void {
     // Byte by byte: for 16 bytes, Buffer#copy's argument checks cost more than the copy (once per file).
     const at = i * CONTENT_HASH_BYTES;
@@ -212,6 +267,7 @@ export class LayerIndexBuilder {
         hashes: Buffer.from(this.hashes.subarray(0, n * CONTENT_HASH_BYTES)),
       },
       this.writtenThrough,
+      this.fullDigests,
     );
   }
 

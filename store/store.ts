@@ -271,7 +271,7 @@ export class LayerStore {
           fs.rmSync(path.dirname(doomed), { recursive: true, force: true });
         }
       }
-      this.indexCache.set(indexed.diffId, indexed.index);
+      this.indexCache.set(indexed.diffId, this.readBack(indexed.diffId, indexed.index));
       return meta;
     } catch (e) {
       fs.rmSync(temp, { recursive: true, force: true });
@@ -305,6 +305,7 @@ export class LayerStore {
     try {
       return await indexLayerStream(await source.open(), {
         where: source.where,
+        fullDigests: 'compressed', // a plain layer is read back by offset when a comparison needs it
         onBlobChunk: blobFd === null ? undefined : (chunk) => writeAll(blobFd, chunk),
         onProgress,
       });
@@ -327,7 +328,18 @@ export class LayerStore {
     if (cached) return cached;
     const index = openStoredIndex(path.join(this.layerDir(diffId), 'index.bin'), `store layer ${diffId}`, diffId);
     if (!index) throw new FathomError(`layer ${diffId} is not in the store at ${this.root}`);
-    this.indexCache.set(diffId, index);
+    this.indexCache.set(diffId, this.readBack(diffId, index));
+    return index;
+  }
+
+  /** Lets an index take a big file's whole digest from its layer when a comparison needs it (plain layers). */
+  private readBack(diffId: string, index: LayerIndex): LayerIndex {
+    index.contentReader = (offset, length) => {
+      const bytes = this.readPlainRange(diffId, offset, length);
+      // Unreachable for a layer this fathom stored: a compressed one has every whole digest already.
+      if (!bytes) throw new FathomError(`store layer ${diffId}: a whole-file digest is missing from a compressed layer's index; run \`fathom store rm\` on the image and open it again`);
+      return bytes;
+    };
     return index;
   }
 
@@ -338,7 +350,7 @@ export class LayerStore {
     if (meta.blob.kind === 'engine') return readLayerFileAt(meta.blob, offset, length, `layer ${diffId}`);
     const file = meta.blob.kind === 'copy' ? path.join(this.layerDir(diffId), 'blob') : meta.blob.path;
     const base = meta.blob.kind === 'copy' ? 0 : meta.blob.offset;
-    if (meta.blob.kind === 'ref') this.openBlob(diffId); // validates the reference
+    if (meta.blob.kind === 'ref') archiveStillThere(diffId, meta.blob.path);
     const fd = fs.openSync(file, 'r');
     try {
       const buf = Buffer.alloc(length);
@@ -364,12 +376,7 @@ export class LayerStore {
       return { stream: (async function* () { for (const c of chunks) yield Buffer.from(c); })(), compression: 'none' };
     }
     const ref = meta.blob;
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(ref.path);
-    } catch {
-      throw new FathomError(`layer ${diffId}: its archive ${ref.path} is gone; open the image again from where it is now`);
-    }
+    archiveStillThere(diffId, ref.path);
     // An archive that changed since it was read is still read: each file's bytes are checked against its
     // content digest where they are used (view, extract), and the next open reads the layer again.
     const stream = ref.size === 0 ? (async function* () {})() : fs.createReadStream(ref.path, { start: ref.offset, end: ref.offset + ref.size - 1, highWaterMark: 1 << 20 });
@@ -584,4 +591,9 @@ function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** A layer kept by reference to a local archive needs the archive to be where it was. */
+function archiveStillThere(diffId: string, file: string): void {
+  if (!fs.existsSync(file)) throw new FathomError(`layer ${diffId}: its archive ${file} is gone; open the image again from where it is now`);
 }

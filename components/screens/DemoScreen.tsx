@@ -46,7 +46,7 @@ export function DemoScreen({ world, steps, lang, start, pace, keymap, theme, siz
   }, [pace, index]);
 
   // The container as it stood before this step; this step's own actions play out on screen.
-  const container = useMemo(() => (step.scene.kind === 'container' ? world.container(step.scene.container, index) : null), [index]);
+  const container = useMemo(() => (step.scene.kind === 'container' ? world.container(step.scene.container, index, lang) : null), [index]);
   const storage = useMemo(() => (step.scene.kind === 'container' ? world.storage(step.scene.container, lang) : null), [index]);
   useEffect(() => () => container?.stop(), [container]);
   useEffect(() => {

@@ -1,5 +1,5 @@
 import { EntryKind } from '../model/entry.js';
-import { CONTENT_HASH_BYTES, type LayerIndex } from '../../store/layer-index.js';
+import { CONTENT_HASH_BYTES, HEAD_BYTES, type LayerIndex } from '../../store/layer-index.js';
 
 /** One image of an audit, as the audit needs it: its layers (indexes loaded) and its own waste figures. */
 export interface AuditedImage {
@@ -144,8 +144,8 @@ function crossImageDuplicates(layers: readonly { index: LayerIndex; users: Set<s
   }
   interface Group {
     size: number;
-    /** layer number -> first path in it */
-    places: Map<number, string>;
+    /** layer number -> the first entry in it */
+    places: Map<number, number>;
   }
   const groups = new Map<string, Group>();
   for (const [n, { index }] of layers.entries()) {
@@ -155,7 +155,19 @@ function crossImageDuplicates(layers: readonly { index: LayerIndex; users: Set<s
       const key = `${s}:${index.hashes.toString('hex', i * CONTENT_HASH_BYTES, (i + 1) * CONTENT_HASH_BYTES)}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { size: s, places: new Map() }));
-      if (!g.places.has(n)) g.places.set(n, index.paths[i]);
+      if (!g.places.has(n)) g.places.set(n, i);
+    }
+  }
+  // Big files agree so far on their size and first HEAD_BYTES: their whole digests settle it.
+  for (const [key, g] of [...groups]) {
+    if (g.size <= HEAD_BYTES || g.places.size < 2) continue;
+    groups.delete(key);
+    for (const [n, i] of g.places) {
+      const whole = layers[n].index.fullDigest(i);
+      const split = `${key}:${whole ? whole.toString('hex') : `unknown ${n}`}`;
+      let part = groups.get(split);
+      if (!part) groups.set(split, (part = { size: g.size, places: new Map() }));
+      part.places.set(n, i);
     }
   }
   const found: CrossImageDuplicate[] = [];
@@ -167,7 +179,7 @@ function crossImageDuplicates(layers: readonly { index: LayerIndex; users: Set<s
     if (!holders.some((a, i) => holders.slice(i + 1).some((b) => ![...a].some((u) => b.has(u))))) continue;
     const extra = (g.places.size - 1) * g.size;
     extraBytes += extra;
-    const places = [...g.places].map(([n, p]) => `${[...layers[n].users].sort()[0]}: /${p}`).sort();
+    const places = [...g.places].map(([n, i]) => `${[...layers[n].users].sort()[0]}: /${layers[n].index.paths[i]}`).sort();
     found.push({ sizeBytes: g.size, layers: g.places.size, places: places.slice(0, DUPLICATE_PLACES_SHOWN), extraBytes: extra });
   }
   found.sort((a, b) => b.extraBytes - a.extraBytes || a.places[0].localeCompare(b.places[0]));

@@ -1,7 +1,7 @@
 import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
 import { FathomError } from '../errors.js';
 import { EntryKind } from '../model/entry.js';
-import { LayerIndexBuilder, type LayerIndex } from '../../store/layer-index.js';
+import { HEAD_BYTES, LayerIndexBuilder, type LayerIndex } from '../../store/layer-index.js';
 import type { TarHeader } from '../tar/header.js';
 import { TarStreamParser } from '../tar/stream-parser.js';
 import { normalizeEntryPath, readWhiteout } from '../tar/entry-path.js';
@@ -24,6 +24,12 @@ export interface IndexLayerOptions {
   /** Receives every received byte, e.g. to keep the blob in the store. */
   onBlobChunk?: (chunk: Buffer) => void;
   onProgress?: (blobBytesRead: number) => void;
+  /**
+   * Which big files get the digest of their whole content now (see HEAD_BYTES): every one (the default,
+   * for a layer no store keeps), or only those of a compressed blob, which could not be read back by
+   * offset without inflating it again. A store that can read a plain layer back asks for 'compressed'.
+   */
+  fullDigests?: 'all' | 'compressed';
 }
 
 const TYPEFLAG_KINDS: Record<string, EntryKind> = {
@@ -49,7 +55,9 @@ export async function indexLayerStream(input: AsyncIterable<Buffer> | Iterable<B
   let blobBytes = 0;
 
   const placement = new LayerWritePaths(where);
-  const parser = new TarStreamParser((header, contentOffset) => visitEntry(builder, placement, header, contentOffset, where), where);
+  // Decided by the first bytes (the compression), before the parser sees any entry.
+  const digests = { whole: opts.fullDigests !== 'compressed' };
+  const parser = new TarStreamParser((header, contentOffset) => visitEntry(builder, placement, header, contentOffset, where, digests.whole), where);
   let compression: Compression | null = null;
   let decompressor: ReturnType<typeof createDecompressor> | null = null;
   // For a plain tar the blob is the layer: one hash serves as both digests.
@@ -64,6 +72,7 @@ export async function indexLayerStream(input: AsyncIterable<Buffer> | Iterable<B
     if (!decompressor) {
       compression = sniffCompression(chunk);
       plainIsBlob = compression === 'none';
+      if (!plainIsBlob) digests.whole = true;
       decompressor = createDecompressor(compression, onPlain, where);
     }
     blobHash.update(chunk);
@@ -105,7 +114,7 @@ export async function indexLayerStream(input: AsyncIterable<Buffer> | Iterable<B
   };
 }
 
-function visitEntry(builder: LayerIndexBuilder, placement: LayerWritePaths, header: TarHeader, contentOffset: number, where: string): ((chunk: Buffer) => void) | null {
+function visitEntry(builder: LayerIndexBuilder, placement: LayerWritePaths, header: TarHeader, contentOffset: number, where: string, wholeDigests: boolean): ((chunk: Buffer) => void) | null {
   const entryWhere = `${where}: entry ${JSON.stringify(header.name)}`;
   const tarPath = normalizeEntryPath(header.name, where);
   if (tarPath === '') return null; // the root directory's own entry: nothing to show, nothing a layer can replace
@@ -147,6 +156,11 @@ function visitEntry(builder: LayerIndexBuilder, placement: LayerWritePaths, head
     through: placed.through,
   });
   if (!isContent || size === 0) return null;
+  return size <= HEAD_BYTES ? smallFileSink(builder, i, size) : bigFileSink(builder, i, wholeDigests);
+}
+
+/** A small file's digest is of all of it. */
+function smallFileSink(builder: LayerIndexBuilder, i: number, size: number): (chunk: Buffer) => void {
   let hash: Hash | null = null;
   let left = size;
   return (chunk) => {
@@ -160,5 +174,25 @@ function visitEntry(builder: LayerIndexBuilder, placement: LayerWritePaths, head
     hash.update(chunk);
     left -= chunk.length;
     if (left === 0) builder.setHash(i, hash.digest());
+  };
+}
+
+/** A big file: the digest of its first HEAD_BYTES always, of the whole only when asked for. */
+function bigFileSink(builder: LayerIndexBuilder, i: number, whole: boolean): (chunk: Buffer) => void {
+  const head = createHash('sha256');
+  let headLeft = HEAD_BYTES;
+  const all = whole ? createHash('sha256') : null;
+  let left = builder.sizeOf(i);
+  return (chunk) => {
+    if (headLeft > 0) {
+      const part = chunk.length <= headLeft ? chunk : chunk.subarray(0, headLeft);
+      head.update(part);
+      headLeft -= part.length;
+      if (headLeft === 0) builder.setHash(i, head.digest());
+    }
+    if (!all) return;
+    all.update(chunk);
+    left -= chunk.length;
+    if (left === 0) builder.setFullDigest(i, all.digest());
   };
 }

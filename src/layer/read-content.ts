@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { FathomError } from '../errors.js';
 import type { LayerStore } from '../../store/store.js';
 import { createDecompressor } from './compression.js';
 
@@ -35,6 +37,35 @@ export async function readEntryContent(store: LayerStore, diffId: string, offset
     if (!(e instanceof Enough)) throw e;
   } finally {
     (stream as { destroy?: () => void }).destroy?.();
+  }
+  return out.subarray(0, filled);
+}
+
+/**
+ * One file's bytes, read in a pass over its whole layer whose digest must still be the layer's diff ID:
+ * how a big file whose whole digest was never taken (see HEAD_BYTES) is checked before it is used.
+ */
+export async function readEntryInVerifiedLayer(store: LayerStore, diffId: string, offset: number, size: number): Promise<Buffer> {
+  const { stream, compression } = store.openBlob(diffId);
+  const tarHash = createHash('sha256');
+  const out = Buffer.alloc(size);
+  let filled = 0;
+  let position = 0;
+  const take = (chunk: Buffer) => {
+    tarHash.update(chunk);
+    const start = Math.max(offset - position, 0);
+    const end = Math.min(chunk.length, offset + size - position);
+    if (start < end) {
+      chunk.copy(out, filled, start, end);
+      filled += end - start;
+    }
+    position += chunk.length;
+  };
+  const decompressor = createDecompressor(compression, take, `layer ${diffId}`);
+  for await (const chunk of stream) await decompressor.push(chunk);
+  await decompressor.finish();
+  if (`sha256:${tarHash.digest('hex')}` !== diffId) {
+    throw new FathomError(`layer ${diffId}: its bytes are not the ones read when the image was opened (the archive changed since): open the image again from its source`);
   }
   return out.subarray(0, filled);
 }

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { FathomError } from '../errors.js';
-import { CONTENT_HASH_BYTES } from '../../store/layer-index.js';
+import { CONTENT_HASH_BYTES, HEAD_BYTES } from '../../store/layer-index.js';
 import nodePath from 'node:path';
 import { humanBytes, terminalSafe } from '../format.js';
 import { unifiedDiff } from './text-diff.js';
-import { readEntryContent } from '../layer/read-content.js';
+import { readEntryContent, readEntryInVerifiedLayer } from '../layer/read-content.js';
 import { EntryKind } from '../model/entry.js';
 import type { ImageModel } from '../model/image-model.js';
 import { lookup } from '../union/union-tree.js';
@@ -13,7 +13,8 @@ import type { LayerStore } from '../../store/store.js';
 import { renderContent } from './content-view.js';
 import { encodeName, hasEscapedBytes } from '../tar/name-bytes.js';
 
-export const VIEWER_LIMIT = 64 * 1024;
+/** The viewer shows a file's first HEAD_BYTES: the part its own digest covers, so what is shown is checked. */
+export const VIEWER_LIMIT = HEAD_BYTES;
 
 /** The stored content entry for a path at a layer, or why there is none. */
 function contentEntry(model: ImageModel, upTo: number, path: string): { layer: number; entry: number } | string {
@@ -23,25 +24,39 @@ function contentEntry(model: ImageModel, upTo: number, path: string): { layer: n
   return { layer: node.srcLayer, entry: node.srcEntry };
 }
 
-/** Files up to this size are read whole to be shown, so their bytes are checked; a bigger one shows its start unchecked. */
-const VIEW_CHECKED_LIMIT = 16 << 20;
-
 /**
- * A file's content out of the store, checked against the content digest taken when its layer was read:
- * an archive edited in place since then (the store keeps a reference to it) can't pass other bytes off.
+ * A file's content out of the store, checked against the digests taken when its layer was read: an
+ * archive edited in place since then (the store keeps a reference to it) can't pass other bytes off.
+ * The first HEAD_BYTES are checked against the file's own digest; the whole of a big file against its
+ * whole digest, or, where that was never taken, by reading it in a pass over its layer that must still
+ * hash to the layer's diff ID.
  */
 async function checkedContent(model: ImageModel, store: LayerStore, at: { layer: number; entry: number }, path: string, max?: number): Promise<Buffer> {
   const index = model.layers[at.layer];
   const size = index.sizes[at.entry];
-  const bytes = await readEntryContent(store, model.record.layers[at.layer].diffId, index.offsets[at.entry], size, max);
-  if (bytes.length === size && size > 0) {
-    const digest = createHash('sha256').update(bytes).digest();
+  const diffId = model.record.layers[at.layer].diffId;
+  const want = Math.min(size, max ?? size);
+  const whole = want === size;
+  const known = index.fullDigests.get(at.entry);
+  const verifyLayer = whole && size > HEAD_BYTES && !known;
+  let bytes: Buffer;
+  try {
+    bytes = verifyLayer ? await readEntryInVerifiedLayer(store, diffId, index.offsets[at.entry], size) : await readEntryContent(store, diffId, index.offsets[at.entry], size, max);
+  } catch (e) {
+    if (e instanceof FathomError && verifyLayer) throw new FathomError(`${path}: ${e.message.replace(/^layer \S+: /, `layer ${at.layer}: `)}`);
+    throw e;
+  }
+  if (bytes.length < want) throw new FathomError(`${path}: layer ${at.layer} ends before the file does (the archive changed since it was read): open the image again from its source`);
+  const changed = () => new FathomError(`${path}: its bytes in layer ${at.layer} are not the ones read when the image was opened (the archive changed since): open the image again from its source`);
+  const digestOf = (b: Buffer) => createHash('sha256').update(b).digest().subarray(0, CONTENT_HASH_BYTES);
+  if (size > 0 && bytes.length >= Math.min(size, HEAD_BYTES)) {
     const at16 = at.entry * CONTENT_HASH_BYTES;
-    if (!digest.subarray(0, CONTENT_HASH_BYTES).equals(index.hashes.subarray(at16, at16 + CONTENT_HASH_BYTES))) {
-      throw new FathomError(`${path}: its bytes in layer ${at.layer} are not the ones read when the image was opened (the archive changed since): open the image again from its source`);
-    }
-  } else if (bytes.length < Math.min(size, max ?? size)) {
-    throw new FathomError(`${path}: layer ${at.layer} ends before the file does (the archive changed since it was read): open the image again from its source`);
+    if (!digestOf(bytes.subarray(0, HEAD_BYTES)).equals(index.hashes.subarray(at16, at16 + CONTENT_HASH_BYTES))) throw changed();
+  }
+  if (whole && size > HEAD_BYTES) {
+    const digest = digestOf(bytes);
+    if (known && !digest.equals(known)) throw changed();
+    if (!known) index.fullDigests.set(at.entry, Buffer.from(digest));
   }
   return bytes;
 }
@@ -53,10 +68,10 @@ export async function viewFile(model: ImageModel, store: LayerStore, upTo: numbe
   const index = model.layers[at.layer];
   const size = index.sizes[at.entry];
   try {
-    const checked = size <= VIEW_CHECKED_LIMIT;
-    const bytes = await checkedContent(model, store, at, path, checked ? undefined : VIEWER_LIMIT);
-    const shown = renderContent(bytes.subarray(0, VIEWER_LIMIT), size, width);
-    const part = shown.truncated ? `, first ${humanBytes(VIEWER_LIMIT)}${checked ? '' : ', not checked against its digest (too big to read whole here)'}` : '';
+    // What is shown is checked: the viewer's limit is the span every file's own digest covers.
+    const bytes = await checkedContent(model, store, at, path, VIEWER_LIMIT);
+    const shown = renderContent(bytes, size, width);
+    const part = shown.truncated ? `, first ${humanBytes(VIEWER_LIMIT)}` : '';
     return { title: `${path} (${humanBytes(size)}, ${shown.kind}${part}) — ↑↓ scroll, esc closes`, lines: shown.lines };
   } catch (e) {
     return { title: `${path}: ${(e as Error).message}`, lines: [] };
