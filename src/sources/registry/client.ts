@@ -4,7 +4,7 @@ import { humanBytes, terminalSafe } from '../../format.js';
 import { sha256Digest } from '../verify.js';
 import type { Credentials } from './credentials.js';
 import type { RegistryHost } from './reference.js';
-import { RegistryTransport, type Answer, type TransportOptions } from './transport.js';
+import { RegistryTransport, TransportFailure, type Answer, type TransportOptions } from './transport.js';
 
 export const MANIFEST_TYPES = [
   'application/vnd.oci.image.index.v1+json',
@@ -250,7 +250,14 @@ export class RegistryClient {
    * early or vanishes mid-blob is one line saying how far it got. The store checks the digest.
    */
   async *blobStream(repository: string, digest: string, size: number | null, what: string): AsyncGenerator<Buffer> {
-    const answer = await this.get(`/v2/${repository}/blobs/${digest}`, `repository:${repository}:pull`, what);
+    let answer: Answer;
+    try {
+      answer = await this.get(`/v2/${repository}/blobs/${digest}`, `repository:${repository}:pull`, what);
+    } catch (e) {
+      // Several blobs come at once: the line names the one whose request the registry dropped.
+      if (e instanceof TransportFailure) throw new FathomError(`${this.label}: ${what}: connection lost before the blob began (${e.reason})`);
+      throw e;
+    }
     if (answer.status !== 200) throw await this.failure(answer, what);
     let received = 0;
     const of = size !== null ? ` of ${humanBytes(size)}` : '';

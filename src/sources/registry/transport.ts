@@ -236,12 +236,22 @@ export class RegistryTransport {
     const where = `${this.label}: ${scheme}://${this.host.endpoint}`;
     if (e.code && CERT_ERRORS.has(e.code)) {
       const trusted = this.tlsMaterial.from.length > 0 ? ` even with ${this.tlsMaterial.from.join(', ')}` : '';
-      return new FathomError(`${where}: its TLS certificate is not trusted${trusted} (${e.code}): put the CA that signed it in /etc/docker/certs.d/${this.host.name}/ca.crt, or use --insecure`);
+      return new TransportFailure(where, `its TLS certificate is not trusted${trusted} (${e.code}): put the CA that signed it in /etc/docker/certs.d/${this.host.name}/ca.crt, or use --insecure`);
     }
-    if (e.code === 'ECONNREFUSED') return new FathomError(`${where}: connection refused (is the registry running?)`);
-    if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return new FathomError(`${where}: no such host`);
-    if (e.code === 'ETIMEDOUT') return new FathomError(`${where}: ${e.message}`);
-    if (looksLikePlainHttp(e)) return new FathomError(`${where}: does not speak https; if it is a plain-http registry, use --insecure`);
-    return new FathomError(`${where}: ${e.code ?? 'error'}: ${terminalSafe(e.message)}`);
+    if (e.code === 'ECONNREFUSED') return new TransportFailure(where, `connection refused (is the registry running?)`);
+    if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return new TransportFailure(where, `no such host`);
+    if (e.code === 'ETIMEDOUT') return new TransportFailure(where, `${e.message}`);
+    if (looksLikePlainHttp(e)) return new TransportFailure(where, `does not speak https; if it is a plain-http registry, use --insecure`);
+    return new TransportFailure(where, `${e.code ?? 'error'}: ${terminalSafe(e.message)}`);
+  }
+}
+
+/** The registry could not be reached, or stopped answering, before a response began: `reason` says how. */
+export class TransportFailure extends FathomError {
+  constructor(
+    where: string,
+    readonly reason: string,
+  ) {
+    super(`${where}: ${reason}`);
   }
 }
