@@ -28,7 +28,15 @@ type Screen =
   | { kind: 'containers' }
   | { kind: 'loading'; label: string; progress: IngestProgress | null; startedAt: number }
   /** `back`: the list it was opened from, where esc returns (none when opened from the command line). */
-  | { kind: 'image'; model: ImageModel; back: 'images' | 'containers' | null; /** A container's id: its writable layer is followed live. */ container?: string }
+  | {
+      kind: 'image';
+      model: ImageModel;
+      back: 'images' | 'containers' | null;
+      /** A container's id: its writable layer is followed live. */
+      container?: string;
+      /** Set while the model is a first look and the layers are still read and verified: how far that is. */
+      verifying?: IngestProgress | null;
+    }
   | { kind: 'compare'; a: ImageModel; b: ImageModel }
   | { kind: 'error'; message: string }
   | { kind: 'audit'; sources: string[] };
@@ -62,6 +70,7 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
   const size = useTerminalSize(fixedSize);
   const [screen, setScreen] = useState<Screen>(() => {
     if (start.kind === 'image' && start.pending?.model) return { kind: 'image', model: start.pending.model, back: null };
+    if (start.kind === 'image' && start.pending?.preview) return { kind: 'image', model: start.pending.preview, back: null, verifying: null };
     if (start.kind === 'images' || start.kind === 'containers') return { kind: start.kind };
     return { kind: 'loading', label: start.kind === 'image' ? start.source : `${start.a} ↔ ${start.b}`, progress: null, startedAt: Date.now() };
   });
@@ -77,12 +86,20 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
   };
 
   const open = async (source: string, fromList: boolean, pending?: PendingOpen, container?: string) => {
-    setScreen({ kind: 'loading', label: source, progress: null, startedAt: Date.now() });
-    const showProgress = (p: IngestProgress) => setScreen((s) => (s.kind === 'loading' ? { ...s, progress: p } : s));
+    const back = container ? 'containers' : fromList ? 'images' : null;
+    if (!pending?.preview) setScreen({ kind: 'loading', label: source, progress: null, startedAt: Date.now() });
+    let progress: IngestProgress | null = null;
+    const showProgress = (p: IngestProgress) => {
+      progress = p;
+      setScreen((s) => (s.kind === 'loading' ? { ...s, progress: p } : s.kind === 'image' && s.verifying !== undefined ? { ...s, verifying: p } : s));
+    };
+    // A first look while the layers are verified: shown at once, replaced by the verified image (or the error).
+    const showPreview = (preview: ImageModel) => setScreen((s) => (s.kind === 'loading' || (s.kind === 'image' && s.verifying !== undefined) ? { kind: 'image', model: preview, back, verifying: progress } : s));
     try {
       pending?.onProgress(showProgress);
-      const model = await (container ? io.openContainer(container) : pending ? pending.promise : io.openImage(source, showProgress));
-      setScreen({ kind: 'image', model, back: container ? 'containers' : fromList ? 'images' : null, ...(container && { container }) });
+      pending?.onPreview(showPreview);
+      const model = await (container ? io.openContainer(container) : pending ? pending.promise : io.openImage(source, showProgress, showPreview));
+      setScreen({ kind: 'image', model, back, ...(container && { container }) });
     } catch (e) {
       lastError.current = (e as Error).message;
       // Opened from the command line: end as any command does (one line on stderr, exit 2).
@@ -174,6 +191,7 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
             onBack={screen.back ? () => setScreen({ kind: screen.back! }) : undefined}
             onFrame={onFrame}
             onAnalysis={() => io.rememberAnalysis(screen.model)}
+            verifying={screen.verifying}
           />
         );
       case 'compare':

@@ -1,4 +1,5 @@
 import { FathomError } from './errors.js';
+import { scanLayerHeaders } from './layer/scan-headers.js';
 import type { ImageRecord, LayerStore, StoredLayerRef } from '../store/store.js';
 import type { LayerIndex } from '../store/layer-index.js';
 import type { Compression } from './layer/compression.js';
@@ -17,9 +18,11 @@ const MEDIA_TYPES: Record<Compression, string> = {
 
 /** Puts any layer the store lacks into it (several at a time), then records the image. */
 export async function ingestResolved(image: ResolvedImage, store: LayerStore, onProgress?: (p: IngestProgress) => void): Promise<ImageRecord> {
-  // The largest first: with two readers, what is left at the end is small (and the two finish together).
+  // The lowest first, so stacking (which goes up from layer 0) starts while the rest are read; then the
+  // largest first: with two readers, what is left at the end is small (and the two finish together).
   const sizeOf = (l: ResolvedImage['layers'][number]) => l.compressedBytes ?? l.blob.engineLayer?.bytes ?? 0;
-  const missing = [...new Map(image.layers.filter((l) => !store.hasLayer(l.diffId)).map((l) => [l.diffId, l])).values()].sort((a, b) => sizeOf(b) - sizeOf(a));
+  const inOrder = [...new Map(image.layers.filter((l) => !store.hasLayer(l.diffId)).map((l) => [l.diffId, l])).values()];
+  const missing = [...inOrder.slice(0, 1), ...inOrder.slice(1).sort((a, b) => sizeOf(b) - sizeOf(a))];
   const progress: IngestProgress = {
     layersDone: 0,
     layersTotal: missing.length,
@@ -127,13 +130,63 @@ export function loadStoredImage(record: ImageRecord, store: LayerStore): OpenedI
   return { record, layers: record.layers.map((l) => store.loadIndex(l.diffId)), figures: store.loadFigures(record.id) as ImageFigures | null };
 }
 
+/** Below this much to read, the full open is quick: no first look is worth a second draw. */
+const PREVIEW_MIN_BYTES = 32 << 20;
+
+/**
+ * The image from its layers' tar headers (seeking past content), for a view to show while the layers are
+ * read and verified; null where that can't be had cheaply (a compressed or remote layer), or is not worth
+ * it. Nothing of it is stored: the view must swap it for the verified image, or for the error.
+ */
+function previewOf(image: ResolvedImage, store: LayerStore): OpenedImage | null {
+  let unread = 0;
+  const layers: LayerIndex[] = [];
+  try {
+    for (const [n, l] of image.layers.entries()) {
+      if (store.hasLayer(l.diffId)) {
+        layers.push(store.loadIndex(l.diffId));
+        continue;
+      }
+      const at = l.blob.location?.();
+      const index = at ? scanLayerHeaders(at.path, at.offset, at.size, `${image.source}: layer ${n} (${l.diffId})`) : null;
+      if (!at || !index) return null;
+      unread += at.size;
+      layers.push(index);
+    }
+  } catch {
+    return null; // the full read says what is wrong, in its own words
+  }
+  if (unread < PREVIEW_MIN_BYTES) return null;
+  const record: ImageRecord = {
+    id: image.id,
+    repoTags: image.repoTags,
+    manifestDigest: image.manifestDigest,
+    sources: [image.source],
+    config: image.config,
+    layers: image.layers.map((l, n) => ({ diffId: l.diffId, digest: l.digest ?? l.diffId, mediaType: l.mediaType ?? MEDIA_TYPES.none, compressedBytes: l.compressedBytes ?? layers[n].stats.tarBytes })),
+    storedAt: new Date().toISOString(),
+  };
+  return { record, layers, figures: null, transient: true, ...(image.engineRead && { engineRead: image.engineRead }) };
+}
+
 export async function openImage(
   source: ImageSource,
   store: LayerStore,
-  opts: { tag?: string; platform?: string; engineRead?: EngineReadChoice; onProgress?: (p: IngestProgress) => void } = {},
+  opts: {
+    tag?: string;
+    platform?: string;
+    engineRead?: EngineReadChoice;
+    onProgress?: (p: IngestProgress) => void;
+    /** Given a first look, from the layers' tar headers alone, while they are still being read and verified. */
+    onPreview?: (preview: OpenedImage) => void;
+  } = {},
 ): Promise<OpenedImage> {
   const resolved = await source.resolve({ store, tag: opts.tag, platform: opts.platform, engineRead: opts.engineRead, onProgress: opts.onProgress });
   if (resolved.layers.length === 0) throw new FathomError(`${source.spec}: the image has no layers`);
+  if (opts.onPreview) {
+    const preview = previewOf(resolved, store);
+    if (preview) opts.onPreview(preview);
+  }
   const record = await ingestResolved(resolved, store, opts.onProgress);
   return { ...loadStoredImage(record, store), ...(resolved.engineRead && { engineRead: resolved.engineRead }), ...(resolved.registryRead && { registryRead: resolved.registryRead }) };
 }

@@ -130,6 +130,32 @@ export class LayerIndex {
    */
   contentReader: ((offset: number, length: number) => Buffer) | null = null;
 
+  /**
+   * Which entries' digest (of their first HEAD_BYTES) is in `hashes`: null when every one is (an index
+   * made while reading the layer's bytes); set for an index made from its tar headers alone (a first
+   * look while the layer is still being verified), whose digests are taken from contentReader on demand.
+   */
+  headKnown: Uint8Array | null = null;
+
+  /** Makes sure entry i's head digest is in `hashes` (see headKnown). */
+  ensureHead(i: number): void {
+    const known = this.headKnown;
+    if (known === null || known[i] === 1) return;
+    const size = this.sizes[i];
+    if (size > 0) {
+      if (!this.contentReader) throw new FathomError('a file\'s content cannot be compared: its layer cannot be read back');
+      const bytes = this.contentReader(this.offsets[i], Math.min(size, HEAD_BYTES));
+      createHash('sha256').update(bytes).digest().copy(this.hashes, i * CONTENT_HASH_BYTES, 0, CONTENT_HASH_BYTES);
+    }
+    known[i] = 1;
+  }
+
+  /** A small number from entry i's head digest: a bucket key for grouping contents. */
+  headKey(i: number): number {
+    this.ensureHead(i);
+    return this.hashes.readUInt32LE(i * CONTENT_HASH_BYTES) >>> 1;
+  }
+
   /** The digest of entry i's whole content (a file over HEAD_BYTES), taken now if it must be; null if it can't be. */
   fullDigest(i: number): Buffer | null {
     const known = this.fullDigests.get(i);
@@ -152,6 +178,8 @@ export class LayerIndex {
     const size = this.sizes[i];
     if (size !== other.sizes[j]) return false;
     if (size === 0) return true;
+    this.ensureHead(i);
+    other.ensureHead(j);
     // Byte by byte: for 16 bytes, Buffer#compare's argument checks cost more than the comparison.
     const a = this.hashes;
     const b = other.hashes;
@@ -241,9 +269,10 @@ export class LayerIndexBuilder {
     for (let k = 0; k < CONTENT_HASH_BYTES; k++) this.hashes[at + k] = digest[k];
   }
 
-  build(tarBytes: number): LayerIndex {
+  /** `digestsPending`: no content was read (see LayerIndex.headKnown). */
+  build(tarBytes: number, opts: { digestsPending?: boolean } = {}): LayerIndex {
     const n = this.n;
-    return new LayerIndex(
+    const index = new LayerIndex(
       n,
       {
         tarBytes,
@@ -269,6 +298,8 @@ export class LayerIndexBuilder {
       this.writtenThrough,
       this.fullDigests,
     );
+    if (opts.digestsPending) index.headKnown = new Uint8Array(n);
+    return index;
   }
 
   private grow(): void {

@@ -19,6 +19,7 @@ import { FileTreePane } from '../panes/FileTreePane.js';
 import { DetailsOverlay, HelpOverlay, PromptBar, TextOverlay, WasteOverlay } from '../overlays/Overlays.js';
 import type { Theme } from '../theme.js';
 import type { TerminalSize } from '../hooks/useTerminalSize.js';
+import type { IngestProgress } from '../../src/sources/types.js';
 
 export interface ImageViewProps {
   model: ImageModel;
@@ -39,9 +40,14 @@ export interface ImageViewProps {
   initial?: Partial<ImageViewState>;
   /** The language of the panes' own words (the demo's --lang); names and figures stay as they are. */
   lang?: UiLang;
+  /**
+   * Set while `model` is a first look (from the layers' tar headers) and the layers are still being read
+   * and verified: the header says how far; files can't be viewed or extracted until they are verified.
+   */
+  verifying?: IngestProgress | null;
 }
 
-export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, onQuit, onBack, onFrame, onAnalysis, initial, lang = 'en' }: ImageViewProps) {
+export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, onQuit, onBack, onFrame, onAnalysis, initial, lang = 'en', verifying }: ImageViewProps) {
   const [state, setStateRaw] = useState<ImageViewState>(() => {
     const s = { ...initialImageViewState(model.history), ...initial };
     return { ...s, historyCursor: Math.min(s.historyCursor, model.history.length - 1) };
@@ -57,6 +63,8 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   // Read by the key handler: a frame can be on screen before the handler that closes over it is registered
   // (React runs that effect later, later still on a loaded machine), and a key then must not see stale state.
   const wasteRef = useRef(waste);
+  const verifyingRef = useRef(verifying);
+  verifyingRef.current = verifying;
   wasteRef.current = waste;
   const [viewer, setViewer] = useState<{ title: string; lines: string[]; scroll: number } | null>(null);
   const [confirmOverwrite, setConfirmOverwrite] = useState<string | null>(null);
@@ -73,14 +81,16 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
 
   // The costly analysis waits until the first frame is on screen: Ink flushes frames on a 33 ms
   // throttle, and a long synchronous computation before that flush would hold the frame back.
+  // A first look (still verifying) has no digests of its own: the analysis waits for the verified image.
   useEffect(() => {
+    if (verifying !== undefined) return;
     const t = setTimeout(() => {
       const w = model.waste();
       setWaste(w);
       onAnalysis?.(w);
     }, 120);
     return () => clearTimeout(t);
-  }, [model]);
+  }, [model, verifying === undefined]);
 
   const selection = { historyRow: state.historyCursor, mode: state.mode, rangeStart: state.rangeStart };
   const described = describeSelection(model, selection, lang);
@@ -218,6 +228,10 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     }
     const next = reduceImageView(s, action, ctx);
     const opened = next.overlay !== s.overlay ? next.overlay : null;
+    if (verifyingRef.current !== undefined && (opened === 'viewer' || opened === 'extract')) {
+      setState({ ...s, message: { kind: 'verifying' } });
+      return;
+    }
     if (opened === 'viewer' && current) void openViewer(current.path);
     if (opened === 'history' && current) {
       const hist = model.pathHistory(current.path.slice(1));
@@ -236,7 +250,8 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
   const summaries = waste ? model.layerSummaries : null;
   const hiddenNames = (Object.keys(state.hidden) as (keyof typeof state.hidden)[]).filter((k) => state.hidden[k]);
   const image = model.record;
-  const header = `fathom  ${image.repoTags[0] ?? (image.sources[0] ?? '').replace(/^[a-z-]+:\/\//, '').split('/').slice(-2).join('/')}${engineReadTag(model.engineRead)}${registryReadTag(model.registryRead)}  ${image.id.slice(7, 19)}  ${words.headerFigures(humanBytes(model.sizeBytes), model.layerCount, waste ? percent(waste.efficiencyScore, 1) : null, waste ? humanBytes(waste.wastedBytes) : null)}`;
+  const verifyingTag = verifying === undefined ? '' : `  ${words.verifying(verifying && verifying.bytesTotal > 0 ? Math.floor((100 * verifying.bytesDone) / verifying.bytesTotal) : 0)}`;
+  const header = `fathom  ${image.repoTags[0] ?? (image.sources[0] ?? '').replace(/^[a-z-]+:\/\//, '').split('/').slice(-2).join('/')}${engineReadTag(model.engineRead)}${registryReadTag(model.registryRead)}  ${image.id.slice(7, 19)}  ${words.headerFigures(humanBytes(model.sizeBytes), model.layerCount, waste ? percent(waste.efficiencyScore, 1) : null, waste ? humanBytes(waste.wastedBytes) : null)}${verifyingTag}`;
   const treeTitle = filesTitle(described.label, lang);
   const treeStatus = `${tree.counts.added}+ ${tree.counts.modified}~ ${tree.counts.removed}-  sort:${state.sort}${hiddenNames.length ? `  hiding:${hiddenNames.join(',')}` : ''}${state.filter ? `  filter:${filter.shown}` : ''}${filter.error ? `  (${filter.error})` : ''}  ${rows.length} rows`;
   const hints = useMemo(() => footerHints(keymap, state.focus, size.columns, lang), [keymap, state.focus, size.columns, lang]);

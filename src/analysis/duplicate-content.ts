@@ -78,7 +78,7 @@ export class DuplicateContentAccumulator {
   private place(layer: number, i: number): void {
     const index = this.layers[layer];
     const size = index.sizes[i];
-    const key = index.hashes.readUInt32LE(i * CONTENT_HASH_BYTES) >>> 1; // 31 bits: a small integer key
+    const key = index.headKey(i); // 31 bits of the head digest: a small integer key
     let bucket = this.buckets.get(key);
     if (!bucket) this.buckets.set(key, (bucket = []));
     let group: ContentGroup | null = null;

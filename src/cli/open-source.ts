@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { FathomError } from '../errors.js';
 import { ImageModel } from '../model/image-model.js';
-import { loadStoredImage, openImage } from '../open-image.js';
+import { loadStoredImage, openImage, type OpenedImage } from '../open-image.js';
 import { fileSource, parseSourceSpec } from '../sources/source-spec.js';
 import { progressLine, type EngineReadChoice, type ImageSource, type IngestProgress } from '../sources/types.js';
 import { LayerStore, defaultStoreRoot } from '../../store/store.js';
@@ -107,7 +107,7 @@ function progressPrinter(): { onProgress: (p: IngestProgress) => void; stop: () 
 }
 
 /** Opens any source (a `store://` reference included) into the store and builds its model. */
-export async function modelFor(input: string, store: LayerStore, opts: OpenOptions, onProgress?: (p: IngestProgress) => void): Promise<{ model: ImageModel; source: string }> {
+export async function modelFor(input: string, store: LayerStore, opts: OpenOptions, onProgress?: (p: IngestProgress) => void, onPreview?: (preview: ImageModel) => void): Promise<{ model: ImageModel; source: string }> {
   const spec = parseSourceSpec(input);
   if (spec.kind === 'store') {
     const found = store.findImages(spec.ref);
@@ -116,7 +116,13 @@ export async function modelFor(input: string, store: LayerStore, opts: OpenOptio
     return { model: new ImageModel(loadStoredImage(found[0], store)), source: input };
   }
   const source = sourceFor(input, opts);
-  const opened = await openImage(source, store, { tag: opts.tag, platform: opts.platform, engineRead: engineReadChoice(opts['engine-read']), onProgress });
+  const opened = await openImage(source, store, {
+    tag: opts.tag,
+    platform: opts.platform,
+    engineRead: engineReadChoice(opts['engine-read']),
+    onProgress,
+    ...(onPreview && { onPreview: (preview: OpenedImage) => onPreview(new ImageModel(preview)) }),
+  });
   return { model: new ImageModel(opened), source: source.spec };
 }
 

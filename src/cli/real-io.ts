@@ -1,3 +1,4 @@
+import type { ImageModel } from '../model/image-model.js';
 import { rememberAnalysis } from '../open-image.js';
 import type { IngestProgress } from '../sources/types.js';
 import type { AppIo, ContainerDetail, ContainerListRow, ImageListRow } from '../view/app-io.js';
@@ -87,8 +88,8 @@ export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineK
   return {
     store,
     ...(registry && { imagesTitle: `registry ${registry.name}`, imagesNote: 'sizes as the registry stores them (compressed); open one for its files' }),
-    async openImage(source: string, onProgress: (p: IngestProgress) => void) {
-      return (await modelFor(source, store, opts, onProgress)).model;
+    async openImage(source: string, onProgress: (p: IngestProgress) => void, onPreview?: (preview: ImageModel) => void) {
+      return (await modelFor(source, store, opts, onProgress, onPreview)).model;
     },
     async audit(sources, onImage) {
       const { auditSources } = await import('./audit-run.js');

@@ -56,8 +56,8 @@ export async function indexLayerStream(input: AsyncIterable<Buffer> | Iterable<B
 
   const placement = new LayerWritePaths(where);
   // Decided by the first bytes (the compression), before the parser sees any entry.
-  const digests = { whole: opts.fullDigests !== 'compressed' };
-  const parser = new TarStreamParser((header, contentOffset) => visitEntry(builder, placement, header, contentOffset, where, digests.whole), where);
+  const digests: { mode: DigestMode } = { mode: opts.fullDigests === 'compressed' ? 'heads' : 'whole' };
+  const parser = new TarStreamParser((header, contentOffset) => visitEntry(builder, placement, header, contentOffset, where, digests.mode), where);
   let compression: Compression | null = null;
   let decompressor: ReturnType<typeof createDecompressor> | null = null;
   // For a plain tar the blob is the layer: one hash serves as both digests.
@@ -72,7 +72,7 @@ export async function indexLayerStream(input: AsyncIterable<Buffer> | Iterable<B
     if (!decompressor) {
       compression = sniffCompression(chunk);
       plainIsBlob = compression === 'none';
-      if (!plainIsBlob) digests.whole = true;
+      if (!plainIsBlob) digests.mode = 'whole';
       decompressor = createDecompressor(compression, onPlain, where);
     }
     blobHash.update(chunk);
@@ -114,7 +114,14 @@ export async function indexLayerStream(input: AsyncIterable<Buffer> | Iterable<B
   };
 }
 
-function visitEntry(builder: LayerIndexBuilder, placement: LayerWritePaths, header: TarHeader, contentOffset: number, where: string, wholeDigests: boolean): ((chunk: Buffer) => void) | null {
+/**
+ * Which content digests an entry gets as its bytes pass: none (an index from the headers alone, see
+ * scan-headers.ts), the head of each file (see HEAD_BYTES), or the head and, for a big file, the whole.
+ */
+export type DigestMode = 'none' | 'heads' | 'whole';
+
+/** Adds one tar entry to the index; returns what its content bytes must be fed to, if anything. */
+export function visitEntry(builder: LayerIndexBuilder, placement: LayerWritePaths, header: TarHeader, contentOffset: number, where: string, digests: DigestMode): ((chunk: Buffer) => void) | null {
   const entryWhere = `${where}: entry ${JSON.stringify(header.name)}`;
   const tarPath = normalizeEntryPath(header.name, where);
   if (tarPath === '') return null; // the root directory's own entry: nothing to show, nothing a layer can replace
@@ -155,8 +162,8 @@ function visitEntry(builder: LayerIndexBuilder, placement: LayerWritePaths, head
     device: kind === EntryKind.char || kind === EntryKind.block ? `${header.devmajor},${header.devminor}` : null,
     through: placed.through,
   });
-  if (!isContent || size === 0) return null;
-  return size <= HEAD_BYTES ? smallFileSink(builder, i, size) : bigFileSink(builder, i, wholeDigests);
+  if (!isContent || size === 0 || digests === 'none') return null;
+  return size <= HEAD_BYTES ? smallFileSink(builder, i, size) : bigFileSink(builder, i, digests === 'whole');
 }
 
 /** A small file's digest is of all of it. */

@@ -49,6 +49,32 @@ export class TarStreamParser {
     return this.offset;
   }
 
+  /**
+   * Skips, without its bytes, what is left of an entry's content that no one reads and its padding:
+   * how a local archive is scanned by seeking. Returns how many bytes the caller must seek past.
+   */
+  skipUnread(): number {
+    let skipped = 0;
+    if (this.state === State.Content && !this.sink && !this.metaChunks) {
+      skipped += this.remaining;
+      this.offset += this.remaining;
+      this.remaining = 0;
+      this.finishContent();
+    }
+    if (this.state === State.Padding) {
+      skipped += this.remaining;
+      this.offset += this.remaining;
+      this.remaining = 0;
+      this.state = State.Header;
+    }
+    return skipped;
+  }
+
+  /** Whether the end-of-archive marker has been read. */
+  get ended(): boolean {
+    return this.state === State.End;
+  }
+
   push(chunk: Buffer): void {
     let pos = 0;
     const len = chunk.length;

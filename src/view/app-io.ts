@@ -60,7 +60,11 @@ export interface AppIo {
   imagesTitle?: string;
   /** A line under the list's title that says how to read it. */
   imagesNote?: string;
-  openImage(source: string, onProgress: (p: IngestProgress) => void): Promise<ImageModel>;
+  /**
+   * Opens an image; `onPreview` may be given a first look (from the layers' tar headers, unverified, never
+   * stored) while the layers are still read and verified: the promise then brings the verified image.
+   */
+  openImage(source: string, onProgress: (p: IngestProgress) => void, onPreview?: (preview: ImageModel) => void): Promise<ImageModel>;
   /** Keeps an image's headline numbers so lists can show them without reopening it. */
   rememberAnalysis(model: ImageModel): void;
   /** Diff IDs that other stored images use too. */

@@ -66,6 +66,8 @@ export interface PaneWords {
   /** The header's figures after the image's name and ID. */
   headerFigures: (size: string, layers: number, efficiency: string | null, wasted: string | null) => string;
   filterPrompt: string;
+  /** In the header while a first look is verified. */
+  verifying: (percent: number) => string;
   extractPrompt: (path: string) => string;
   overwritePrompt: (target: string) => string;
   wasteTitle: string;
@@ -100,6 +102,7 @@ export const PANE_WORDS: Record<UiLang, PaneWords> = {
     helpScroll: (first, last, total) => ` · ${first}–${last} of ${total}, ↑↓ pgup pgdn g G scroll`,
     headerFigures: (size, layers, e, w) => `${size}  ${layers} layers${e !== null ? `  efficiency ${e}  wasted ${w}` : ''}`,
     filterPrompt: 'filter (regex, enter applies, esc cancels): ',
+    verifying: (p) => `verifying… ${p} %`,
     extractPrompt: (p) => `extract ${p} to: `,
     overwritePrompt: (t) => `${t} exists: overwrite? (y/N) `,
     wasteTitle: "Wasted space (dive's numbers, and fathom's) — ↑↓ select, enter shows the path, esc closes",
@@ -130,6 +133,7 @@ export const PANE_WORDS: Record<UiLang, PaneWords> = {
     helpScroll: (first, last, total) => ` · ${total}개 중 ${first}–${last}, ↑↓ pgup pgdn g G 스크롤`,
     headerFigures: (size, layers, e, w) => `${size}  레이어 ${layers}개${e !== null ? `  효율 ${e}  낭비 ${w}` : ''}`,
     filterPrompt: '필터 (정규식, enter 적용, esc 취소): ',
+    verifying: (p) => `검증 중… ${p} %`,
     extractPrompt: (p) => `${p} 꺼내기, 저장할 곳: `,
     overwritePrompt: (t) => `${t}이(가) 이미 있음: 덮어쓸까요? (y/N) `,
     wasteTitle: '낭비된 공간 (dive의 수치와 fathom의 수치) — ↑↓ 선택, enter 경로 보기, esc 닫기',
@@ -168,6 +172,8 @@ export type Notice =
   | { kind: 'details-needs-layers' }
   | { kind: 'extracting'; path: string; target: string }
   | { kind: 'not-overwritten' }
+  /** View and extract wait for the layers' digests (a first look is not verified). */
+  | { kind: 'verifying' }
   /** An outcome worded where it was made (an extract's result, an error). */
   | { kind: 'text'; text: string };
 
@@ -195,6 +201,8 @@ export function noticeText(n: Notice, lang: UiLang = 'en'): string {
       return ko ? 'd는 레이어의 자세한 정보: 먼저 tab으로 레이어로' : "d shows a layer's details: tab to the layers first";
     case 'extracting':
       return ko ? `${n.path} → ${n.target} 꺼내는 중…` : `extracting ${n.path} → ${n.target}…`;
+    case 'verifying':
+      return ko ? '레이어 검증이 끝나면 파일을 보거나 꺼낼 수 있습니다' : 'files can be viewed and extracted once the layers are verified (see the header)';
     case 'not-overwritten':
       return ko ? '덮어쓰지 않음' : 'not overwritten';
     case 'text':

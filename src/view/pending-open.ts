@@ -7,8 +7,12 @@ export interface PendingOpen {
   /** The model, once the open has succeeded. */
   readonly model: ImageModel | null;
   readonly promise: Promise<ImageModel>;
+  /** A first look, unverified, if one came while the image is still being read (see AppIo.openImage). */
+  readonly preview: ImageModel | null;
   /** Where progress goes from now on (the Loading screen, when the open outlasts the wait). */
   onProgress(listener: (p: IngestProgress) => void): void;
+  /** Where a first look goes, if one comes after the wait. */
+  onPreview(listener: (preview: ImageModel) => void): void;
 }
 
 /**
@@ -21,24 +25,44 @@ export async function openBeforeFirstFrame(io: AppIo, source: string, waitMs: nu
   // What was said before anyone listened (a source still preparing says so once): told to the first listener.
   let last: IngestProgress | null = null;
   let model: ImageModel | null = null;
+  let preview: ImageModel | null = null;
+  let previewListener: ((m: ImageModel) => void) | null = null;
   const promise = io
-    .openImage(source, (p) => {
-      last = p;
-      listener?.(p);
-    })
+    .openImage(
+      source,
+      (p) => {
+        last = p;
+        listener?.(p);
+      },
+      (m) => {
+        preview = m;
+        previewListener?.(m);
+      },
+    )
     .then((m) => (model = m));
   let timer: NodeJS.Timeout | undefined;
-  // Failures are the App's to report; here they only end the wait.
-  await Promise.race([promise.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+  // Failures are the App's to report; here they only end the wait. So does a first look.
+  let previewed: () => void = () => {};
+  const firstLook = new Promise<void>((resolve) => (previewed = resolve));
+  previewListener = () => previewed();
+  await Promise.race([promise.catch(() => {}), firstLook, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+  previewListener = null;
   clearTimeout(timer);
   return {
     get model() {
       return model;
     },
+    get preview() {
+      return preview;
+    },
     promise,
     onProgress(l) {
       listener = l;
       if (last) l(last);
+    },
+    onPreview(l) {
+      previewListener = l;
+      if (preview && !model) l(preview);
     },
   };
 }

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import tar from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { KEYS, renderApp, testIo } from '../helpers/tui.js';
+import { imagePath } from '../helpers/fixtures.js';
+import { sha256 } from '../helpers/layers.js';
+import type { AppIo } from '../../src/view/app-io.js';
+import type { ImageModel } from '../../src/model/image-model.js';
+import type { IngestProgress } from '../../src/sources/types.js';
+
+let work: string;
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-first-look-'));
+});
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const EDGE = imagePath('edge', 'docker-save.tar');
+
+async function tarOf(entries: { name: string; body: Buffer }[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise((r) => pack.on('end', r));
+  for (const e of entries) pack.entry({ name: e.name, mode: 0o644, mtime: new Date(0) }, e.body);
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+describe('a first look while the layers are verified', () => {
+  it('shows the image with "verifying… N %", keeps view and extract until it is verified, then the verified image', async () => {
+    const io = testIo(fs.mkdtempSync(path.join(work, 'store-')));
+    const verified = await io.openImage(EDGE, () => {});
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: AppIo = {
+      ...io,
+      openImage: async (_source: string, onProgress: (p: IngestProgress) => void, onPreview?: (m: ImageModel) => void) => {
+        onPreview?.(verified);
+        onProgress({ layersDone: 1, layersTotal: 4, bytesDone: 50, bytesTotal: 200 });
+        await gate;
+        return verified;
+      },
+    };
+    const t = renderApp({ kind: 'image', source: EDGE }, slow);
+    await t.waitFor('verifying… 25 %');
+    expect(t.frame()).not.toContain('efficiency');
+    await t.press(...Array(9).fill(KEYS.down), KEYS.tab, KEYS.down, KEYS.down, 'v');
+    await t.waitFor('files can be viewed and extracted once the layers are verified');
+    release();
+    await vi.waitFor(() => expect(t.frame()).not.toContain('verifying…'));
+    await t.waitFor('efficiency');
+    // The view kept its place: the same layer selected.
+    expect(t.frame()).toContain('Files  layer 9: its own changes');
+    t.app.unmount();
+  });
+
+  it('a big archive opens on its headers; a layer that then fails its digest ends the app with that line, exit 2, and stores nothing', async () => {
+    const body = Buffer.alloc(40 << 20, 7);
+    const layer = await tarOf([{ name: 'big.bin', body }, { name: 'small.txt', body: Buffer.from('hello\n') }]);
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha256(layer)] }, history: [{ created_by: 'big' }] }));
+    const archive = path.join(work, 'big.tar');
+    fs.writeFileSync(archive, await tarOf([{ name: 'l0/layer.tar', body: layer }, { name: 'config.json', body: config }, { name: 'manifest.json', body: Buffer.from(JSON.stringify([{ Config: 'config.json', RepoTags: ['fathom-test/first-look:1'], Layers: ['l0/layer.tar'] }])) }]));
+    // One byte of the big file's content altered: the headers still parse, the digest no longer matches.
+    const fd = fs.openSync(archive, 'r+');
+    fs.writeSync(fd, Buffer.from([8]), 0, 1, 512 + 512 + (20 << 20));
+    fs.closeSync(fd);
+    const storeDir = fs.mkdtempSync(path.join(work, 'store-'));
+    const t = renderApp({ kind: 'image', source: archive }, testIo(storeDir));
+    await t.waitFor(/verifying… \d+ %/);
+    expect(t.frame()).toContain('big.bin');
+    await vi.waitFor(() => expect(t.exitCode()).toBe(2), { timeout: 20_000 });
+    const layers = path.join(storeDir, 'layers', 'sha256');
+    expect(fs.existsSync(layers) ? fs.readdirSync(layers) : []).toEqual([]);
+    expect(fs.existsSync(path.join(storeDir, 'images')) ? fs.readdirSync(path.join(storeDir, 'images')) : []).toEqual([]);
+    t.app.unmount();
+  });
+});

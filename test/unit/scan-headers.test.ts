@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { scanLayerHeaders } from '../../src/layer/scan-headers.js';
+import { indexLayerStream } from '../../src/layer/index-layer.js';
+import { TarFiles } from '../../src/sources/archive/archive-files.js';
+import { CONTENT_HASH_BYTES, HEAD_BYTES, type LayerIndex } from '../../store/layer-index.js';
+import { IMAGES, imagePath } from '../helpers/fixtures.js';
+import { layerTar } from '../helpers/layers.js';
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-scan-'));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+/** Every column, as plain values: what a view or an analysis could tell apart. */
+function columns(index: LayerIndex) {
+  for (let i = 0; i < index.count; i++) index.ensureHead(i);
+  return {
+    count: index.count,
+    stats: index.stats,
+    paths: index.paths,
+    kinds: [...index.kinds],
+    sizes: [...index.sizes],
+    modes: [...index.modes],
+    owners: [...index.uids, ...index.gids],
+    mtimes: [...index.mtimes],
+    offsets: [...index.offsets],
+    heads: index.hashes.toString('hex'),
+    links: [...index.links],
+    devices: [...index.devices],
+    through: [...index.writtenThrough],
+  };
+}
+
+async function compare(file: string, offset: number, size: number) {
+  const scanned = scanLayerHeaders(file, offset, size, 'scan');
+  expect(scanned).not.toBeNull();
+  const fd = fs.openSync(file, 'r');
+  const bytes = Buffer.alloc(size);
+  fs.readSync(fd, bytes, 0, size, offset);
+  fs.closeSync(fd);
+  const { index } = await indexLayerStream(Readable.from([bytes]), { where: 'read', fullDigests: 'compressed' });
+  expect(columns(scanned!)).toEqual(columns(index));
+}
+
+describe('a layer indexed from its headers alone (seeking past content) is the layer read whole', () => {
+  it.each(IMAGES)('every layer of the %s fixture, with its head digests taken on demand', async (name) => {
+    const archive = imagePath(name, 'docker-save.tar');
+    const files = new TarFiles(archive);
+    const manifest = JSON.parse(files.read('manifest.json').toString()) as { Layers: string[] }[];
+    for (const layer of manifest[0].Layers) {
+      const at = files.location(layer);
+      await compare(archive, at.offset, at.size);
+    }
+  });
+
+  it('big files, PAX and GNU long names, a write through a symlink, whiteouts', async () => {
+    const long = `deep/${'d'.repeat(120)}/${'n'.repeat(130)}`;
+    const tarBytes = await layerTar([
+      { dir: 'etc' },
+      { file: 'etc/small', content: 'x' },
+      { file: 'big.bin', content: 'b'.repeat(3 * HEAD_BYTES + 7) },
+      { file: long, content: 'long name' },
+      { symlink: 'lnk', target: '/etc' },
+      { file: 'lnk/passwd', content: 'through' },
+      { whiteout: 'etc/gone' },
+      { opaque: 'var' },
+    ]);
+    const file = path.join(work, 'layer.tar');
+    fs.writeFileSync(file, Buffer.concat([Buffer.alloc(1000), tarBytes]));
+    await compare(file, 1000, tarBytes.length);
+    expect(CONTENT_HASH_BYTES).toBe(16);
+  });
+
+  it('a compressed layer is not scanned (its headers need it inflated)', () => {
+    const file = path.join(work, 'gz');
+    fs.writeFileSync(file, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]));
+    expect(scanLayerHeaders(file, 0, 8, 'gz')).toBeNull();
+  });
+});
