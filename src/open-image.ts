@@ -183,10 +183,13 @@ export async function openImage(
 ): Promise<OpenedImage> {
   const resolved = await source.resolve({ store, tag: opts.tag, platform: opts.platform, engineRead: opts.engineRead, onProgress: opts.onProgress });
   if (resolved.layers.length === 0) throw new FathomError(`${source.spec}: the image has no layers`);
+  // The layers' reading and verifying starts first (on the worker threads); the first look is made here
+  // meanwhile. It runs before this thread yields, so no layer is committed under it.
+  const ingest = ingestResolved(resolved, store, opts.onProgress);
   if (opts.onPreview) {
     const preview = previewOf(resolved, store);
     if (preview) opts.onPreview(preview);
   }
-  const record = await ingestResolved(resolved, store, opts.onProgress);
+  const record = await ingest;
   return { ...loadStoredImage(record, store), ...(resolved.engineRead && { engineRead: resolved.engineRead }), ...(resolved.registryRead && { registryRead: resolved.registryRead }) };
 }
