@@ -75,6 +75,8 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
     return { kind: 'loading', label: start.kind === 'image' ? start.source : `${start.a} ↔ ${start.b}`, progress: null, startedAt: Date.now() };
   });
   const lastError = useRef<string | null>(null);
+  /** Told when a first look has been drawn (see open). */
+  const previewDrawn = useRef<(() => void) | null>(null);
   const fittedSize = useRef<TerminalSize | null>(null);
   // Reads every stored image record: once per opened image, not on every render.
   const shownModel = screen.kind === 'image' ? screen.model : null;
@@ -89,12 +91,25 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
     const back = container ? 'containers' : fromList ? 'images' : null;
     if (!pending?.preview) setScreen({ kind: 'loading', label: source, progress: null, startedAt: Date.now() });
     let progress: IngestProgress | null = null;
+    // Over a first look, the header's percentage is redrawn at most every 250 ms: a redraw of a big tree
+    // costs this thread what the verifying threads need of the CPU.
+    let drawnAt = 0;
     const showProgress = (p: IngestProgress) => {
       progress = p;
-      setScreen((s) => (s.kind === 'loading' ? { ...s, progress: p } : s.kind === 'image' && s.verifying !== undefined ? { ...s, verifying: p } : s));
+      const now = Date.now();
+      setScreen((s) => {
+        if (s.kind === 'loading') return { ...s, progress: p };
+        if (s.kind !== 'image' || s.verifying === undefined || now - drawnAt < 250) return s;
+        drawnAt = now;
+        return { ...s, verifying: p };
+      });
     };
-    // A first look while the layers are verified: shown at once, replaced by the verified image (or the error).
-    const showPreview = (preview: ImageModel) => setScreen((s) => (s.kind === 'loading' || (s.kind === 'image' && s.verifying !== undefined) ? { kind: 'image', model: preview, back, verifying: progress } : s));
+    // A first look while the layers are verified: shown at once, replaced by the verified image (or the
+    // error). The open holds its own work on this thread back until the first look is drawn.
+    const showPreview = (preview: ImageModel) => {
+      setScreen((s) => (s.kind === 'loading' || (s.kind === 'image' && s.verifying !== undefined) ? { kind: 'image', model: preview, back, verifying: progress } : s));
+      return new Promise<void>((resolve) => (previewDrawn.current = resolve));
+    };
     try {
       pending?.onProgress(showProgress);
       pending?.onPreview(showPreview);
@@ -189,7 +204,12 @@ export function App({ start, io, keymap, theme, size: fixedSize, onExit, onFrame
             sharedDiffIds={sharedDiffIds}
             onQuit={() => quit(0)}
             onBack={screen.back ? () => setScreen({ kind: screen.back! }) : undefined}
-            onFrame={onFrame}
+            onFrame={() => {
+              onFrame?.();
+              if (screen.verifying === undefined) return;
+              previewDrawn.current?.();
+              previewDrawn.current = null;
+            }}
             onAnalysis={() => io.rememberAnalysis(screen.model)}
             verifying={screen.verifying}
           />

@@ -1,5 +1,6 @@
 import { FathomError } from './errors.js';
 import { scanLayerHeaders } from './layer/scan-headers.js';
+import type { ScannedLayer } from './layer/scanned-layout.js';
 import type { ImageRecord, LayerStore, StoredLayerRef } from '../store/store.js';
 import type { LayerIndex } from '../store/layer-index.js';
 import type { Compression } from './layer/compression.js';
@@ -17,7 +18,11 @@ const MEDIA_TYPES: Record<Compression, string> = {
 };
 
 /** Puts any layer the store lacks into it (several at a time), then records the image. */
-export async function ingestResolved(image: ResolvedImage, store: LayerStore, onProgress?: (p: IngestProgress) => void): Promise<ImageRecord> {
+/**
+ * Reads every layer the store lacks, checks that the layers stack, and records the image. `holdStacking`:
+ * stacking (this thread's work) waits for it, so a first look being drawn is not held up behind it.
+ */
+export async function ingestResolved(image: ResolvedImage, store: LayerStore, onProgress?: (p: IngestProgress) => void, holdStacking?: Promise<void>): Promise<ImageRecord> {
   // The lowest first, so stacking (which goes up from layer 0) starts while the rest are read; then the
   // largest first: with two readers, what is left at the end is small (and the two finish together).
   const sizeOf = (l: ResolvedImage['layers'][number]) => l.compressedBytes ?? l.blob.engineLayer?.bytes ?? 0;
@@ -41,8 +46,9 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
   let stackFailure: unknown = null;
   let next = 0;
   let failed = false;
+  let held = holdStacking !== undefined;
   const stackReadyLayers = () => {
-    if (!stacker || stackFailure) return;
+    if (!stacker || stackFailure || held) return;
     try {
       while (stacker.stacked < image.layers.length && store.hasLayer(image.layers[stacker.stacked].diffId)) stacker.push(indexOf(stacker.stacked));
     } catch (e) {
@@ -72,11 +78,16 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
       setImmediate(stackReadyLayers);
     }
   };
+  void holdStacking?.then(() => {
+    held = false;
+    stackReadyLayers();
+  });
   stackReadyLayers();
   // Four at a time: two layers being read (on the two worker threads, for big ones) and the next two
   // already queued behind them, so a reader never waits for this thread to hand it work.
   const outcomes = await Promise.allSettled([worker(), worker(), worker(), worker()]);
   let failure: unknown = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')?.reason ?? stackFailure;
+  held = false;
   if (!failure && stacker) {
     stackReadyLayers();
     failure = stackFailure ?? (stacker.stacked < image.layers.length ? new FathomError(`${image.source}: layer ${stacker.stacked} vanished from the store while it was being opened`) : null);
@@ -136,25 +147,21 @@ const PREVIEW_MIN_BYTES = 32 << 20;
 /**
  * The image from its layers' tar headers (seeking past content), for a view to show while the layers are
  * read and verified; null where that can't be had cheaply (a compressed or remote layer), or is not worth
- * it. Nothing of it is stored: the view must swap it for the verified image, or for the error.
+ * it. Nothing of it is stored: the view swaps it for the verified image, or for the error. `scans` are
+ * the layers' header scans, made once: the same scan is the index the layer's verification fills in.
  */
-function previewOf(image: ResolvedImage, store: LayerStore): OpenedImage | null {
+function previewOf(image: ResolvedImage, store: LayerStore, scans: LayerScans): OpenedImage | null {
   let unread = 0;
   const layers: LayerIndex[] = [];
-  try {
-    for (const [n, l] of image.layers.entries()) {
-      if (store.hasLayer(l.diffId)) {
-        layers.push(store.loadIndex(l.diffId));
-        continue;
-      }
-      const at = l.blob.location?.();
-      const index = at ? scanLayerHeaders(at.path, at.offset, at.size, `${image.source}: layer ${n} (${l.diffId})`) : null;
-      if (!at || !index) return null;
-      unread += at.size;
-      layers.push(index);
+  for (const l of image.layers) {
+    if (store.hasLayer(l.diffId)) {
+      layers.push(store.loadIndex(l.diffId));
+      continue;
     }
-  } catch {
-    return null; // the full read says what is wrong, in its own words
+    const scanned = scans.scan(l);
+    if (!scanned) return null;
+    unread += scanned.index.stats.tarBytes;
+    layers.push(scanned.index);
   }
   if (unread < PREVIEW_MIN_BYTES) return null;
   const record: ImageRecord = {
@@ -169,6 +176,31 @@ function previewOf(image: ResolvedImage, store: LayerStore): OpenedImage | null 
   return { record, layers, figures: null, transient: true, ...(image.engineRead && { engineRead: image.engineRead }) };
 }
 
+/** Each plain local layer's header scan, made once (for the first look, or when its reading starts). */
+class LayerScans {
+  private readonly made = new Map<string, ScannedLayer | null>();
+
+  constructor(private readonly source: string) {}
+
+  scan(l: ResolvedImage['layers'][number]): ScannedLayer | null {
+    if (this.made.has(l.diffId)) return this.made.get(l.diffId)!;
+    const at = l.blob.location?.();
+    let scanned: ScannedLayer | null = null;
+    try {
+      scanned = at ? scanLayerHeaders(at.path, at.offset, at.size, `${this.source}: layer ${l.diffId}`) : null;
+    } catch {
+      scanned = null; // the layer's full read says what is wrong, in its own words
+    }
+    this.made.set(l.diffId, scanned);
+    return scanned;
+  }
+
+  /** The image's layers, each scanned when its reading starts: a worker verifies it while this thread scans the next. */
+  scanning(image: ResolvedImage): ResolvedImage {
+    return { ...image, layers: image.layers.map((l) => ({ ...l, blob: { ...l.blob, scan: () => this.scan(l) } })) };
+  }
+}
+
 export async function openImage(
   source: ImageSource,
   store: LayerStore,
@@ -177,18 +209,32 @@ export async function openImage(
     platform?: string;
     engineRead?: EngineReadChoice;
     onProgress?: (p: IngestProgress) => void;
-    /** Given a first look, from the layers' tar headers alone, while they are still being read and verified. */
-    onPreview?: (preview: OpenedImage) => void;
+    /**
+     * Given a first look, from the layers' tar headers alone, while they are still being read and verified;
+     * may return when it is on screen, and this thread's share of the reading waits until then (or 1 s).
+     */
+    onPreview?: (preview: OpenedImage) => Promise<void> | void;
   } = {},
 ): Promise<OpenedImage> {
   const resolved = await source.resolve({ store, tag: opts.tag, platform: opts.platform, engineRead: opts.engineRead, onProgress: opts.onProgress });
   if (resolved.layers.length === 0) throw new FathomError(`${source.spec}: the image has no layers`);
-  // The layers' reading and verifying starts first (on the worker threads); the first look is made here
-  // meanwhile. It runs before this thread yields, so no layer is committed under it.
-  const ingest = ingestResolved(resolved, store, opts.onProgress);
-  if (opts.onPreview) {
-    const preview = previewOf(resolved, store);
-    if (preview) opts.onPreview(preview);
+  // With a first look wanted, each plain local layer is scanned once, when its reading starts: a worker
+  // verifies it against the scan while this thread scans the next; the first look is the scans together.
+  // All of it happens before this thread yields, so no layer is committed under it.
+  let shown: () => void = () => {};
+  const hold = opts.onPreview ? new Promise<void>((resolve) => (shown = resolve)) : undefined;
+  const scans = opts.onPreview ? new LayerScans(resolved.source) : null;
+  const ingest = ingestResolved(scans ? scans.scanning(resolved) : resolved, store, opts.onProgress, hold);
+  if (opts.onPreview && scans) {
+    const preview = previewOf(resolved, store, scans);
+    const drawn = preview ? opts.onPreview(preview) : undefined;
+    if (drawn) {
+      const timer = setTimeout(shown, 1000);
+      void drawn.then(() => {
+        clearTimeout(timer);
+        shown();
+      });
+    } else shown();
   }
   const record = await ingest;
   return { ...loadStoredImage(record, store), ...(resolved.engineRead && { engineRead: resolved.engineRead }), ...(resolved.registryRead && { registryRead: resolved.registryRead }) };

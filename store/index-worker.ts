@@ -5,6 +5,7 @@ import { FathomError, isFathomError } from '../src/errors.js';
 import { indexLayerStream } from '../src/layer/index-layer.js';
 import { sniffCompression } from '../src/layer/compression.js';
 import { encodeIndex } from './index-codec.js';
+import { verifyScanned } from '../src/layer/scanned-layout.js';
 import { assembleLayerTar } from '../src/layer/tar-split.js';
 import { CHUNKS_AHEAD, type ChunkMessage, type IndexReply, type PostedJob } from './index-workers.js';
 import { writeAll } from './write-all.js';
@@ -66,6 +67,16 @@ async function indexJob({ id, job }: PostedJob): Promise<IndexReply> {
   const copyFd = job.copyTo ? fs.openSync(job.copyTo, 'w') : null;
   let reported = 0;
   try {
+    if (job.scanned) {
+      const layout = job.scanned;
+      const copied = copyFd === null ? input : copying(input, copyFd);
+      const v = await verifyScanned(copied, layout, (bytes) => {
+        if (bytes - reported < PROGRESS_EVERY_BYTES) return;
+        reported = bytes;
+        parentPort!.postMessage({ id, kind: 'progress', bytes } satisfies IndexReply);
+      });
+      return { id, kind: 'done', compression: 'none', blobDigest: v.blobDigest, blobBytes: v.blobBytes, diffId: v.blobDigest, index: null, verified: { heads: v.heads, skeleton: v.skeleton } };
+    }
     const indexed = await indexLayerStream(input, {
       where: job.where,
       fullDigests: 'compressed', // the store reads a plain layer back by offset (see HEAD_BYTES)
@@ -80,6 +91,14 @@ async function indexJob({ id, job }: PostedJob): Promise<IndexReply> {
     return { id, kind: 'done', compression, blobDigest, blobBytes, diffId, index: encodeIndex(indexed.index, diffId) };
   } finally {
     if (copyFd !== null) fs.closeSync(copyFd);
+  }
+}
+
+/** The chunks, each written to `fd` as it passes (--copy-blobs). */
+async function* copying(input: AsyncIterable<Buffer> | Iterable<Buffer>, fd: number): AsyncIterable<Buffer> {
+  for await (const chunk of input) {
+    writeAll(fd, chunk);
+    yield chunk;
   }
 }
 

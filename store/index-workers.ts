@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { FathomError } from '../src/errors.js';
 import type { Compression } from '../src/layer/compression.js';
 import type { TarSplitLayer } from '../src/layer/tar-split.js';
+import type { ScannedLayout } from '../src/layer/scanned-layout.js';
 
 /**
  * A layer to be indexed (and copied to `copyTo`, when set) off the main thread: a blob in a local file, or
@@ -16,6 +17,8 @@ export interface IndexJob {
   read: { kind: 'range'; path: string; offset: number; size: number } | ({ kind: 'engine' } & TarSplitLayer) | { kind: 'chunks' };
   where: string;
   copyTo: string | null;
+  /** For a `range` job whose layer was scanned already: verify it against the scan, without parsing it again. */
+  scanned?: ScannedLayout;
 }
 
 /** A job as posted: its id names the replies that belong to it (a worker may hold several, in order). */
@@ -35,7 +38,16 @@ export const CHUNKS_AHEAD = 4;
 export type IndexReply = { id: number } & (
   | { kind: 'progress'; bytes: number }
   | { kind: 'pull' }
-  | { kind: 'done'; compression: Compression; blobDigest: string; blobBytes: number; diffId: string; index: Uint8Array }
+  | {
+      kind: 'done';
+      compression: Compression;
+      blobDigest: string;
+      blobBytes: number;
+      diffId: string;
+      /** The encoded index; null for a scanned job, whose index is the scan's and `verified` fills its digests. */
+      index: Uint8Array | null;
+      verified?: { heads: Uint8Array; skeleton: string };
+    }
   | { kind: 'failed'; message: string; userError: boolean }
 );
 

@@ -137,6 +137,12 @@ export class LayerIndex {
    */
   headKnown: Uint8Array | null = null;
 
+  /** Every entry's head digest at once, from a verifying pass over the layer (see scanned-layout.ts). */
+  fillHeads(heads: Buffer): void {
+    heads.copy(this.hashes, 0, 0, this.count * CONTENT_HASH_BYTES);
+    this.headKnown = null;
+  }
+
   /** Makes sure entry i's head digest is in `hashes` (see headKnown). */
   ensureHead(i: number): void {
     const known = this.headKnown;
@@ -255,6 +261,15 @@ export class LayerIndexBuilder {
 
   sizeOf(i: number): number {
     return this.sizes[i];
+  }
+
+  kindOf(i: number): EntryKind {
+    return this.kinds[i] as EntryKind;
+  }
+
+  /** Entries added so far. */
+  get size(): number {
+    return this.n;
   }
 
   /** The digest of a big file's whole content (see HEAD_BYTES). */

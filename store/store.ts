@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { FathomError } from '../src/errors.js';
 import type { Compression } from '../src/layer/compression.js';
 import { indexLayerStream, type IndexedLayer } from '../src/layer/index-layer.js';
+import type { ScannedLayer } from '../src/layer/scanned-layout.js';
 import { decodeIndex, encodeIndex, openStoredIndex } from './index-codec.js';
 import { WORKER_MIN_BYTES, indexWorkers, type IndexJob } from './index-workers.js';
 import { writeAll } from './write-all.js';
@@ -100,6 +101,12 @@ export interface LayerBlobSource {
   engineLayer?: TarSplitLayer & { bytes: number };
   /** For streamed blobs (downloads): how big the source says it is, so a big one is indexed on a worker thread. */
   sizeHint?: number;
+  /**
+   * For a plain layer in a local file: its header scan (made now, or already made for a first look), so a
+   * worker only verifies it against the scan instead of parsing it again (see scanned-layout.ts). Null
+   * where it can't be scanned (compressed).
+   */
+  scan?: () => ScannedLayer | null;
 }
 
 /** Layers committed less than this long ago are never collected: an ingest may not have written its image record yet. */
@@ -293,12 +300,22 @@ export class LayerStore {
     const bytes = location?.size ?? engineLayer?.bytes ?? source.sizeHint ?? 0;
     const workers = bytes >= WORKER_MIN_BYTES ? indexWorkers() : null;
     const job: IndexJob['read'] | null = location ? { kind: 'range', ...location } : engineLayer ? { kind: 'engine', tarSplit: engineLayer.tarSplit, diffDir: engineLayer.diffDir } : source.sizeHint !== undefined ? { kind: 'chunks' } : null;
+    const scanned = job?.kind === 'range' && workers ? (source.scan?.() ?? null) : null;
+    if (job && workers && scanned) {
+      const done = await workers.run({ read: job, where: source.where, copyTo, scanned: scanned.layout }, bytes, onProgress);
+      // The worker hashed what it read outside the data regions too: the same bytes the scan parsed, or the
+      // file changed in between, and the index would not be the layer's.
+      if (done.verified?.skeleton !== scanned.layout.skeleton) throw new FathomError(`${source.where}: the layer changed while it was being read (its tar headers are not the ones it was opened with); open it again`);
+      scanned.index.fillHeads(Buffer.from(done.verified.heads.buffer, done.verified.heads.byteOffset, done.verified.heads.byteLength));
+      return { index: scanned.index, compression: 'none', blobDigest: done.blobDigest, blobBytes: done.blobBytes, diffId: done.diffId };
+    }
     if (job && workers) {
       // A download's bytes are read here and handed over as the worker asks: inflating, hashing and
       // indexing happen on the worker, two layers at once on two cores.
       const chunks = job.kind === 'chunks' ? await source.open() : undefined;
       const done = await workers.run({ read: job, where: source.where, copyTo }, bytes, onProgress, chunks);
       const { index, ...digests } = done;
+      if (!index) throw new Error('index worker: no index in its answer');
       return { ...digests, index: decodeIndex(Buffer.from(index.buffer, index.byteOffset, index.byteLength), source.where) };
     }
     const blobFd = copyTo === null ? null : fs.openSync(copyTo, 'w');

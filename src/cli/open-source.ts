@@ -107,7 +107,7 @@ function progressPrinter(): { onProgress: (p: IngestProgress) => void; stop: () 
 }
 
 /** Opens any source (a `store://` reference included) into the store and builds its model. */
-export async function modelFor(input: string, store: LayerStore, opts: OpenOptions, onProgress?: (p: IngestProgress) => void, onPreview?: (preview: ImageModel) => void): Promise<{ model: ImageModel; source: string }> {
+export async function modelFor(input: string, store: LayerStore, opts: OpenOptions, onProgress?: (p: IngestProgress) => void, onPreview?: (preview: ImageModel) => Promise<void> | void): Promise<{ model: ImageModel; source: string }> {
   const spec = parseSourceSpec(input);
   if (spec.kind === 'store') {
     const found = store.findImages(spec.ref);

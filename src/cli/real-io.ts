@@ -88,7 +88,7 @@ export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineK
   return {
     store,
     ...(registry && { imagesTitle: `registry ${registry.name}`, imagesNote: 'sizes as the registry stores them (compressed); open one for its files' }),
-    async openImage(source: string, onProgress: (p: IngestProgress) => void, onPreview?: (preview: ImageModel) => void) {
+    async openImage(source: string, onProgress: (p: IngestProgress) => void, onPreview?: (preview: ImageModel) => Promise<void> | void) {
       return (await modelFor(source, store, opts, onProgress, onPreview)).model;
     },
     async audit(sources, onImage) {

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import { FathomError } from '../errors.js';
-import { LayerIndexBuilder, type LayerIndex } from '../../store/layer-index.js';
+import { LayerIndexBuilder } from '../../store/layer-index.js';
 import { TarStreamParser } from '../tar/stream-parser.js';
 import { LayerWritePaths } from './write-through.js';
 import { sniffCompression } from './compression.js';
 import { visitEntry } from './index-layer.js';
+import { RegionList, SkeletonHash, type ScannedLayer } from './scanned-layout.js';
+import { EntryKind } from '../model/entry.js';
 
 /** How much is read at a time: a window of headers and the small files between them. */
 const WINDOW_BYTES = 64 << 10;
@@ -16,7 +18,7 @@ const WINDOW_BYTES = 64 << 10;
  * without content digests: those are taken from the file when a comparison first needs one. Null for a
  * compressed layer (its headers can't be reached without inflating it).
  */
-export function scanLayerHeaders(file: string, offset: number, size: number, where: string): LayerIndex | null {
+export function scanLayerHeaders(file: string, offset: number, size: number, where: string): ScannedLayer | null {
   const fd = fs.openSync(file, 'r');
   try {
     const window = Buffer.allocUnsafe(WINDOW_BYTES);
@@ -24,7 +26,15 @@ export function scanLayerHeaders(file: string, offset: number, size: number, whe
     if (first < 4 || sniffCompression(window.subarray(0, first)) !== 'none') return null;
     const builder = new LayerIndexBuilder();
     const placement = new LayerWritePaths(where);
-    const parser = new TarStreamParser((header, contentOffset) => visitEntry(builder, placement, header, contentOffset, where, 'none'), where);
+    const regions = new RegionList();
+    const parser = new TarStreamParser((header, contentOffset) => {
+      const before = builder.size;
+      visitEntry(builder, placement, header, contentOffset, where, 'none');
+      const entry = builder.size > before && builder.kindOf(before) === EntryKind.file ? before : -1;
+      if (header.size > 0) regions.add(contentOffset, header.size, entry);
+      return null;
+    }, where);
+    const skeleton = new SkeletonHash(regions);
     let pos = 0;
     while (pos < size && !parser.ended) {
       pos += parser.skipUnread();
@@ -32,11 +42,14 @@ export function scanLayerHeaders(file: string, offset: number, size: number, whe
       const got = fs.readSync(fd, window, 0, Math.min(WINDOW_BYTES, size - pos), offset + pos);
       if (got === 0) throw new FathomError(`${where}: the layer ends at byte ${pos} of ${size}`);
       parser.push(window.subarray(0, got));
+      // After the push: every region that starts in this window is known (its header came first).
+      skeleton.take(window.subarray(0, got), pos);
       pos += got;
     }
     if (pos > size) throw new FathomError(`${where}: truncated tar stream (an entry runs past the layer's end)`);
     parser.end();
     const index = builder.build(size, { digestsPending: true });
+    const layout = regions.layout(skeleton.end, skeleton.digest(), index.count);
     index.contentReader = (at, length) => {
       const bytes = Buffer.allocUnsafe(length);
       const reader = fs.openSync(file, 'r');
@@ -46,7 +59,7 @@ export function scanLayerHeaders(file: string, offset: number, size: number, whe
         fs.closeSync(reader);
       }
     };
-    return index;
+    return { index, layout };
   } finally {
     fs.closeSync(fd);
   }

@@ -63,8 +63,10 @@ export interface AppIo {
   /**
    * Opens an image; `onPreview` may be given a first look (from the layers' tar headers, unverified, never
    * stored) while the layers are still read and verified: the promise then brings the verified image.
+   * `onPreview` may return when the first look is on screen: until then the open holds back its own work
+   * on this thread.
    */
-  openImage(source: string, onProgress: (p: IngestProgress) => void, onPreview?: (preview: ImageModel) => void): Promise<ImageModel>;
+  openImage(source: string, onProgress: (p: IngestProgress) => void, onPreview?: (preview: ImageModel) => Promise<void> | void): Promise<ImageModel>;
   /** Keeps an image's headline numbers so lists can show them without reopening it. */
   rememberAnalysis(model: ImageModel): void;
   /** Diff IDs that other stored images use too. */

@@ -11,8 +11,8 @@ export interface PendingOpen {
   readonly preview: ImageModel | null;
   /** Where progress goes from now on (the Loading screen, when the open outlasts the wait). */
   onProgress(listener: (p: IngestProgress) => void): void;
-  /** Where a first look goes, if one comes after the wait. */
-  onPreview(listener: (preview: ImageModel) => void): void;
+  /** Where a first look goes, if one comes after the wait; it may return when the first look is drawn. */
+  onPreview(listener: (preview: ImageModel) => Promise<void> | void): void;
 }
 
 /**
@@ -26,7 +26,9 @@ export async function openBeforeFirstFrame(io: AppIo, source: string, waitMs: nu
   let last: IngestProgress | null = null;
   let model: ImageModel | null = null;
   let preview: ImageModel | null = null;
-  let previewListener: ((m: ImageModel) => void) | null = null;
+  let previewListener: ((m: ImageModel) => Promise<void> | void) | null = null;
+  // The open waits for the first look to be drawn: by the listener that draws it, whenever that comes.
+  let drawn: () => void = () => {};
   const promise = io
     .openImage(
       source,
@@ -36,7 +38,10 @@ export async function openBeforeFirstFrame(io: AppIo, source: string, waitMs: nu
       },
       (m) => {
         preview = m;
-        previewListener?.(m);
+        const done = new Promise<void>((resolve) => (drawn = resolve));
+        const drawing = previewListener?.(m);
+        if (drawing) void drawing.then(drawn);
+        return done;
       },
     )
     .then((m) => (model = m));
@@ -44,6 +49,7 @@ export async function openBeforeFirstFrame(io: AppIo, source: string, waitMs: nu
   // Failures are the App's to report; here they only end the wait. So does a first look.
   let previewed: () => void = () => {};
   const firstLook = new Promise<void>((resolve) => (previewed = resolve));
+  // Not drawn yet: the App's first frame will be the first look, and its listener says when it is drawn.
   previewListener = () => previewed();
   await Promise.race([promise.catch(() => {}), firstLook, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
   previewListener = null;
@@ -62,7 +68,9 @@ export async function openBeforeFirstFrame(io: AppIo, source: string, waitMs: nu
     },
     onPreview(l) {
       previewListener = l;
-      if (preview && !model) l(preview);
+      const drawing = preview && !model ? l(preview) : null;
+      if (drawing) void drawing.then(drawn);
+      else drawn();
     },
   };
 }

@@ -12,6 +12,7 @@ import { firstFrameOfBinary } from './binary-frame.js';
 import type { runUiBench } from './ui-bench.js';
 import { runEngineBench } from './engine-bench.js';
 import { runRegistryBench } from './registry-bench.js';
+import { gigabyteImage, halfMillionImage, runFirstOpenBench, type FirstOpenFigures } from './first-open-bench.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -116,6 +117,23 @@ async function main() {
   if (binaryFrame !== null) console.log(`  ${'first frame, the real binary in tmux (from process start)'.padEnd(58)} ${binaryFrame.toFixed(1).padStart(9)} ms`);
   const fixture = await fixtureImage();
   const small = fixture?.firstFrameMs ?? null;
+  console.log('\nFirst open at size (docker save archives, empty store; each image built once and cached):');
+  const big: FirstOpenFigures[] = [];
+  for (const make of [gigabyteImage, halfMillionImage]) {
+    const figures = await runFirstOpenBench(bin, work, await make(work));
+    big.push(figures);
+    const mb = (kb: number | null) => (kb === null ? '' : `  (peak RSS ${(kb / 1024).toFixed(0)} MB)`);
+    const line = (label: string, ms: number | null, extra = '') => console.log(`  ${label.padEnd(58)} ${ms === null ? '        —' : ms.toFixed(1).padStart(9)} ms${extra}`);
+    console.log(`  ${figures.image.label}: ${(figures.tarBytes / 1e9).toFixed(2)} GB of layer tars, ${figures.image.entries} entries`);
+    line('  fathom inspect (every blob verified)', figures.inspectMs, mb(figures.inspectRssKb));
+    line('  fathom UI, first frame (binary in tmux, from start)', figures.firstFrameMs);
+    line('  fathom reopen', figures.reopenMs);
+    line('  fathom inspect, OCI layout with gzip layers', figures.ociGzipMs, mb(figures.ociGzipRssKb));
+    line('  GNU tar -t over the layer tars', figures.tarMs);
+    line('  gzip -dc | tar -t over the gzip blobs', figures.gzipTarMs);
+    if (figures.diveMs !== null) line('  dive --source docker-archive', figures.diveMs, mb(figures.diveRssKb));
+    else console.log('    dive: not on PATH — install dive to compare against it');
+  }
   console.log('\nEngine (docker://, when a daemon answers; the ~1 GB engine bench image, built once):');
   const engine = await runEngineBench(bin, work);
   if (engine) {
@@ -168,6 +186,24 @@ async function main() {
   if (registry) {
     row('registry first open / skopeo copy', `${(registry.firstOpenMs / registry.skopeoMs).toFixed(2)}×`, '≤ 0.8×', registry.firstOpenMs / registry.skopeoMs <= 0.8);
     row('registry reopen', `${registry.reopenMs.toFixed(0)} ms`, '≤ 350 ms', registry.reopenMs <= 350);
+  }
+  for (const f of big) {
+    const name = f.image.entries > 200_000 ? '500k' : '1 GB';
+    row(`${name}: inspect / tar -t`, `${(f.inspectMs / f.tarMs).toFixed(2)}×`, '', null);
+    row(`${name}: OCI gzip / gzip -dc | tar -t`, `${(f.ociGzipMs / f.gzipTarMs).toFixed(2)}×`, '≤ 0.45×', f.ociGzipMs / f.gzipTarMs <= 0.45);
+    if (name === '500k') {
+      row('500k: inspect (first open)', `${(f.inspectMs / 1000).toFixed(2)} s`, '≤ 4 s', f.inspectMs <= 4000);
+      row('500k: peak RSS', f.inspectRssKb === null ? '?' : `${(f.inspectRssKb / 1024).toFixed(0)} MB`, '≤ 400 MB', f.inspectRssKb === null ? null : f.inspectRssKb <= 400 * 1024);
+    }
+    if (f.diveMs !== null) {
+      row(`${name}: inspect / dive`, `${(f.inspectMs / f.diveMs).toFixed(2)}×`, '≤ 0.5×', f.inspectMs / f.diveMs <= 0.5);
+      if (f.firstFrameMs !== null) row(`${name}: first frame / dive`, `${(f.firstFrameMs / f.diveMs).toFixed(2)}×`, '≤ 0.25×', f.firstFrameMs / f.diveMs <= 0.25);
+      row(`${name}: dive / reopen`, `${(f.diveMs / f.reopenMs).toFixed(1)}×`, '≥ 20×', f.diveMs / f.reopenMs >= 20);
+      if (f.diveRssKb !== null && f.inspectRssKb !== null) row(`${name}: peak RSS / dive's`, `${(f.inspectRssKb / f.diveRssKb).toFixed(2)}×`, '≤ 1×', f.inspectRssKb <= f.diveRssKb);
+    } else {
+      row(`${name}: first frame of a first open`, f.firstFrameMs === null ? '?' : `${f.firstFrameMs.toFixed(0)} ms`, '≤ 0.25× dive', null);
+      row(`${name}: reopen`, `${f.reopenMs.toFixed(0)} ms`, '(dive re-reads)', null);
+    }
   }
   if (ui) {
     row('first frame, 101k-entry image (in-process)', `${ui.firstFrameMs.toFixed(0)} ms`, '≤ 150 ms', ui.firstFrameMs <= 150);

@@ -8,13 +8,18 @@ import path from 'node:path';
  * image, as the binary itself records it (FATHOM_FIRST_FRAME_FILE). Null without tmux.
  */
 export async function firstFrameOfBinary(bin: string, storeDir: string, imageId: string, runs = 5): Promise<number | null> {
+  return firstFrameOfOpen(bin, `store://${imageId}`, () => storeDir, runs);
+}
+
+/** The same for any source, each run with the store `store()` gives (a fresh one: a first open). */
+export async function firstFrameOfOpen(bin: string, source: string, store: () => string, runs = 5): Promise<number | null> {
   if (spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status !== 0) return null;
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const file = path.join(os.tmpdir(), `fathom-first-frame-${process.pid}-${i}`);
     fs.rmSync(file, { force: true });
     const socket = `fathom-bench-${process.pid}-${i}`;
-    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-x', '120', '-y', '40', `env -u CI FATHOM_FIRST_FRAME_FILE=${file} ${process.execPath} ${bin} store://${imageId} --store ${storeDir}; sleep 5`]);
+    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-x', '120', '-y', '40', `env -u CI FATHOM_FIRST_FRAME_FILE=${file} ${process.execPath} ${bin} '${source}' --store '${store()}'; sleep 5`]);
     const start = Date.now();
     while (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') === '') {
       if (Date.now() - start > 30_000) break;

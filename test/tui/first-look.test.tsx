@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KEYS, renderApp, testIo } from '../helpers/tui.js';
 import { imagePath } from '../helpers/fixtures.js';
 import { sha256 } from '../helpers/layers.js';
+import { fathom } from '../helpers/cli.js';
 import type { AppIo } from '../../src/view/app-io.js';
 import type { ImageModel } from '../../src/model/image-model.js';
 import type { IngestProgress } from '../../src/sources/types.js';
@@ -29,7 +30,32 @@ async function tarOf(entries: { name: string; body: Buffer }[]): Promise<Buffer>
   return Buffer.concat(chunks);
 }
 
+/** A docker save of one 40 MB layer (a big file and a few small ones, a copy among them). */
+async function bigArchive(file: string): Promise<Buffer> {
+  const body = Buffer.alloc(40 << 20, 7);
+  const layer = await tarOf([{ name: 'big.bin', body }, { name: 'small.txt', body: Buffer.from('hello\n') }, { name: 'copy.txt', body: Buffer.from('hello\n') }, { name: 'd/big-copy.bin', body }]);
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha256(layer)] }, history: [{ created_by: 'big' }] }));
+  const archive = await tarOf([{ name: 'l0/layer.tar', body: layer }, { name: 'config.json', body: config }, { name: 'manifest.json', body: Buffer.from(JSON.stringify([{ Config: 'config.json', RepoTags: ['fathom-test/first-look:1'], Layers: ['l0/layer.tar'] }])) }]);
+  fs.writeFileSync(file, archive);
+  return archive;
+}
+
 describe('a first look while the layers are verified', () => {
+  it('the layer verified against its scan is stored as a full read stores it: the same inspect --json', async () => {
+    const archive = path.join(work, 'same.tar');
+    await bigArchive(archive);
+    const storeDir = fs.mkdtempSync(path.join(work, 'store-'));
+    const t = renderApp({ kind: 'image', source: archive }, testIo(storeDir));
+    await t.waitFor(/verifying… \d+ %/);
+    await t.waitFor('efficiency', 20_000);
+    t.app.unmount();
+    const reopened = fathom(['inspect', archive, '--json', '--store', storeDir]);
+    const read = fathom(['inspect', archive, '--json', '--store', fs.mkdtempSync(path.join(work, 'store-'))]);
+    expect(reopened.code, reopened.stderr).toBe(0);
+    expect(reopened.stdout).toBe(read.stdout);
+    expect(JSON.parse(read.stdout).analysis.duplicateContent.map((g: { paths: string[] }) => g.paths)).toEqual([['/big.bin', '/d/big-copy.bin'], ['/copy.txt', '/small.txt']]);
+  });
+
   it('shows the image with "verifying… N %", keeps view and extract until it is verified, then the verified image', async () => {
     const io = testIo(fs.mkdtempSync(path.join(work, 'store-')));
     const verified = await io.openImage(EDGE, () => {});

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanLayerHeaders } from '../../src/layer/scan-headers.js';
+import { verifyScanned } from '../../src/layer/scanned-layout.js';
 import { indexLayerStream } from '../../src/layer/index-layer.js';
 import { TarFiles } from '../../src/sources/archive/archive-files.js';
 import { CONTENT_HASH_BYTES, HEAD_BYTES, type LayerIndex } from '../../store/layer-index.js';
@@ -40,8 +41,16 @@ async function compare(file: string, offset: number, size: number) {
   const bytes = Buffer.alloc(size);
   fs.readSync(fd, bytes, 0, size, offset);
   fs.closeSync(fd);
-  const { index } = await indexLayerStream(Readable.from([bytes]), { where: 'read', fullDigests: 'compressed' });
-  expect(columns(scanned!)).toEqual(columns(index));
+  const { index, diffId } = await indexLayerStream(Readable.from([bytes]), { where: 'read', fullDigests: 'compressed' });
+  // The verifying pass, in chunks of odd sizes: the layer's digest, every file's head, the same skeleton.
+  const chunks = (step: number) => Array.from({ length: Math.ceil(size / step) }, (_, k) => bytes.subarray(k * step, (k + 1) * step));
+  for (const step of [4 << 20, 777, 65_536 + 3]) {
+    const verified = await verifyScanned(chunks(step), scanned!.layout);
+    expect(verified.blobDigest).toBe(diffId);
+    expect(verified.skeleton).toBe(scanned!.layout.skeleton);
+    expect(verified.heads.toString('hex')).toBe(index.hashes.toString('hex'));
+  }
+  expect(columns(scanned!.index)).toEqual(columns(index));
 }
 
 describe('a layer indexed from its headers alone (seeking past content) is the layer read whole', () => {
@@ -77,5 +86,20 @@ describe('a layer indexed from its headers alone (seeking past content) is the l
     const file = path.join(work, 'gz');
     fs.writeFileSync(file, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]));
     expect(scanLayerHeaders(file, 0, 8, 'gz')).toBeNull();
+  });
+
+  it('bytes changed between the scan and the verifying pass: a header shows in the skeleton, content only in the digest', async () => {
+    const tarBytes = await layerTar([{ file: 'a.txt', content: 'hello' }, { file: 'b.txt', content: 'world' }]);
+    const file = path.join(work, 'changing.tar');
+    fs.writeFileSync(file, tarBytes);
+    const scanned = scanLayerHeaders(file, 0, tarBytes.length, 'scan')!;
+    const header = Buffer.from(tarBytes);
+    header[512 * 2 + 0] = 'c'.charCodeAt(0); // b.txt's header (after a.txt's header and content) now names c.txt
+    expect((await verifyScanned([header], scanned.layout)).skeleton).not.toBe(scanned.layout.skeleton);
+    const content = Buffer.from(tarBytes);
+    content[512] = 'H'.charCodeAt(0); // a.txt's content
+    const v = await verifyScanned([content], scanned.layout);
+    expect(v.skeleton).toBe(scanned.layout.skeleton);
+    expect(v.heads.toString('hex')).not.toBe((await verifyScanned([tarBytes], scanned.layout)).heads.toString('hex'));
   });
 });
