@@ -1,5 +1,5 @@
 import { FathomError } from './errors.js';
-import { scanLayerHeaders } from './layer/scan-headers.js';
+import { scanLayerHeaders, scanTarSplitLayer } from './layer/scan-headers.js';
 import type { ScannedLayer } from './layer/scanned-layout.js';
 import type { ImageRecord, LayerStore, StoredLayerRef } from '../store/store.js';
 import type { LayerIndex } from '../store/layer-index.js';
@@ -185,9 +185,12 @@ class LayerScans {
   scan(l: ResolvedImage['layers'][number]): ScannedLayer | null {
     if (this.made.has(l.diffId)) return this.made.get(l.diffId)!;
     const at = l.blob.location?.();
+    const engineLayer = l.blob.engineLayer;
+    const where = `${this.source}: layer ${l.diffId}`;
     let scanned: ScannedLayer | null = null;
     try {
-      scanned = at ? scanLayerHeaders(at.path, at.offset, at.size, `${this.source}: layer ${l.diffId}`) : null;
+      if (at) scanned = scanLayerHeaders(at.path, at.offset, at.size, where);
+      else if (engineLayer) scanned = { index: scanTarSplitLayer(engineLayer, where), layout: null };
     } catch {
       scanned = null; // the layer's full read says what is wrong, in its own words
     }
@@ -224,18 +227,22 @@ export async function openImage(
   let shown: () => void = () => {};
   const hold = opts.onPreview ? new Promise<void>((resolve) => (shown = resolve)) : undefined;
   const scans = opts.onPreview ? new LayerScans(resolved.source) : null;
+  const firstLook = (onPreview: NonNullable<typeof opts.onPreview>, made: LayerScans) => {
+    const preview = previewOf(resolved, store, made);
+    const drawn = preview ? onPreview(preview) : undefined;
+    if (!drawn) return shown();
+    const timer = setTimeout(shown, 1000);
+    void drawn.then(() => {
+      clearTimeout(timer);
+      shown();
+    });
+  };
+  // An engine's layers are verified by reading them as ever (their scan is of the engine's record, not of
+  // the bytes): their first look comes first, before the reading competes with it for the CPU.
+  const early = resolved.layers.some((l) => l.blob.engineLayer);
+  if (opts.onPreview && scans && early) firstLook(opts.onPreview, scans);
   const ingest = ingestResolved(scans ? scans.scanning(resolved) : resolved, store, opts.onProgress, hold);
-  if (opts.onPreview && scans) {
-    const preview = previewOf(resolved, store, scans);
-    const drawn = preview ? opts.onPreview(preview) : undefined;
-    if (drawn) {
-      const timer = setTimeout(shown, 1000);
-      void drawn.then(() => {
-        clearTimeout(timer);
-        shown();
-      });
-    } else shown();
-  }
+  if (opts.onPreview && scans && !early) firstLook(opts.onPreview, scans);
   const record = await ingest;
   return { ...loadStoredImage(record, store), ...(resolved.engineRead && { engineRead: resolved.engineRead }), ...(resolved.registryRead && { registryRead: resolved.registryRead }) };
 }

@@ -301,7 +301,7 @@ export class LayerStore {
     const workers = bytes >= WORKER_MIN_BYTES ? indexWorkers() : null;
     const job: IndexJob['read'] | null = location ? { kind: 'range', ...location } : engineLayer ? { kind: 'engine', tarSplit: engineLayer.tarSplit, diffDir: engineLayer.diffDir } : source.sizeHint !== undefined ? { kind: 'chunks' } : null;
     const scanned = job?.kind === 'range' && workers ? (source.scan?.() ?? null) : null;
-    if (job && workers && scanned) {
+    if (job && workers && scanned?.layout) {
       const done = await workers.run({ read: job, where: source.where, copyTo, scanned: scanned.layout }, bytes, onProgress);
       // The worker hashed what it read outside the data regions too: the same bytes the scan parsed, or the
       // file changed in between, and the index would not be the layer's.

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { FathomError } from '../errors.js';
-import { LayerIndexBuilder } from '../../store/layer-index.js';
+import { LayerIndexBuilder, type LayerIndex } from '../../store/layer-index.js';
+import { LayerDirReader, readTarSplit, type TarSplitLayer } from './tar-split.js';
 import { TarStreamParser } from '../tar/stream-parser.js';
 import { LayerWritePaths } from './write-through.js';
 import { sniffCompression } from './compression.js';
@@ -63,4 +64,58 @@ export function scanLayerHeaders(file: string, offset: number, size: number, whe
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * A layer in an engine's own store, indexed from its tar-split record alone (its headers, kept by the
+ * engine): no file in the layer's directory is read. Contents are read from the directory when a
+ * comparison or a view needs them. The layer's verification (its tar put back together and hashed) is
+ * the store's ordinary read of it.
+ */
+export function scanTarSplitLayer(layer: TarSplitLayer, where: string): LayerIndex {
+  const records = readTarSplit(layer.tarSplit, where);
+  const builder = new LayerIndexBuilder();
+  const placement = new LayerWritePaths(where);
+  const parser = new TarStreamParser((header, contentOffset) => visitEntry(builder, placement, header, contentOffset, where, 'none'), where);
+  const starts: number[] = [];
+  const files: { name: Buffer; size: number }[] = [];
+  let pos = 0;
+  for (const r of records) {
+    if (r.kind === 'segment') {
+      parser.push(r.bytes);
+      pos += r.bytes.length;
+      continue;
+    }
+    if (r.size === 0) continue;
+    // The record's bytes stop where this file's content starts: the parser is inside it now.
+    const skipped = parser.skipContent();
+    if (skipped !== r.size) throw new FathomError(`${where}: the engine's tar-split record does not match its own headers (a file of ${r.size} bytes where the tar header says ${skipped})`);
+    starts.push(pos);
+    files.push(r);
+    pos += r.size;
+  }
+  parser.end();
+  const index = builder.build(pos, { digestsPending: true });
+  const dir = new LayerDirReader(layer.diffDir, where);
+  index.contentReader = (at, length) => {
+    // The file whose content holds `at`: the last one starting at or before it.
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    const file = files[lo];
+    const from = at - starts[lo];
+    if (lo < 0 || !file || from < 0 || from >= file.size) throw new FathomError(`${where}: no file content at offset ${at} of the layer`);
+    const fd = dir.open(file.name);
+    try {
+      const bytes = Buffer.allocUnsafe(Math.min(length, file.size - from));
+      return bytes.subarray(0, fs.readSync(fd, bytes, 0, bytes.length, from));
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  return index;
 }

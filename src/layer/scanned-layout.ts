@@ -21,10 +21,11 @@ export interface ScannedLayout {
   count: number;
 }
 
-/** A layer's header scan: its index (content digests pending) and its layout, to verify it by. */
+/** A layer's header scan: its index (content digests pending) and, for a plain tar in a file, its layout to verify it by. */
 export interface ScannedLayer {
   index: LayerIndex;
-  layout: ScannedLayout;
+  /** Null for a layer scanned from an engine's tar-split record: the store reads and verifies it as ever. */
+  layout: ScannedLayout | null;
 }
 
 /** Regions as a scan finds them (growing), or as a layout holds them. */

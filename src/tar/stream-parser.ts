@@ -70,6 +70,19 @@ export class TarStreamParser {
     return skipped;
   }
 
+  /**
+   * Skips what is left of the current entry's content, and nothing after it (the padding still comes as
+   * bytes): how a tar-split record, whose file contents live elsewhere, is scanned. Returns the bytes skipped.
+   */
+  skipContent(): number {
+    if (this.state !== State.Content || this.sink || this.metaChunks) return 0;
+    const skipped = this.remaining;
+    this.offset += skipped;
+    this.remaining = 0;
+    this.finishContent();
+    return skipped;
+  }
+
   /** Whether the end-of-archive marker has been read. */
   get ended(): boolean {
     return this.state === State.End;

@@ -14,6 +14,10 @@ import { EntryKind } from '../../src/model/entry.js';
 import { readEntryContent } from '../../src/layer/read-content.js';
 import { ingestResolved } from '../../src/open-image.js';
 import { readEngineStore } from '../../src/sources/engine/engine-store.js';
+import { connect } from '../../src/sources/engine/connection.js';
+import { scanTarSplitLayer } from '../../src/layer/scan-headers.js';
+import { indexLayerStream } from '../../src/layer/index-layer.js';
+import { assembleLayerTar } from '../../src/layer/tar-split.js';
 import { fromEngineStore } from '../../src/sources/engine/engine-source.js';
 import type { Engine } from '../../src/sources/engine/connection.js';
 
@@ -120,6 +124,19 @@ for (const cli of ['docker', 'podman'] as const) {
       expect(against.ok, against.said).toBe(true);
       // And both equal the fixture's own docker-save archive.
       expect(comparable(viaStore)).toEqual(comparable(inspect(imagePath(image, 'docker-save.tar'), newStore())));
+    });
+
+    it.each(IMAGES)("%s: each layer indexed from the engine's tar-split record alone (a first look) is the layer read whole", async (image) => {
+      const id = run('image', 'inspect', '--format', '{{.Id}}', ref(image)).trim();
+      const found = await readEngineStore(connect(cli), cli, id.startsWith('sha256:') ? id : `sha256:${id}`);
+      for (const layer of found.layers) {
+        const scanned = scanTarSplitLayer(layer, 'scan');
+        const { index, diffId } = await indexLayerStream(assembleLayerTar(layer, 'read'), { where: 'read', fullDigests: 'compressed' });
+        expect(diffId).toBe(layer.diffId);
+        for (let i = 0; i < scanned.count; i++) scanned.ensureHead(i);
+        const columns = (x: typeof index) => ({ paths: x.paths, kinds: [...x.kinds], sizes: [...x.sizes], modes: [...x.modes], mtimes: [...x.mtimes], offsets: [...x.offsets], heads: x.hashes.toString('hex'), links: [...x.links], stats: x.stats });
+        expect(columns(scanned)).toEqual(columns(index));
+      }
     });
 
     it("every file's bytes read through the store path are the export's", async () => {
