@@ -6,6 +6,38 @@ import { createDecompressor } from './compression.js';
 /** Stops the blob read once the wanted bytes are in hand. */
 class Enough extends Error {}
 
+/** Copies the bytes `offset..offset+length` of a tar out of its chunks as they pass, in order. */
+class RangeCopy {
+  readonly out: Buffer;
+  filled = 0;
+  private position = 0;
+
+  constructor(
+    private readonly offset: number,
+    length: number,
+  ) {
+    this.out = Buffer.alloc(length);
+  }
+
+  take(chunk: Buffer): void {
+    const start = Math.max(this.offset - this.position, 0);
+    const end = Math.min(chunk.length, this.offset + this.out.length - this.position);
+    if (start < end) {
+      chunk.copy(this.out, this.filled, start, end);
+      this.filled += end - start;
+    }
+    this.position += chunk.length;
+  }
+
+  get done(): boolean {
+    return this.filled === this.out.length;
+  }
+
+  get bytes(): Buffer {
+    return this.out.subarray(0, this.filled);
+  }
+}
+
 /**
  * Reads up to `max` bytes of one file's content out of a stored layer: `offset` is where the content
  * starts in the uncompressed tar (the index keeps it). Compressed blobs are decompressed up to there.
@@ -16,18 +48,10 @@ export async function readEntryContent(store: LayerStore, diffId: string, offset
   const direct = store.readPlainRange(diffId, offset, want);
   if (direct) return direct;
   const { stream, compression } = store.openBlob(diffId);
-  const out = Buffer.alloc(want);
-  let filled = 0;
-  let position = 0;
+  const range = new RangeCopy(offset, want);
   const take = (chunk: Buffer) => {
-    const start = Math.max(offset - position, 0);
-    const end = Math.min(chunk.length, offset + want - position);
-    if (start < end) {
-      chunk.copy(out, filled, start, end);
-      filled += end - start;
-    }
-    position += chunk.length;
-    if (filled === want) throw new Enough();
+    range.take(chunk);
+    if (range.done) throw new Enough();
   };
   const decompressor = createDecompressor(compression, take, `layer ${diffId}`);
   try {
@@ -38,7 +62,7 @@ export async function readEntryContent(store: LayerStore, diffId: string, offset
   } finally {
     (stream as { destroy?: () => void }).destroy?.();
   }
-  return out.subarray(0, filled);
+  return range.bytes;
 }
 
 /**
@@ -48,18 +72,10 @@ export async function readEntryContent(store: LayerStore, diffId: string, offset
 export async function readEntryInVerifiedLayer(store: LayerStore, diffId: string, offset: number, size: number): Promise<Buffer> {
   const { stream, compression } = store.openBlob(diffId);
   const tarHash = createHash('sha256');
-  const out = Buffer.alloc(size);
-  let filled = 0;
-  let position = 0;
+  const range = new RangeCopy(offset, size);
   const take = (chunk: Buffer) => {
     tarHash.update(chunk);
-    const start = Math.max(offset - position, 0);
-    const end = Math.min(chunk.length, offset + size - position);
-    if (start < end) {
-      chunk.copy(out, filled, start, end);
-      filled += end - start;
-    }
-    position += chunk.length;
+    range.take(chunk);
   };
   const decompressor = createDecompressor(compression, take, `layer ${diffId}`);
   for await (const chunk of stream) await decompressor.push(chunk);
@@ -67,5 +83,5 @@ export async function readEntryInVerifiedLayer(store: LayerStore, diffId: string
   if (`sha256:${tarHash.digest('hex')}` !== diffId) {
     throw new FathomError(`layer ${diffId}: its bytes are not the ones read when the image was opened (the archive changed since): open the image again from its source`);
   }
-  return out.subarray(0, filled);
+  return range.bytes;
 }

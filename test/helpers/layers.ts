@@ -62,3 +62,26 @@ export async function modelOf(layers: TestEntry[][]): Promise<ImageModel> {
     layers: indexes,
   });
 }
+
+/** A tar of plain files, as tar-stream writes it (mode 0644, mtime 0). */
+export async function tarOfFiles(entries: { name: string; body: Buffer }[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((r) => pack.on('end', () => r()));
+  for (const e of entries) pack.entry({ name: e.name, mode: 0o644, mtime: new Date(0) }, e.body);
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/** A `docker save` archive (legacy layout) of these layer tars, one history row a layer, tagged `tag`. */
+export async function dockerSaveOf(layers: Buffer[], tag: string, history: string[], config: Record<string, unknown> = {}): Promise<Buffer> {
+  const configBytes = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config, rootfs: { type: 'layers', diff_ids: layers.map(sha256) }, history: history.map((h) => ({ created_by: h })) }));
+  const names = layers.map((_, i) => `l${i}/layer.tar`);
+  return tarOfFiles([
+    ...layers.map((l, i) => ({ name: names[i], body: l })),
+    { name: 'config.json', body: configBytes },
+    { name: 'manifest.json', body: Buffer.from(JSON.stringify([{ Config: 'config.json', RepoTags: [tag], Layers: names }])) },
+  ]);
+}

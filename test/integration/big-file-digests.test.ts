@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LayerStore } from '../../store/store.js';
 import { HEAD_BYTES } from '../../store/layer-index.js';
@@ -10,7 +9,7 @@ import { openImage } from '../../src/open-image.js';
 import { fileSource, parseSourceSpec } from '../../src/sources/source-spec.js';
 import { extractFile, viewFile } from '../../src/view/file-actions.js';
 import { fathom } from '../helpers/cli.js';
-import { sha256 } from '../helpers/layers.js';
+import { dockerSaveOf, tarOfFiles } from '../helpers/layers.js';
 
 /** Content of `size` bytes: a head shared by every file made with the same `head`, then its own tail. */
 function content(size: number, head: number, tail: number): Buffer {
@@ -19,27 +18,16 @@ function content(size: number, head: number, tail: number): Buffer {
   return b;
 }
 
-async function tarOf(entries: { name: string; body: Buffer }[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => pack.on('end', r));
-  for (const e of entries) pack.entry({ name: e.name, mode: 0o644, mtime: new Date(0) }, e.body);
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
-
 const SIZE = 3 * HEAD_BYTES;
 
 async function writeArchive(file: string): Promise<void> {
   const layers = [
-    await tarOf([
+    await tarOfFiles([
       { name: 'big/edited.bin', body: content(SIZE, 1, 2) },
       { name: 'big/copy-1.bin', body: content(SIZE, 5, 6) },
       { name: 'big/unique.bin', body: content(SIZE + 1, 7, 8) },
     ]),
-    await tarOf([
+    await tarOfFiles([
       // Same size and same first 64 KiB as the file it replaces; only the tail differs.
       { name: 'big/edited.bin', body: content(SIZE, 1, 3) },
       { name: 'big/copy-2.bin', body: content(SIZE, 5, 6) },
@@ -47,16 +35,7 @@ async function writeArchive(file: string): Promise<void> {
       { name: 'big/lookalike.bin', body: content(SIZE, 5, 9) },
     ]),
   ];
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: layers.map(sha256) }, history: [{ created_by: 'one' }, { created_by: 'two' }] }));
-  const names = layers.map((_, i) => `l${i}/layer.tar`);
-  fs.writeFileSync(
-    file,
-    await tarOf([
-      ...layers.map((l, i) => ({ name: names[i], body: l })),
-      { name: 'config.json', body: config },
-      { name: 'manifest.json', body: Buffer.from(JSON.stringify([{ Config: 'config.json', RepoTags: ['fathom-test/big-digests:1'], Layers: names }])) },
-    ]),
-  );
+  fs.writeFileSync(file, await dockerSaveOf(layers, 'fathom-test/big-digests:1', ['one', 'two']));
 }
 
 let work: string;

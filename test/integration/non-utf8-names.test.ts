@@ -2,11 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, dockerAvailable } from '../helpers/docker.js';
 import { fathom } from '../helpers/cli.js';
-import { sha256 } from '../helpers/layers.js';
+import { dockerSaveOf } from '../helpers/layers.js';
 import { encodeName } from '../../src/tar/name-bytes.js';
 
 const HAS_DOCKER = dockerAvailable();
@@ -53,29 +52,8 @@ function layers(): Buffer[] {
   ];
 }
 
-async function tarOf(entries: { name: string; body: Buffer }[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => pack.on('end', r));
-  for (const e of entries) pack.entry({ name: e.name, mode: 0o644, mtime: new Date(0) }, e.body);
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
-
 async function writeArchive(file: string): Promise<void> {
-  const ls = layers();
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: ls.map(sha256) }, history: [{ created_by: 'names' }, { created_by: 'remove one' }] }));
-  const names = ls.map((_, i) => `l${i}/layer.tar`);
-  fs.writeFileSync(
-    file,
-    await tarOf([
-      ...ls.map((l, i) => ({ name: names[i], body: l })),
-      { name: 'config.json', body: config },
-      { name: 'manifest.json', body: Buffer.from(JSON.stringify([{ Config: 'config.json', RepoTags: [TAG], Layers: names }])) },
-    ]),
-  );
+  fs.writeFileSync(file, await dockerSaveOf(layers(), TAG, ['names', 'remove one'], { Cmd: ['sh'] }));
 }
 
 /**

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KEYS, renderApp, testIo } from '../helpers/tui.js';
 import { imagePath } from '../helpers/fixtures.js';
-import { sha256 } from '../helpers/layers.js';
+import { dockerSaveOf, tarOfFiles } from '../helpers/layers.js';
 import { fathom } from '../helpers/cli.js';
 import type { AppIo } from '../../src/view/app-io.js';
 import type { ImageModel } from '../../src/model/image-model.js';
@@ -19,23 +18,11 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const EDGE = imagePath('edge', 'docker-save.tar');
 
-async function tarOf(entries: { name: string; body: Buffer }[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => pack.on('end', r));
-  for (const e of entries) pack.entry({ name: e.name, mode: 0o644, mtime: new Date(0) }, e.body);
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
-
 /** A docker save of one 40 MB layer (a big file and a few small ones, a copy among them). */
 async function bigArchive(file: string): Promise<Buffer> {
   const body = Buffer.alloc(40 << 20, 7);
-  const layer = await tarOf([{ name: 'big.bin', body }, { name: 'small.txt', body: Buffer.from('hello\n') }, { name: 'copy.txt', body: Buffer.from('hello\n') }, { name: 'd/big-copy.bin', body }]);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha256(layer)] }, history: [{ created_by: 'big' }] }));
-  const archive = await tarOf([{ name: 'l0/layer.tar', body: layer }, { name: 'config.json', body: config }, { name: 'manifest.json', body: Buffer.from(JSON.stringify([{ Config: 'config.json', RepoTags: ['fathom-test/first-look:1'], Layers: ['l0/layer.tar'] }])) }]);
+  const layer = await tarOfFiles([{ name: 'big.bin', body }, { name: 'small.txt', body: Buffer.from('hello\n') }, { name: 'copy.txt', body: Buffer.from('hello\n') }, { name: 'd/big-copy.bin', body }]);
+  const archive = await dockerSaveOf([layer], 'fathom-test/first-look:1', ['big']);
   fs.writeFileSync(file, archive);
   return archive;
 }
@@ -85,10 +72,9 @@ describe('a first look while the layers are verified', () => {
 
   it('a big archive opens on its headers; a layer that then fails its digest ends the app with that line, exit 2, and stores nothing', async () => {
     const body = Buffer.alloc(40 << 20, 7);
-    const layer = await tarOf([{ name: 'big.bin', body }, { name: 'small.txt', body: Buffer.from('hello\n') }]);
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha256(layer)] }, history: [{ created_by: 'big' }] }));
+    const layer = await tarOfFiles([{ name: 'big.bin', body }, { name: 'small.txt', body: Buffer.from('hello\n') }]);
     const archive = path.join(work, 'big.tar');
-    fs.writeFileSync(archive, await tarOf([{ name: 'l0/layer.tar', body: layer }, { name: 'config.json', body: config }, { name: 'manifest.json', body: Buffer.from(JSON.stringify([{ Config: 'config.json', RepoTags: ['fathom-test/first-look:1'], Layers: ['l0/layer.tar'] }])) }]));
+    fs.writeFileSync(archive, await dockerSaveOf([layer], 'fathom-test/first-look:1', ['big']));
     // One byte of the big file's content altered: the headers still parse, the digest no longer matches.
     const fd = fs.openSync(archive, 'r+');
     fs.writeSync(fd, Buffer.from([8]), 0, 1, 512 + 512 + (20 << 20));
