@@ -1,5 +1,7 @@
 import { FathomError } from './errors.js';
-import { scanLayerHeaders, scanTarSplitLayer } from './layer/scan-headers.js';
+import { engineContentReader, fileContentReader, scanLayerHeaders, scanTarSplitLayer } from './layer/scan-headers.js';
+import { indexWorkers } from '../store/index-workers.js';
+import { decodeIndex } from '../store/index-codec.js';
 import type { ScannedLayer } from './layer/scanned-layout.js';
 import type { ImageRecord, LayerStore, StoredLayerRef } from '../store/store.js';
 import type { LayerIndex } from '../store/layer-index.js';
@@ -150,18 +152,18 @@ const PREVIEW_MIN_BYTES = 32 << 20;
  * it. Nothing of it is stored: the view swaps it for the verified image, or for the error. `scans` are
  * the layers' header scans, made once: the same scan is the index the layer's verification fills in.
  */
-function previewOf(image: ResolvedImage, store: LayerStore, scans: LayerScans): OpenedImage | null {
+async function previewOf(image: ResolvedImage, store: LayerStore, scans: LayerScans): Promise<OpenedImage | null> {
   let unread = 0;
   const layers: LayerIndex[] = [];
-  for (const l of image.layers) {
-    if (store.hasLayer(l.diffId)) {
-      layers.push(store.loadIndex(l.diffId));
-      continue;
-    }
-    const scanned = scans.scan(l);
-    if (!scanned) return null;
-    unread += scanned.index.stats.tarBytes;
-    layers.push(scanned.index);
+  // Every layer's scan at once (on both workers); a layer already stored is its stored index.
+  const scanned = await Promise.all(image.layers.map((l) => (store.hasLayer(l.diffId) ? null : scans.scan(l))));
+  for (const [n, l] of image.layers.entries()) {
+    const look = scanned[n];
+    if (look) {
+      unread += look.index.stats.tarBytes;
+      layers.push(look.index);
+    } else if (store.hasLayer(l.diffId)) layers.push(store.loadIndex(l.diffId));
+    else return null;
   }
   if (unread < PREVIEW_MIN_BYTES) return null;
   const record: ImageRecord = {
@@ -178,27 +180,37 @@ function previewOf(image: ResolvedImage, store: LayerStore, scans: LayerScans): 
 
 /** Each plain local layer's header scan, made once (for the first look, or when its reading starts). */
 class LayerScans {
-  private readonly made = new Map<string, ScannedLayer | null>();
+  private readonly made = new Map<string, Promise<ScannedLayer | null>>();
 
   constructor(private readonly source: string) {}
 
-  scan(l: ResolvedImage['layers'][number]): ScannedLayer | null {
-    if (this.made.has(l.diffId)) return this.made.get(l.diffId)!;
+  scan(l: ResolvedImage['layers'][number]): Promise<ScannedLayer | null> {
+    let made = this.made.get(l.diffId);
+    if (!made) this.made.set(l.diffId, (made = this.make(l).catch(() => null))); // the layer's full read says what is wrong, in its own words
+    return made;
+  }
+
+  /** On a worker thread where there is one (two layers at once), else here. */
+  private async make(l: ResolvedImage['layers'][number]): Promise<ScannedLayer | null> {
     const at = l.blob.location?.();
     const engineLayer = l.blob.engineLayer;
     const where = `${this.source}: layer ${l.diffId}`;
-    let scanned: ScannedLayer | null = null;
-    try {
-      if (at) scanned = scanLayerHeaders(at.path, at.offset, at.size, where);
-      else if (engineLayer) scanned = { index: scanTarSplitLayer(engineLayer, where), layout: null };
-    } catch {
-      scanned = null; // the layer's full read says what is wrong, in its own words
+    if (!at && !engineLayer) return null;
+    const workers = indexWorkers();
+    if (!workers) {
+      if (at) return scanLayerHeaders(at.path, at.offset, at.size, where);
+      return { index: scanTarSplitLayer(engineLayer!, where), layout: null };
     }
-    this.made.set(l.diffId, scanned);
-    return scanned;
+    // Weighed by what a scan reads: headers and small files, not the whole of a big one.
+    const scanned = await workers.scan({ scan: at ? { kind: 'range', ...at } : { kind: 'engine', tarSplit: engineLayer!.tarSplit, diffDir: engineLayer!.diffDir }, where }, (at?.size ?? engineLayer!.bytes) / 8);
+    if (!scanned) return null;
+    const index = decodeIndex(Buffer.from(scanned.index.buffer, scanned.index.byteOffset, scanned.index.byteLength), where);
+    index.headKnown = new Uint8Array(index.count);
+    index.contentReader = at ? fileContentReader(at.path, at.offset) : engineContentReader(index, engineLayer!, where);
+    return { index, layout: scanned.layout };
   }
 
-  /** The image's layers, each scanned when its reading starts: a worker verifies it while this thread scans the next. */
+  /** The image's layers, each scanned when its reading starts: a worker verifies it against its scan. */
   scanning(image: ResolvedImage): ResolvedImage {
     return { ...image, layers: image.layers.map((l) => ({ ...l, blob: { ...l.blob, scan: () => this.scan(l) } })) };
   }
@@ -227,8 +239,13 @@ export async function openImage(
   let shown: () => void = () => {};
   const hold = opts.onPreview ? new Promise<void>((resolve) => (shown = resolve)) : undefined;
   const scans = opts.onPreview ? new LayerScans(resolved.source) : null;
-  const firstLook = (onPreview: NonNullable<typeof opts.onPreview>, made: LayerScans) => {
-    const preview = previewOf(resolved, store, made);
+  const firstLook = async (onPreview: NonNullable<typeof opts.onPreview>, made: LayerScans) => {
+    let preview: OpenedImage | null = null;
+    try {
+      preview = await previewOf(resolved, store, made);
+    } catch {
+      preview = null; // no first look: the open goes on, and says what is wrong if anything is
+    }
     const drawn = preview ? onPreview(preview) : undefined;
     if (!drawn) return shown();
     const timer = setTimeout(shown, 1000);
@@ -240,9 +257,9 @@ export async function openImage(
   // An engine's layers are verified by reading them as ever (their scan is of the engine's record, not of
   // the bytes): their first look comes first, before the reading competes with it for the CPU.
   const early = resolved.layers.some((l) => l.blob.engineLayer);
-  if (opts.onPreview && scans && early) firstLook(opts.onPreview, scans);
+  if (opts.onPreview && scans && early) await firstLook(opts.onPreview, scans);
   const ingest = ingestResolved(scans ? scans.scanning(resolved) : resolved, store, opts.onProgress, hold);
-  if (opts.onPreview && scans && !early) firstLook(opts.onPreview, scans);
+  if (opts.onPreview && scans && !early) void firstLook(opts.onPreview, scans);
   const record = await ingest;
   return { ...loadStoredImage(record, store), ...(resolved.engineRead && { engineRead: resolved.engineRead }), ...(resolved.registryRead && { registryRead: resolved.registryRead }) };
 }

@@ -7,7 +7,8 @@ import { sniffCompression } from '../src/layer/compression.js';
 import { encodeIndex } from './index-codec.js';
 import { verifyScanned } from '../src/layer/scanned-layout.js';
 import { assembleLayerTar } from '../src/layer/tar-split.js';
-import { CHUNKS_AHEAD, type ChunkMessage, type IndexReply, type PostedJob } from './index-workers.js';
+import { CHUNKS_AHEAD, type ChunkMessage, type IndexJob, type IndexReply, type PostedJob, type ScanJob } from './index-workers.js';
+import { scanLayerHeaders, scanTarSplitLayer } from '../src/layer/scan-headers.js';
 import { writeAll } from './write-all.js';
 
 const PROGRESS_EVERY_BYTES = 4 << 20;
@@ -60,7 +61,19 @@ async function* pulledChunks(id: number): AsyncIterable<Buffer> {
   }
 }
 
-async function indexJob({ id, job }: PostedJob): Promise<IndexReply> {
+/** A scan job: the layer's index from its headers alone, encoded, with its layout (see scan-headers.ts). */
+function scanJob(id: number, job: ScanJob): IndexReply {
+  const read = job.scan;
+  if (read.kind === 'engine') {
+    const index = scanTarSplitLayer(read, job.where);
+    return { id, kind: 'scanned', index: encodeIndex(index, ''), layout: null };
+  }
+  const scanned = scanLayerHeaders(read.path, read.offset, read.size, job.where);
+  if (!scanned) return { id, kind: 'unscannable' };
+  return { id, kind: 'scanned', index: encodeIndex(scanned.index, ''), layout: scanned.layout };
+}
+
+async function indexJob(id: number, job: IndexJob): Promise<IndexReply> {
   const read = job.read;
   // The assembler reuses one chunk buffer too: the tar is plain, hashed and parsed as each chunk arrives.
   const input = read.kind === 'range' ? readRange(read.path, read.offset, read.size) : read.kind === 'chunks' ? pulledChunks(id) : assembleLayerTar(read, job.where);
@@ -113,8 +126,9 @@ parentPort!.on('message', (posted: PostedJob | ChunkMessage) => {
     inbox.wake = null;
     return;
   }
+  const { id, job } = posted;
   queue = queue.then(() =>
-    indexJob(posted).then(
+    ('scan' in job ? Promise.resolve().then(() => scanJob(id, job)) : indexJob(id, job)).then(
       // Copied, not transferred: a small index may share an ArrayBuffer with Node's buffer pool.
       (reply) => parentPort!.postMessage(reply),
       (e: unknown) => parentPort!.postMessage({ id: posted.id, kind: 'failed', message: (e as Error).message ?? String(e), userError: isFathomError(e) } satisfies IndexReply),

@@ -21,10 +21,16 @@ export interface IndexJob {
   scanned?: ScannedLayout;
 }
 
+/** A layer to be scanned from its tar headers alone, off the main thread (see scan-headers.ts). */
+export interface ScanJob {
+  scan: { kind: 'range'; path: string; offset: number; size: number } | ({ kind: 'engine' } & TarSplitLayer);
+  where: string;
+}
+
 /** A job as posted: its id names the replies that belong to it (a worker may hold several, in order). */
 export interface PostedJob {
   id: number;
-  job: IndexJob;
+  job: IndexJob | ScanJob;
 }
 
 /** For a `chunks` job: the next bytes, the end, or why there are no more (the download failed). */
@@ -48,10 +54,14 @@ export type IndexReply = { id: number } & (
       index: Uint8Array | null;
       verified?: { heads: Uint8Array; skeleton: string };
     }
+  /** A scan's answer: the encoded index (its digests pending), and for a plain tar its layout; null where it can't be scanned. */
+  | { kind: 'scanned'; index: Uint8Array; layout: ScannedLayout | null }
+  | { kind: 'unscannable' }
   | { kind: 'failed'; message: string; userError: boolean }
 );
 
 export type IndexedInWorker = Omit<Extract<IndexReply, { kind: 'done' }>, 'kind' | 'id'>;
+export type ScannedInWorker = Omit<Extract<IndexReply, { kind: 'scanned' }>, 'kind' | 'id'> | null;
 
 /**
  * Below this a blob is read in place: a worker costs ~30 ms to start, which a small layer never repays.
@@ -105,6 +115,23 @@ class WorkerPool {
    * behind another is not downloaded into memory before the worker gets to it.
    */
   run(job: IndexJob, bytes: number, onProgress?: (bytes: number) => void, chunks?: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<IndexedInWorker> {
+    return this.post(job, bytes, onProgress, chunks).then((m) => {
+      if (m.kind !== 'done') throw new Error(`index worker: answered ${m.kind} to an index job`);
+      const { kind: _kind, id: _id, ...indexed } = m;
+      return indexed;
+    });
+  }
+
+  /** Scans a layer's tar headers on a worker (see ScanJob); null where it can't be scanned. */
+  scan(job: ScanJob, bytes: number): Promise<ScannedInWorker> {
+    return this.post(job, bytes).then((m) => {
+      if (m.kind === 'unscannable') return null;
+      if (m.kind !== 'scanned') throw new Error(`index worker: answered ${m.kind} to a scan job`);
+      return { index: m.index, layout: m.layout };
+    });
+  }
+
+  private post(job: IndexJob | ScanJob, bytes: number, onProgress?: (bytes: number) => void, chunks?: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Exclude<IndexReply, { kind: 'progress' | 'pull' | 'failed' }>> {
     const w = this.pick();
     const id = this.nextId++;
     // A worker with nothing to do must not keep the process alive.
@@ -157,8 +184,7 @@ class WorkerPool {
         if (m.kind === 'pull') return pull();
         settle();
         if (m.kind === 'failed') return reject(m.userError ? new FathomError(m.message) : new Error(m.message));
-        const { kind: _kind, id: _id, ...indexed } = m;
-        resolve(indexed);
+        resolve(m);
       };
       const onError = (e: Error) => {
         // A worker that crashed fails every job it held, and is not reused.

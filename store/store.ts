@@ -106,7 +106,7 @@ export interface LayerBlobSource {
    * worker only verifies it against the scan instead of parsing it again (see scanned-layout.ts). Null
    * where it can't be scanned (compressed).
    */
-  scan?: () => ScannedLayer | null;
+  scan?: () => Promise<ScannedLayer | null>;
 }
 
 /** Layers committed less than this long ago are never collected: an ingest may not have written its image record yet. */
@@ -300,7 +300,7 @@ export class LayerStore {
     const bytes = location?.size ?? engineLayer?.bytes ?? source.sizeHint ?? 0;
     const workers = bytes >= WORKER_MIN_BYTES ? indexWorkers() : null;
     const job: IndexJob['read'] | null = location ? { kind: 'range', ...location } : engineLayer ? { kind: 'engine', tarSplit: engineLayer.tarSplit, diffDir: engineLayer.diffDir } : source.sizeHint !== undefined ? { kind: 'chunks' } : null;
-    const scanned = job?.kind === 'range' && workers ? (source.scan?.() ?? null) : null;
+    const scanned = job?.kind === 'range' && workers ? ((await source.scan?.()) ?? null) : null;
     if (job && workers && scanned?.layout) {
       const done = await workers.run({ read: job, where: source.where, copyTo, scanned: scanned.layout }, bytes, onProgress);
       // The worker hashed what it read outside the data regions too: the same bytes the scan parsed, or the

@@ -8,6 +8,7 @@ import { sniffCompression } from './compression.js';
 import { visitEntry } from './index-layer.js';
 import { RegionList, SkeletonHash, type ScannedLayer } from './scanned-layout.js';
 import { EntryKind } from '../model/entry.js';
+import { encodeName } from '../tar/name-bytes.js';
 
 /** How much is read at a time: a window of headers and the small files between them. */
 const WINDOW_BYTES = 64 << 10;
@@ -51,15 +52,7 @@ export function scanLayerHeaders(file: string, offset: number, size: number, whe
     parser.end();
     const index = builder.build(size, { digestsPending: true });
     const layout = regions.layout(skeleton.end, skeleton.digest(), index.count);
-    index.contentReader = (at, length) => {
-      const bytes = Buffer.allocUnsafe(length);
-      const reader = fs.openSync(file, 'r');
-      try {
-        return bytes.subarray(0, fs.readSync(reader, bytes, 0, length, offset + at));
-      } finally {
-        fs.closeSync(reader);
-      }
-    };
+    index.contentReader = fileContentReader(file, offset);
     return { index, layout };
   } finally {
     fs.closeSync(fd);
@@ -77,8 +70,6 @@ export function scanTarSplitLayer(layer: TarSplitLayer, where: string): LayerInd
   const builder = new LayerIndexBuilder();
   const placement = new LayerWritePaths(where);
   const parser = new TarStreamParser((header, contentOffset) => visitEntry(builder, placement, header, contentOffset, where, 'none'), where);
-  const starts: number[] = [];
-  const files: { name: Buffer; size: number }[] = [];
   let pos = 0;
   for (const r of records) {
     if (r.kind === 'segment') {
@@ -90,15 +81,44 @@ export function scanTarSplitLayer(layer: TarSplitLayer, where: string): LayerInd
     // The record's bytes stop where this file's content starts: the parser is inside it now.
     const skipped = parser.skipContent();
     if (skipped !== r.size) throw new FathomError(`${where}: the engine's tar-split record does not match its own headers (a file of ${r.size} bytes where the tar header says ${skipped})`);
-    starts.push(pos);
-    files.push(r);
     pos += r.size;
   }
   parser.end();
   const index = builder.build(pos, { digestsPending: true });
+  index.contentReader = engineContentReader(index, layer, where);
+  return index;
+}
+
+/** Reads a plain layer's bytes back from the local file it sits in (at `base`). */
+export function fileContentReader(file: string, base: number): (at: number, length: number) => Buffer {
+  return (at, length) => {
+    const bytes = Buffer.allocUnsafe(length);
+    const fd = fs.openSync(file, 'r');
+    try {
+      return bytes.subarray(0, fs.readSync(fd, bytes, 0, length, base + at));
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+}
+
+/**
+ * Reads an engine layer's file contents from its directory, by where they sit in the layer's tar: the
+ * regular file whose content holds the offset (the index knows each one's start), at its path there.
+ */
+export function engineContentReader(index: LayerIndex, layer: TarSplitLayer, where: string): (at: number, length: number) => Buffer {
+  let starts: number[] | null = null;
+  let entries: number[] = [];
   const dir = new LayerDirReader(layer.diffDir, where);
-  index.contentReader = (at, length) => {
-    // The file whose content holds `at`: the last one starting at or before it.
+  return (at, length) => {
+    if (!starts) {
+      const files: number[] = [];
+      for (let i = 0; i < index.count; i++) if (index.kinds[i] === EntryKind.file && index.sizes[i] > 0) files.push(i);
+      files.sort((a, b) => index.offsets[a] - index.offsets[b]);
+      entries = files;
+      starts = files.map((i) => index.offsets[i]);
+    }
+    // The last file starting at or before `at`.
     let lo = 0;
     let hi = starts.length - 1;
     while (lo < hi) {
@@ -106,16 +126,15 @@ export function scanTarSplitLayer(layer: TarSplitLayer, where: string): LayerInd
       if (starts[mid] <= at) lo = mid;
       else hi = mid - 1;
     }
-    const file = files[lo];
-    const from = at - starts[lo];
-    if (lo < 0 || !file || from < 0 || from >= file.size) throw new FathomError(`${where}: no file content at offset ${at} of the layer`);
-    const fd = dir.open(file.name);
+    const entry = entries[lo];
+    const from = at - (starts[lo] ?? 0);
+    if (entry === undefined || from < 0 || from >= index.sizes[entry]) throw new FathomError(`${where}: no file content at offset ${at} of the layer`);
+    const fd = dir.open(encodeName(index.paths[entry]));
     try {
-      const bytes = Buffer.allocUnsafe(Math.min(length, file.size - from));
+      const bytes = Buffer.allocUnsafe(Math.min(length, index.sizes[entry] - from));
       return bytes.subarray(0, fs.readSync(fd, bytes, 0, bytes.length, from));
     } finally {
       fs.closeSync(fd);
     }
   };
-  return index;
 }
