@@ -13,6 +13,7 @@ import { keyName, type KeyMap } from '../../src/view/keys.js';
 import { scrollTo } from '../../src/view/image-view-state.js';
 import type { TerminalSize } from '../hooks/useTerminalSize.js';
 import type { Theme } from '../theme.js';
+import { PANE_WORDS, type UiLang } from '../../src/view/chrome-text.js';
 
 type Shown = { kind: 'files' } | { kind: 'config' } | { kind: 'diff'; title: string; lines: { mark: string; text: string }[] | null };
 
@@ -20,7 +21,8 @@ type Shown = { kind: 'files' } | { kind: 'config' } | { kind: 'diff'; title: str
  * Two images side by side: the layers they share, then their files compared (Enter on a file that differs
  * shows its content diff) or, with tab, their configs (ENTRYPOINT, CMD, ENV, USER, WORKDIR, ports, labels).
  */
-export function CompareScreen({ a, b, store, keymap, theme, size, onQuit }: { a: ImageModel; b: ImageModel; store: LayerStore; keymap: KeyMap; theme: Theme; size: TerminalSize; onQuit: () => void }) {
+export function CompareScreen({ a, b, store, keymap, theme, size, onQuit, lang = 'en' }: { a: ImageModel; b: ImageModel; store: LayerStore; keymap: KeyMap; theme: Theme; size: TerminalSize; onQuit: () => void; lang?: UiLang }) {
+  const words = PANE_WORDS[lang];
   const cmp = useMemo(() => compareImages(a, b), [a, b]);
   const config = useMemo(() => configDifferences(a.record.config, b.record.config), [a, b]);
   const [shown, setShownRaw] = useState<Shown>({ kind: 'files' });
@@ -60,7 +62,7 @@ export function CompareScreen({ a, b, store, keymap, theme, size, onQuit }: { a:
       const token = ++diffToken.current;
       // Back from the diff, the files are where they were.
       setScroll(0);
-      setShown({ kind: 'diff', title: `${f.path}: reading both…`, lines: null });
+      setShown({ kind: 'diff', title: words.readingBoth(f.path), lines: null });
       void diffFile(a, b, store, f.path).then((d) => {
         if (token === diffToken.current && state.current.shown.kind === 'diff') setShown({ kind: 'diff', ...d });
       });
@@ -89,7 +91,7 @@ export function CompareScreen({ a, b, store, keymap, theme, size, onQuit }: { a:
     if (shown.kind === 'config') {
       return [
         <Text key="h" bold>
-          {fit(`  ${fit(`config: ${differing} of ${config.length} differ (*)`, fieldWidth)} ${fit('A', valueWidth)} B`, w)}
+          {fit(`  ${fit(words.compareConfig(differing, config.length), fieldWidth)} ${fit('A', valueWidth)} B`, w)}
         </Text>,
         ...config.slice(scroll, scroll + lowerHeight).map((r, i) => (
           <Text key={scroll + i} color={r.same ? undefined : theme.change.modified} bold={!r.same}>
@@ -114,7 +116,7 @@ export function CompareScreen({ a, b, store, keymap, theme, size, onQuit }: { a:
     const shownTop = scrollTo(cursor, top, lowerHeight);
     return [
       <Text key="h" bold>
-        {fit(`files: +${cmp.totals.added} (${humanBytes(cmp.totals.addedBytes)})  -${cmp.totals.removed} (${humanBytes(cmp.totals.removedBytes)})  ~${cmp.totals.modified}`, w)}
+        {fit(words.compareFiles(cmp.totals.added, humanBytes(cmp.totals.addedBytes), cmp.totals.removed, humanBytes(cmp.totals.removedBytes), cmp.totals.modified), w)}
       </Text>,
       ...cmp.files.slice(shownTop, shownTop + lowerHeight).map((f, i) => {
         const sign = f.change === 'added' ? '+' : f.change === 'removed' ? '-' : '~';
@@ -127,11 +129,11 @@ export function CompareScreen({ a, b, store, keymap, theme, size, onQuit }: { a:
       }),
     ];
   })();
-  const hints = shown.kind === 'diff' ? '↑↓ scroll  esc back to the files  q quit' : shown.kind === 'config' ? '↑↓ scroll  tab files  q quit' : '↑↓ move  enter content diff (~)  tab config  q quit';
+  const hints = words.compareHints(shown.kind);
   return (
     <Box flexDirection="column" width={w} height={size.rows - 1}>
       <Text bold color={theme.accent}>
-        {fit(`compare  A ${label(a)}  ↔  B ${label(b)}   shared leading layers: ${cmp.sharedLayers} (${humanBytes(cmp.sharedBytes)})${cmp.firstDifferentLayer !== null ? `, they part at layer ${cmp.firstDifferentLayer}` : ''}`, w)}
+        {fit(words.compareHeader(label(a), label(b), cmp.sharedLayers, humanBytes(cmp.sharedBytes), cmp.firstDifferentLayer), w)}
       </Text>
       {Array.from({ length: layerHeight }, (_, i) => (
         <Text key={i} color={i < cmp.sharedLayers ? theme.accent : undefined}>

@@ -61,7 +61,7 @@ export function DemoScreen({ world, steps, lang, start, pace, keymap, theme, siz
     const model = world.models.get(s.image)!;
     scene = <ImageView key={step.id} lang={lang} model={model} store={world.store} keymap={keymap} theme={theme} size={sceneSize} sharedDiffIds={new Set()} onQuit={onQuit} initial={s.view} />;
   } else if (s.kind === 'compare') {
-    scene = <CompareScreen key={step.id} a={world.models.get(s.a)!} b={world.models.get(s.b)!} store={world.store} keymap={keymap} theme={theme} size={sceneSize} onQuit={onQuit} />;
+    scene = <CompareScreen key={step.id} lang={lang} a={world.models.get(s.a)!} b={world.models.get(s.b)!} store={world.store} keymap={keymap} theme={theme} size={sceneSize} onQuit={onQuit} />;
   } else {
     scene = (
       <Box flexDirection="column" height={sceneSize.rows - 1}>

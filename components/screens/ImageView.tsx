@@ -141,7 +141,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
 
   const openViewer = async (path: string) => {
     setViewer({ title: `${path} — loading…`, lines: [], scroll: 0 });
-    const shown = await viewFile(model, store, Math.max(0, described.to), path, size.columns - 6);
+    const shown = await viewFile(model, store, Math.max(0, described.to), path, size.columns - 6, lang);
     setViewer({ ...shown, scroll: 0 });
   };
 
@@ -150,7 +150,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     if (!path) return;
     // Said at once: a big file is read, checked against its digest and written before the result comes.
     setState((s) => ({ ...s, overlay: 'none', draft: '', message: { kind: 'extracting', path, target } }));
-    const result = await extractFile(model, store, Math.max(0, described.to), path, target, overwrite);
+    const result = await extractFile(model, store, Math.max(0, described.to), path, target, overwrite, lang);
     if (result.kind === 'exists') {
       setConfirmOverwrite(result.target);
       return;
@@ -236,8 +236,8 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     if (opened === 'history' && current) {
       const hist = model.pathHistory(current.path.slice(1));
       setViewer({
-        title: `Every layer that touched ${current.path} — esc closes`,
-        lines: hist.length ? hist.map((h) => `layer ${String(h.layer).padStart(3)}  ${h.change.change}${h.change.diff ? ` (${diffNames(h.change.diff).join(', ')})` : ''}  ${model.history.find((r) => r.layerIndex === h.layer)?.createdBy.slice(0, 80) ?? ''}`) : ['(no layer wrote it directly: it is an implied parent directory)'],
+        title: PANE_WORDS[lang].historyTitle(current.path),
+        lines: hist.length ? hist.map((h) => `layer ${String(h.layer).padStart(3)}  ${h.change.change}${h.change.diff ? ` (${diffNames(h.change.diff).join(', ')})` : ''}  ${model.history.find((r) => r.layerIndex === h.layer)?.createdBy.slice(0, 80) ?? ''}`) : [PANE_WORDS[lang].impliedParent],
         scroll: 0,
       });
     }

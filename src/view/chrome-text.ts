@@ -94,6 +94,17 @@ export interface PaneWords {
   lowerDirs: (n: number) => string;
   changesTitle: string;
   noChanges: string;
+  /** A file's viewer and its history. */
+  viewTitle: (path: string, size: string, kind: 'text' | 'binary', firstPart: string | null) => string;
+  historyTitle: (path: string) => string;
+  impliedParent: string;
+  extracted: (path: string, target: string, size: string) => string;
+  /** Compare (`fathom A B`, and the demo's compare steps). */
+  compareHeader: (a: string, b: string, shared: number, sharedSize: string, partAt: number | null) => string;
+  compareFiles: (added: number, addedSize: string, removed: number, removedSize: string, modified: number) => string;
+  compareConfig: (differing: number, fields: number) => string;
+  readingBoth: (path: string) => string;
+  compareHints: (shown: 'files' | 'config' | 'diff') => string;
 }
 
 export const PANE_WORDS: Record<UiLang, PaneWords> = {
@@ -127,6 +138,15 @@ export const PANE_WORDS: Record<UiLang, PaneWords> = {
     lowerDirs: (n) => `${n} dirs`,
     changesTitle: 'changes (like docker diff, live; new or resized entries highlighted)',
     noChanges: 'no changes yet',
+    viewTitle: (p, size, kind, first) => `${p} (${size}, ${kind}${first ? `, first ${first}` : ''}) — ↑↓ scroll, esc closes`,
+    historyTitle: (p) => `Every layer that touched ${p} — esc closes`,
+    impliedParent: '(no layer wrote it directly: it is an implied parent directory)',
+    extracted: (p, t, size) => `extracted ${p} → ${t} (${size})`,
+    compareHeader: (a, b, n, size, at) => `compare  A ${a}  ↔  B ${b}   shared leading layers: ${n} (${size})${at !== null ? `, they part at layer ${at}` : ''}`,
+    compareFiles: (a, as, r, rs, m) => `files: +${a} (${as})  -${r} (${rs})  ~${m}`,
+    compareConfig: (d, n) => `config: ${d} of ${n} differ (*)`,
+    readingBoth: (p) => `${p}: reading both…`,
+    compareHints: (shown) => (shown === 'diff' ? '↑↓ scroll  esc back to the files  q quit' : shown === 'config' ? '↑↓ scroll  tab files  q quit' : '↑↓ move  enter content diff (~)  tab config  q quit'),
   },
   ko: {
     help: (more) => `키 — esc 닫기${more} · ~/.config/fathom/config.yaml 또는 dive의 .dive.yaml \`keybinding:\`에서 바꿈`,
@@ -158,6 +178,15 @@ export const PANE_WORDS: Record<UiLang, PaneWords> = {
     lowerDirs: (n) => `디렉터리 ${n}개`,
     changesTitle: '변경 (docker diff처럼 실시간; 새 항목과 크기가 바뀐 항목 강조)',
     noChanges: '아직 변경 없음',
+    viewTitle: (p, size, kind, first) => `${p} (${size}, ${kind === 'text' ? '텍스트' : '바이너리'}${first ? `, 처음 ${first}` : ''}) — ↑↓ 스크롤, esc 닫기`,
+    historyTitle: (p) => `${p}을(를) 건드린 모든 레이어 — esc 닫기`,
+    impliedParent: '(직접 쓴 레이어 없음: 암시된 상위 디렉터리)',
+    extracted: (p, t, size) => `${p} → ${t} 꺼냄 (${size})`,
+    compareHeader: (a, b, n, size, at) => `비교  A ${a}  ↔  B ${b}   앞쪽 공유 레이어: ${n}개 (${size})${at !== null ? `, 레이어 ${at}에서 갈라짐` : ''}`,
+    compareFiles: (a, as, r, rs, m) => `파일: +${a} (${as})  -${r} (${rs})  ~${m}`,
+    compareConfig: (d, n) => `설정: ${n}개 중 ${d}개 다름 (*)`,
+    readingBoth: (p) => `${p}: 양쪽 읽는 중…`,
+    compareHints: (shown) => (shown === 'diff' ? '↑↓ 스크롤  esc 파일 목록으로  q 끝내기' : shown === 'config' ? '↑↓ 스크롤  tab 파일  q 끝내기' : '↑↓ 이동  enter 내용 비교 (~)  tab 설정  q 끝내기'),
   },
 };
 

@@ -12,6 +12,7 @@ import { lookup } from '../union/union-tree.js';
 import type { LayerStore } from '../../store/store.js';
 import { renderContent } from './content-view.js';
 import { encodeName, hasEscapedBytes } from '../tar/name-bytes.js';
+import { PANE_WORDS, type UiLang } from './chrome-text.js';
 
 /** The viewer shows a file's first HEAD_BYTES: the part its own digest covers, so what is shown is checked. */
 export const VIEWER_LIMIT = HEAD_BYTES;
@@ -62,7 +63,7 @@ async function checkedContent(model: ImageModel, store: LayerStore, at: { layer:
 }
 
 /** Text or hex lines for the viewer, capped at VIEWER_LIMIT bytes. */
-export async function viewFile(model: ImageModel, store: LayerStore, upTo: number, path: string, width: number): Promise<{ title: string; lines: string[] }> {
+export async function viewFile(model: ImageModel, store: LayerStore, upTo: number, path: string, width: number, lang: UiLang = 'en'): Promise<{ title: string; lines: string[] }> {
   const at = contentEntry(model, upTo, path);
   if (typeof at === 'string') return { title: at, lines: [] };
   const index = model.layers[at.layer];
@@ -71,8 +72,7 @@ export async function viewFile(model: ImageModel, store: LayerStore, upTo: numbe
     // What is shown is checked: the viewer's limit is the span every file's own digest covers.
     const bytes = await checkedContent(model, store, at, path, VIEWER_LIMIT);
     const shown = renderContent(bytes, size, width);
-    const part = shown.truncated ? `, first ${humanBytes(VIEWER_LIMIT)}` : '';
-    return { title: `${path} (${humanBytes(size)}, ${shown.kind}${part}) — ↑↓ scroll, esc closes`, lines: shown.lines };
+    return { title: PANE_WORDS[lang].viewTitle(path, humanBytes(size), shown.kind, shown.truncated ? humanBytes(VIEWER_LIMIT) : null), lines: shown.lines };
   } catch (e) {
     return { title: `${path}: ${(e as Error).message}`, lines: [] };
   }
@@ -81,7 +81,7 @@ export async function viewFile(model: ImageModel, store: LayerStore, upTo: numbe
 export type ExtractResult = { kind: 'exists'; target: string } | { kind: 'done'; message: string } | { kind: 'failed'; message: string };
 
 /** Writes one file's content to `target`; never overwrites unless told to. */
-export async function extractFile(model: ImageModel, store: LayerStore, upTo: number, path: string, target: string, overwrite: boolean): Promise<ExtractResult> {
+export async function extractFile(model: ImageModel, store: LayerStore, upTo: number, path: string, target: string, overwrite: boolean, lang: UiLang = 'en'): Promise<ExtractResult> {
   if (!target.trim()) return { kind: 'failed', message: 'extract: no target path given' };
   // lstat, not exists: a symlink there (dangling or not) is something to ask about, never to write through.
   if (lstatOrNull(onDisk(target)) && !overwrite) return { kind: 'exists', target };
@@ -102,7 +102,7 @@ export async function extractFile(model: ImageModel, store: LayerStore, upTo: nu
   try {
     fs.writeFileSync(onDisk(temp), bytes, { mode: index.modes[at.entry] & 0o777, flag: 'wx' });
     fs.renameSync(onDisk(temp), onDisk(target));
-    return { kind: 'done', message: `extracted ${path} → ${target} (${humanBytes(bytes.length)})` };
+    return { kind: 'done', message: PANE_WORDS[lang].extracted(path, target, humanBytes(bytes.length)) };
   } catch (e) {
     fs.rmSync(onDisk(temp), { force: true });
     const code = (e as NodeJS.ErrnoException).code;

@@ -77,6 +77,12 @@ describe.skipIf(!HAS_TMUX)('fathom demo in a real terminal', () => {
     expect(overlay).toContain('낭비된 공간 (dive의 수치와 fathom의 수치)');
     expect(overlay).toMatch(/효율 [\d.]+ %   낭비 /);
     expect(overlay).not.toMatch(/Wasted space|reclaimable|Count/);
+    // The compare step after it: the compare screen's own words too.
+    const compare = TOUR.findIndex((s) => s.scene.kind === 'compare') + 1;
+    for (let i = waste; i < compare; i++) await t.keys('n');
+    const compared = await t.waitFor('앞쪽 공유 레이어');
+    expect(compared).toMatch(/파일: \+\d+/);
+    expect(compared).not.toMatch(/shared leading layers|enter content diff/);
     await t.keys('q');
     await t.waitFor('EXIT=0');
   });
