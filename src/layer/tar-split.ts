@@ -205,40 +205,84 @@ export function* assembleLayerTar(layer: TarSplitLayer, where: string): Generato
   if (used > 0) yield buf.subarray(0, used);
 }
 
+/** A tar-split's file records, each with where its content starts in the layer tar. */
+interface FileRecords {
+  starts: number[];
+  files: Extract<TarSplitRecord, { kind: 'file' }>[];
+}
+
 /**
- * Reads `length` bytes of the file whose content starts at `offset` in the layer tar, straight from the
- * layer's directory. A whole file read is checked against the CRC-64 the engine recorded for it.
+ * The file records of the last few tar-split files read, by path and checked against their size and
+ * mtime: a view, an extract or a file's digest reads one file (or one piece of it) at a time, and parsing a
+ * big layer's record (tens of MB of JSON) for each would cost more than the read.
  */
-export function readLayerFileAt(layer: TarSplitLayer, offset: number, length: number, where: string): Buffer {
+const recentRecords = new Map<string, { stamp: string; records: FileRecords }>();
+const RECENT_RECORDS = 4;
+
+function fileRecords(layer: TarSplitLayer, where: string): FileRecords {
+  let stamp = '';
+  try {
+    const st = fs.statSync(layer.tarSplit);
+    stamp = `${st.size}:${st.mtimeMs}`;
+  } catch {
+    // readTarSplit says what is wrong with it
+  }
+  const known = recentRecords.get(layer.tarSplit);
+  if (known && known.stamp === stamp) return known.records;
+  const records: FileRecords = { starts: [], files: [] };
   let position = 0;
   for (const r of readTarSplit(layer.tarSplit, where)) {
     if (r.kind === 'segment') {
       position += r.bytes.length;
       continue;
     }
-    if (position === offset && r.size > 0) {
-      const want = Math.min(length, r.size);
-      const fd = new LayerDirReader(layer.diffDir, where).open(r.name);
-      const out = Buffer.alloc(want);
-      let got = 0;
-      try {
-        while (got < want) {
-          const n = fs.readSync(fd, out, got, want - got, got);
-          if (n === 0) break;
-          got += n;
-        }
-      } finally {
-        fs.closeSync(fd);
-      }
-      if (got < want) throw new FathomError(`${where}: ${quoted(r.name)} in the layer's directory is shorter than the layer says: changed since the engine stored it`);
-      if (want === r.size && r.crc && !crc64Iso(out).equals(r.crc)) {
-        throw new FathomError(`${where}: ${quoted(r.name)} in the layer's directory differs from what the engine recorded (CRC-64 mismatch): changed since it was stored`);
-      }
-      return out;
+    if (r.size > 0) {
+      records.starts.push(position);
+      records.files.push(r);
     }
     position += r.size;
   }
-  throw new FathomError(`${where}: no file content at offset ${offset} of the layer`);
+  recentRecords.delete(layer.tarSplit);
+  recentRecords.set(layer.tarSplit, { stamp, records });
+  if (recentRecords.size > RECENT_RECORDS) recentRecords.delete(recentRecords.keys().next().value!);
+  return records;
+}
+
+/**
+ * Reads up to `length` bytes at `offset` in the layer tar, inside the content of one file, straight from
+ * the layer's directory. A read of a whole file is checked against the CRC-64 the engine recorded for it.
+ */
+export function readLayerFileAt(layer: TarSplitLayer, offset: number, length: number, where: string): Buffer {
+  const { starts, files } = fileRecords(layer, where);
+  // The last file whose content starts at or before `offset`.
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  const r = files[lo];
+  const from = offset - (starts[lo] ?? 0);
+  if (!r || from < 0 || from >= r.size) throw new FathomError(`${where}: no file content at offset ${offset} of the layer`);
+  const want = Math.min(length, r.size - from);
+  const fd = new LayerDirReader(layer.diffDir, where).open(r.name);
+  const out = Buffer.alloc(want);
+  let got = 0;
+  try {
+    while (got < want) {
+      const n = fs.readSync(fd, out, got, want - got, from + got);
+      if (n === 0) break;
+      got += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (got < want) throw new FathomError(`${where}: ${quoted(r.name)} in the layer's directory is shorter than the layer says: changed since the engine stored it`);
+  if (from === 0 && want === r.size && r.crc && !crc64Iso(out).equals(r.crc)) {
+    throw new FathomError(`${where}: ${quoted(r.name)} in the layer's directory differs from what the engine recorded (CRC-64 mismatch): changed since it was stored`);
+  }
+  return out;
 }
 
 /** CRC-64 with the ISO polynomial, as Go's hash/crc64 computes it (tar-split's per-file checksum), big-endian. */

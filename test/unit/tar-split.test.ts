@@ -119,6 +119,18 @@ describe("a layer put back together from an engine's tar-split record and its di
     expect(() => readLayerFileAt(split, 512 * 3, 11, 'test')).toThrow(/"b\.txt" in the layer's directory differs from what the engine recorded \(CRC-64 mismatch\)/);
   });
 
+  it("reads a piece from inside a file (a big file's digest is taken in pieces), and knows where files are not", async () => {
+    const body = Buffer.alloc(3 << 20);
+    for (let i = 0; i < body.length; i++) body[i] = 32 + ((i * 7) % 95); // printable ASCII: tarOf writes its bodies as text
+    const layer = await tarOf([{ name: 'a.txt', body: 'first' }, { name: 'big.bin', body: body.toString('latin1') }]);
+    const split = splitLayer(layer, tempDir());
+    const start = 512 * 3;
+    expect(readLayerFileAt(split, start + (1 << 20), 4096, 'test').equals(body.subarray(1 << 20, (1 << 20) + 4096))).toBe(true);
+    // A piece that reaches past the file's end stops at it.
+    expect(readLayerFileAt(split, start + body.length - 10, 4096, 'test').length).toBe(10);
+    expect(() => readLayerFileAt(split, 0, 10, 'test')).toThrow(/no file content at offset 0 of the layer/);
+  });
+
   it('a file shorter on disk than the layer says is one clear error, not a short tar', async () => {
     const layer = await tarOf([{ name: 'a.txt', body: 'twelve bytes' }]);
     const split = splitLayer(layer, tempDir());
