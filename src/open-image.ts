@@ -205,8 +205,8 @@ class LayerScans {
     const scanned = await workers.scan({ scan: at ? { kind: 'range', ...at } : { kind: 'engine', tarSplit: engineLayer!.tarSplit, diffDir: engineLayer!.diffDir }, where }, (at?.size ?? engineLayer!.bytes) / 8);
     if (!scanned) return null;
     const index = decodeIndex(Buffer.from(scanned.index.buffer, scanned.index.byteOffset, scanned.index.byteLength), where);
-    index.headKnown = new Uint8Array(index.count);
-    index.contentReader = at ? fileContentReader(at.path, at.offset) : engineContentReader(index, engineLayer!, where);
+    index.markDigestsPending(); // the encoding carries no record of which digests were taken
+    index.contentReader = at ? fileContentReader(at.path, at.offset) : engineContentReader(engineLayer!, where);
     return { index, layout: scanned.layout };
   }
 
@@ -233,9 +233,9 @@ export async function openImage(
 ): Promise<OpenedImage> {
   const resolved = await source.resolve({ store, tag: opts.tag, platform: opts.platform, engineRead: opts.engineRead, onProgress: opts.onProgress });
   if (resolved.layers.length === 0) throw new FathomError(`${source.spec}: the image has no layers`);
-  // With a first look wanted, each plain local layer is scanned once, when its reading starts: a worker
-  // verifies it against the scan while this thread scans the next; the first look is the scans together.
-  // All of it happens before this thread yields, so no layer is committed under it.
+  // With a first look wanted, each layer is scanned once, on a worker (LayerScans): the first look is the
+  // scans together, and a plain layer's reading verifies it against its own scan. Stacking, this thread's
+  // share of the reading, waits (`hold`) until the first look has been drawn.
   let shown: () => void = () => {};
   const hold = opts.onPreview ? new Promise<void>((resolve) => (shown = resolve)) : undefined;
   const scans = opts.onPreview ? new LayerScans(resolved.source) : null;

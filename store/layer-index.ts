@@ -137,6 +137,11 @@ export class LayerIndex {
    */
   headKnown: Uint8Array | null = null;
 
+  /** No content of this index's layer has been read yet: head digests come from contentReader on demand. */
+  markDigestsPending(): void {
+    this.headKnown = new Uint8Array(this.count);
+  }
+
   /** Every entry's head digest at once, from a verifying pass over the layer (see scanned-layout.ts). */
   fillHeads(heads: Buffer): void {
     heads.copy(this.hashes, 0, 0, this.count * CONTENT_HASH_BYTES);
@@ -313,7 +318,7 @@ export class LayerIndexBuilder {
       this.writtenThrough,
       this.fullDigests,
     );
-    if (opts.digestsPending) index.headKnown = new Uint8Array(n);
+    if (opts.digestsPending) index.markDigestsPending();
     return index;
   }
 

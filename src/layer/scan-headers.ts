@@ -1,14 +1,13 @@
 import fs from 'node:fs';
 import { FathomError } from '../errors.js';
 import { LayerIndexBuilder, type LayerIndex } from '../../store/layer-index.js';
-import { LayerDirReader, readTarSplit, type TarSplitLayer } from './tar-split.js';
+import { readLayerFileAt, readTarSplit, type TarSplitLayer } from './tar-split.js';
 import { TarStreamParser } from '../tar/stream-parser.js';
 import { LayerWritePaths } from './write-through.js';
 import { sniffCompression } from './compression.js';
 import { visitEntry } from './index-layer.js';
 import { RegionList, SkeletonHash, type ScannedLayer } from './scanned-layout.js';
 import { EntryKind } from '../model/entry.js';
-import { encodeName } from '../tar/name-bytes.js';
 
 /** How much is read at a time: a window of headers and the small files between them. */
 const WINDOW_BYTES = 64 << 10;
@@ -85,7 +84,7 @@ export function scanTarSplitLayer(layer: TarSplitLayer, where: string): LayerInd
   }
   parser.end();
   const index = builder.build(pos, { digestsPending: true });
-  index.contentReader = engineContentReader(index, layer, where);
+  index.contentReader = engineContentReader(layer, where);
   return index;
 }
 
@@ -102,39 +101,7 @@ export function fileContentReader(file: string, base: number): (at: number, leng
   };
 }
 
-/**
- * Reads an engine layer's file contents from its directory, by where they sit in the layer's tar: the
- * regular file whose content holds the offset (the index knows each one's start), at its path there.
- */
-export function engineContentReader(index: LayerIndex, layer: TarSplitLayer, where: string): (at: number, length: number) => Buffer {
-  let starts: number[] | null = null;
-  let entries: number[] = [];
-  const dir = new LayerDirReader(layer.diffDir, where);
-  return (at, length) => {
-    if (!starts) {
-      const files: number[] = [];
-      for (let i = 0; i < index.count; i++) if (index.kinds[i] === EntryKind.file && index.sizes[i] > 0) files.push(i);
-      files.sort((a, b) => index.offsets[a] - index.offsets[b]);
-      entries = files;
-      starts = files.map((i) => index.offsets[i]);
-    }
-    // The last file starting at or before `at`.
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    const entry = entries[lo];
-    const from = at - (starts[lo] ?? 0);
-    if (entry === undefined || from < 0 || from >= index.sizes[entry]) throw new FathomError(`${where}: no file content at offset ${at} of the layer`);
-    const fd = dir.open(encodeName(index.paths[entry]));
-    try {
-      const bytes = Buffer.allocUnsafe(Math.min(length, index.sizes[entry] - from));
-      return bytes.subarray(0, fs.readSync(fd, bytes, 0, bytes.length, from));
-    } finally {
-      fs.closeSync(fd);
-    }
-  };
+/** Reads an engine layer's file contents from its directory, by where they sit in the layer's tar. */
+export function engineContentReader(layer: TarSplitLayer, where: string): (at: number, length: number) => Buffer {
+  return (at, length) => readLayerFileAt(layer, at, length, where);
 }
