@@ -79,26 +79,22 @@ async function indexJob(id: number, job: IndexJob): Promise<IndexReply> {
   const input = read.kind === 'range' ? readRange(read.path, read.offset, read.size) : read.kind === 'chunks' ? pulledChunks(id) : assembleLayerTar(read, job.where);
   const copyFd = job.copyTo ? fs.openSync(job.copyTo, 'w') : null;
   let reported = 0;
+  const onProgress = (bytes: number) => {
+    if (bytes - reported < PROGRESS_EVERY_BYTES) return;
+    reported = bytes;
+    parentPort!.postMessage({ id, kind: 'progress', bytes } satisfies IndexReply);
+  };
   try {
     if (job.scanned) {
-      const layout = job.scanned;
       const copied = copyFd === null ? input : copying(input, copyFd);
-      const v = await verifyScanned(copied, layout, (bytes) => {
-        if (bytes - reported < PROGRESS_EVERY_BYTES) return;
-        reported = bytes;
-        parentPort!.postMessage({ id, kind: 'progress', bytes } satisfies IndexReply);
-      });
+      const v = await verifyScanned(copied, job.scanned, onProgress);
       return { id, kind: 'done', compression: 'none', blobDigest: v.blobDigest, blobBytes: v.blobBytes, diffId: v.blobDigest, index: null, verified: { heads: v.heads, skeleton: v.skeleton } };
     }
     const indexed = await indexLayerStream(input, {
       where: job.where,
       fullDigests: 'compressed', // the store reads a plain layer back by offset (see HEAD_BYTES)
       onBlobChunk: copyFd === null ? undefined : (chunk) => writeAll(copyFd, chunk),
-      onProgress: (bytes) => {
-        if (bytes - reported < PROGRESS_EVERY_BYTES) return;
-        reported = bytes;
-        parentPort!.postMessage({ id, kind: 'progress', bytes } satisfies IndexReply);
-      },
+      onProgress,
     });
     const { compression, blobDigest, blobBytes, diffId } = indexed;
     return { id, kind: 'done', compression, blobDigest, blobBytes, diffId, index: encodeIndex(indexed.index, diffId) };

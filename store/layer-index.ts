@@ -264,10 +264,6 @@ export class LayerIndexBuilder {
     return i;
   }
 
-  sizeOf(i: number): number {
-    return this.sizes[i];
-  }
-
   kindOf(i: number): EntryKind {
     return this.kinds[i] as EntryKind;
   }

@@ -163,7 +163,7 @@ export function visitEntry(builder: LayerIndexBuilder, placement: LayerWritePath
     through: placed.through,
   });
   if (!isContent || size === 0 || digests === 'none') return null;
-  return size <= HEAD_BYTES ? smallFileSink(builder, i, size) : bigFileSink(builder, i, digests === 'whole');
+  return size <= HEAD_BYTES ? smallFileSink(builder, i, size) : bigFileSink(builder, i, size, digests === 'whole');
 }
 
 /** A small file's digest is of all of it. */
@@ -185,11 +185,11 @@ function smallFileSink(builder: LayerIndexBuilder, i: number, size: number): (ch
 }
 
 /** A big file: the digest of its first HEAD_BYTES always, of the whole only when asked for. */
-function bigFileSink(builder: LayerIndexBuilder, i: number, whole: boolean): (chunk: Buffer) => void {
+function bigFileSink(builder: LayerIndexBuilder, i: number, size: number, whole: boolean): (chunk: Buffer) => void {
   const head = createHash('sha256');
   let headLeft = HEAD_BYTES;
   const all = whole ? createHash('sha256') : null;
-  let left = builder.sizeOf(i);
+  let left = size;
   return (chunk) => {
     if (headLeft > 0) {
       const part = chunk.length <= headLeft ? chunk : chunk.subarray(0, headLeft);

@@ -54,13 +54,7 @@ export class TarStreamParser {
    * how a local archive is scanned by seeking. Returns how many bytes the caller must seek past.
    */
   skipUnread(): number {
-    let skipped = 0;
-    if (this.state === State.Content && !this.sink && !this.metaChunks) {
-      skipped += this.remaining;
-      this.offset += this.remaining;
-      this.remaining = 0;
-      this.finishContent();
-    }
+    let skipped = this.skipContent();
     if (this.state === State.Padding) {
       skipped += this.remaining;
       this.offset += this.remaining;
