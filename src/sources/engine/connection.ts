@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { FathomError } from '../../errors.js';
 
@@ -131,8 +132,21 @@ export interface Engine {
 /** dockerode (and its ssh and native bits) load only when an engine is actually used: archives never pay for it. */
 let dockerode: typeof Docker | null = null;
 function loadDockerode(): typeof Docker {
-  dockerode ??= createRequire(import.meta.url)('dockerode') as typeof Docker;
+  dockerode ??= bundledDockerode() ?? (createRequire(import.meta.url)('dockerode') as typeof Docker);
   return dockerode;
+}
+
+/**
+ * Beside the CLI's bundle, dockerode's own (scripts/bundle.mjs), run with V8's code cache as the CLI's
+ * is: ~12 ms to load instead of ~90 ms file by file. Null where this module runs unbundled.
+ */
+function bundledDockerode(): typeof Docker | null {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const bundle = path.join(here, 'dockerode.cjs');
+  const codeCache = path.join(here, '..', 'bin', 'code-cache.cjs');
+  if (!fs.existsSync(bundle) || !fs.existsSync(codeCache)) return null;
+  const { runBundle } = createRequire(import.meta.url)(codeCache) as { runBundle: (file: string) => unknown };
+  return runBundle(bundle) as typeof Docker;
 }
 
 export function connect(kind: EngineKind, hostFlag?: string): Engine {
