@@ -26,11 +26,42 @@ export type TarSplitRecord =
       crc: Buffer | null;
     };
 
+/**
+ * The head of a segment record as Go's encoding/json writes it (tar-split's own field order). Segments
+ * are half the records and nearly all the bytes of a big layer's file (tar headers, base64'd): read in
+ * place they cost a third of what parsing each line as JSON and as a UTF-8 string does. Any other form
+ * of line is parsed as JSON.
+ */
+const SEGMENT_HEAD = Buffer.from('{"type":2,"payload":"');
+const SEGMENT_TAIL = Buffer.from('","position":');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** A segment's raw bytes when `line` is one in tar-split's own form, else null (parse it as JSON). */
+function segmentInPlace(text: Buffer, start: number, end: number): Buffer | null {
+  if (end - start < SEGMENT_HEAD.length + SEGMENT_TAIL.length + 2 || text.compare(SEGMENT_HEAD, 0, SEGMENT_HEAD.length, start, start + SEGMENT_HEAD.length) !== 0) return null;
+  const from = start + SEGMENT_HEAD.length;
+  const quote = text.indexOf(QUOTE, from);
+  if (quote < 0 || quote >= end) return null;
+  if (text.subarray(from, quote).includes(BACKSLASH)) return null;
+  if (text.compare(SEGMENT_TAIL, 0, SEGMENT_TAIL.length, quote, quote + SEGMENT_TAIL.length) !== 0 || text[end - 1] !== 0x7d) return null;
+  for (let i = quote + SEGMENT_TAIL.length; i < end - 1; i++) if (text[i] < 0x30 || text[i] > 0x39) return null;
+  return Buffer.from(text.toString('latin1', from, quote), 'base64');
+}
+
+/** Inflates into one buffer sized by the gzip trailer (zlib's default 16 KiB pieces cost a concat and their garbage). */
+function gunzipWhole(gz: Buffer): Buffer {
+  // ISIZE is the size mod 2^32; a wrong one (or a second member) only costs zlib more pieces.
+  const stated = gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
+  return gunzipSync(gz, stated > 0 && stated <= MAX_ONE_PIECE ? { chunkSize: stated + 1 } : {});
+}
+const MAX_ONE_PIECE = 256 << 20;
+
 /** Reads and parses a whole tar-split file (a few MB for a big layer; every record is needed in order). */
 export function readTarSplit(file: string, where: string): TarSplitRecord[] {
-  let text: string;
+  let text: Buffer;
   try {
-    text = gunzipSync(fs.readFileSync(file)).toString('utf8');
+    text = gunzipWhole(fs.readFileSync(file));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new FathomError(`${where}: the engine's record of this layer (${file}) is gone: was the image removed? Open it again`);
@@ -39,12 +70,21 @@ export function readTarSplit(file: string, where: string): TarSplitRecord[] {
   }
   const records: TarSplitRecord[] = [];
   let lineNo = 0;
-  for (const line of text.split('\n')) {
+  for (let start = 0; start < text.length; ) {
+    const newline = text.indexOf(0x0a, start);
+    const end = newline < 0 ? text.length : newline;
+    const at = start;
+    start = end + 1;
     lineNo++;
-    if (line === '') continue;
+    if (end === at) continue;
+    const segment = segmentInPlace(text, at, end);
+    if (segment) {
+      records.push({ kind: 'segment', bytes: segment });
+      continue;
+    }
     let raw: { type?: unknown; name?: unknown; name_raw?: unknown; size?: unknown; payload?: unknown };
     try {
-      raw = JSON.parse(line) as typeof raw;
+      raw = JSON.parse(text.toString('utf8', at, end)) as typeof raw;
     } catch {
       throw new FathomError(`${where}: ${file} line ${lineNo} is not JSON`);
     }

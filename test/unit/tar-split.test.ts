@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assembleLayerTar, crc64Iso, readLayerFileAt, type TarSplitLayer } from '../../src/layer/tar-split.js';
@@ -101,6 +101,21 @@ describe("a layer put back together from an engine's tar-split record and its di
     expect(assembled.equals(layer)).toBe(true);
     const indexed = await indexLayerStream(assembleLayerTar(split, 'test'), { where: 'test' });
     expect(indexed.diffId).toBe(sha(layer));
+  });
+
+  it("reads segments written in another JSON form (field order, escapes) as it reads tar-split's own", async () => {
+    const layer = await tarOf([{ name: 'etc', type: 'directory' }, { name: 'etc/motd', body: 'hello\n' }, { name: 'etc/a-much-longer-name-for-base64-slashes', body: '?'.repeat(700) }]);
+    const split = splitLayer(layer, tempDir());
+    const lines = gunzipSync(fs.readFileSync(split.tarSplit)).toString('utf8').split('\n');
+    const other = lines.map((line) => {
+      if (!line) return line;
+      const r = JSON.parse(line) as { type: number; payload: string; position: number };
+      // Another encoder: keys in another order, "/" escaped, a space after each colon.
+      return r.type === 2 ? `{"position": ${r.position}, "payload": "${r.payload.replaceAll('/', '\\/')}", "type": 2}` : line;
+    });
+    expect(other.join('\n')).not.toBe(lines.join('\n'));
+    fs.writeFileSync(split.tarSplit, gzipSync(other.join('\n')));
+    expect(collect(assembleLayerTar(split, 'test')).equals(layer)).toBe(true);
   });
 
   it('keeps a name that is not UTF-8 as its bytes, on disk and in the tar', async () => {
