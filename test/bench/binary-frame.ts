@@ -18,14 +18,16 @@ export async function firstFrameOfOpen(bin: string, source: string, store: () =>
   for (let i = 0; i < runs; i++) {
     const file = path.join(os.tmpdir(), `fathom-first-frame-${process.pid}-${i}`);
     fs.rmSync(file, { force: true });
-    const socket = `fathom-bench-${process.pid}-${i}`;
-    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-x', '120', '-y', '40', `env -u CI FATHOM_FIRST_FRAME_FILE=${file} ${process.execPath} ${bin} '${source}' --store '${store()}'; sleep 5`]);
+    // A socket file of its own: tmux's kill-server leaves it behind.
+    const socket = path.join(os.tmpdir(), `fathom-bench-${process.pid}-${i}.tmux`);
+    execFileSync('tmux', ['-S', socket, 'new-session', '-d', '-x', '120', '-y', '40', `env -u CI FATHOM_FIRST_FRAME_FILE=${file} ${process.execPath} ${bin} '${source}' --store '${store()}'; sleep 5`]);
     const start = Date.now();
     while (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') === '') {
       if (Date.now() - start > 30_000) break;
       await new Promise((r) => setTimeout(r, 10));
     }
-    spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+    spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
+    fs.rmSync(socket, { force: true });
     if (fs.existsSync(file)) times.push(Number(fs.readFileSync(file, 'utf8')));
     fs.rmSync(file, { force: true });
   }
