@@ -5,7 +5,8 @@
 // $XDG_CACHE_HOME/fathom/code-cache (FATHOM_CODE_CACHE=0 turns it off). V8 checks that a cache fits its
 // version and flags but not that it fits the source, and not its bytes, so a cache file is named by the
 // bundle's digest and carries a digest of itself; a file that fails either is ignored and replaced.
-// Made after the UI's first frame (then it holds the UI's functions too), or at exit.
+// Made after the UI's first frame (then it holds the UI's functions too), or at exit; a library's bundle
+// just after it loaded.
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -102,9 +103,15 @@ function runBundle(bundle) {
     saved = true;
     writeCache(file, script.createCachedData(), coversUi);
   };
+  if (typeof module.exports.whenFirstFrameDrawn !== 'function') {
+    // A library's bundle (dockerode's): what it compiles is what it ran on loading, so it is cached then,
+    // not at exit (a UI that ends by a signal never exits normally).
+    if (fresh) setImmediate(() => save(false));
+    return module.exports;
+  }
   // Just after the first frame is on screen (a terminal's writes are synchronous): writing takes ~15 ms,
   // and the frame is not held for it.
-  if (fresh || !cached.coversUi) module.exports.whenFirstFrameDrawn?.(() => setImmediate(() => save(true)));
+  if (fresh || !cached.coversUi) module.exports.whenFirstFrameDrawn(() => setImmediate(() => save(true)));
   if (fresh) process.once('exit', () => save(false));
   return module.exports;
 }
