@@ -84,7 +84,17 @@ interface PoolWorker {
   worker: Worker;
   pending: number;
   pendingBytes: number;
+  /** Set while it has nothing to do: it is ended when this fires (see RETIRE_IDLE_MS). */
+  retiring: NodeJS.Timeout | null;
 }
+
+/**
+ * An idle worker is ended after this long: its heap (tens of MB once it has indexed a big layer) would
+ * otherwise stay resident beside the main thread's, which peaks as an open ends (the last layers stacked,
+ * the figures made) after the workers are done: ~40-70 MB of a 505k-entry first open's peak. Long enough
+ * that a layer queued right after another reuses the worker; a later open starts new ones (~40 ms).
+ */
+const RETIRE_IDLE_MS = 50;
 
 /**
  * Jobs go to the least busy worker at once, queued behind its current one if it has one: a worker that
@@ -106,9 +116,22 @@ class WorkerPool {
     if (free && (free.pending === 0 || this.workers.length === this.max)) return free;
     // A worker allocates fast (chunks, names) and V8 would grow its young generation to ~48 MB for it;
     // 12 MB costs no CPU that the bench can see and takes 60-90 MB off a 505k-entry first open's peak.
-    const added = { worker: new Worker(this.script, { resourceLimits: { maxYoungGenerationSizeMb: 12 } }), pending: 0, pendingBytes: 0 };
+    const added: PoolWorker = { worker: new Worker(this.script, { resourceLimits: { maxYoungGenerationSizeMb: 12 } }), pending: 0, pendingBytes: 0, retiring: null };
     this.workers.push(added);
     return added;
+  }
+
+  /** How many worker threads are alive (busy, or idle and not yet ended). */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Ends an idle worker; the next job starts a new one. */
+  private retire(w: PoolWorker): void {
+    const at = this.workers.indexOf(w);
+    if (w.pending > 0 || at === -1) return;
+    this.workers.splice(at, 1);
+    void w.worker.terminate();
   }
 
   /**
@@ -138,6 +161,8 @@ class WorkerPool {
     const id = this.nextId++;
     // A worker with nothing to do must not keep the process alive.
     if (w.pending++ === 0) w.worker.ref();
+    if (w.retiring) clearTimeout(w.retiring);
+    w.retiring = null;
     w.pendingBytes += bytes;
     const source = chunks ? (Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : (chunks as Iterable<Buffer>)[Symbol.iterator]()) : null;
     // Pulls are answered one after another, in order: the worker's bytes arrive as the source gave them.
@@ -178,7 +203,10 @@ class WorkerPool {
         w.worker.off('message', onMessage);
         w.worker.off('error', onError);
         w.pendingBytes -= bytes;
-        if (--w.pending === 0) w.worker.unref();
+        if (--w.pending === 0) {
+          w.worker.unref();
+          w.retiring = setTimeout(() => this.retire(w), RETIRE_IDLE_MS).unref();
+        }
       };
       const onMessage = (m: IndexReply) => {
         if (m.id !== id) return;

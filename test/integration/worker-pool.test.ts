@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LayerStore } from '../../store/store.js';
+import { indexWorkers, WORKER_MIN_BYTES } from '../../store/index-workers.js';
+import { openImage } from '../../src/open-image.js';
+import { fileSource, parseSourceSpec } from '../../src/sources/source-spec.js';
+import { dockerSaveOf, tarOfFiles } from '../helpers/layers.js';
+
+let work: string;
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-worker-pool-'));
+});
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+describe('the index worker pool', () => {
+  it('reads big layers on worker threads and ends them once idle, so their heaps do not stay beside the main one', async () => {
+    const pool = indexWorkers();
+    expect(pool, 'the bundled worker script (npm run build) is missing').not.toBeNull();
+    const body = (fill: number) => Buffer.alloc(WORKER_MIN_BYTES + 4096, fill);
+    const layers = [await tarOfFiles([{ name: 'a.bin', body: body(1) }]), await tarOfFiles([{ name: 'b.bin', body: body(2) }])];
+    const archive = path.join(work, 'image.tar');
+    fs.writeFileSync(archive, await dockerSaveOf(layers, 'fathom-test/pool:1', ['one', 'two']));
+    const store = new LayerStore(path.join(work, 'store'));
+    let busy = 0;
+    const opened = await openImage(fileSource(parseSourceSpec(archive) as Extract<ReturnType<typeof parseSourceSpec>, { path: string }>), store, { onProgress: () => (busy = Math.max(busy, pool!.size)) });
+    expect(opened.layers.map((l) => l.stats.dockerSizeBytes)).toEqual([WORKER_MIN_BYTES + 4096, WORKER_MIN_BYTES + 4096]);
+    expect(busy).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pool!.size).toBe(0);
+  });
+});
