@@ -190,6 +190,13 @@ async function showFirstLook(image: ResolvedImage, store: LayerStore, scans: Lay
 /** Each plain local layer's header scan, made once (for the first look, or when its reading starts). */
 class LayerScans {
   private readonly made = new Map<string, Promise<ScannedLayer | null>>();
+  /**
+   * Scans on the workers at once: one a worker, each taking the next layer as it finishes. A scan costs
+   * what its entries cost, which nothing tells beforehand (a 148 MB layer of 25k small files against a
+   * 475 MB one of 10k); handed out all at once by size, one worker got two thirds of the entries.
+   */
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly source: string) {}
 
@@ -210,8 +217,16 @@ class LayerScans {
       if (at) return scanLayerHeaders(at.path, at.offset, at.size, where);
       return { index: scanTarSplitLayer(engineLayer!, where), layout: null };
     }
-    // Weighed by what a scan reads: headers and small files, not the whole of a big one.
-    const scanned = await workers.scan({ scan: at ? { kind: 'range', ...at } : { kind: 'engine', tarSplit: engineLayer!.tarSplit, diffDir: engineLayer!.diffDir }, where }, (at?.size ?? engineLayer!.bytes) / 8);
+    while (this.running >= workers.capacity) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    let scanned: Awaited<ReturnType<typeof workers.scan>>;
+    try {
+      // Weighed by what a scan reads: headers and small files, not the whole of a big one.
+      scanned = await workers.scan({ scan: at ? { kind: 'range', ...at } : { kind: 'engine', tarSplit: engineLayer!.tarSplit, diffDir: engineLayer!.diffDir }, where }, (at?.size ?? engineLayer!.bytes) / 8);
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
     if (!scanned) return null;
     const index = decodeIndex(Buffer.from(scanned.index.buffer, scanned.index.byteOffset, scanned.index.byteLength), where);
     index.markDigestsPending(); // the encoding carries no record of which digests were taken

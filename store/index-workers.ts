@@ -121,6 +121,11 @@ class WorkerPool {
     return added;
   }
 
+  /** How many worker threads there can be at once. */
+  get capacity(): number {
+    return this.max;
+  }
+
   /** How many worker threads are alive (busy, or idle and not yet ended). */
   get size(): number {
     return this.workers.length;
