@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { FathomError } from '../errors.js';
 import { LayerIndexBuilder, type LayerIndex } from '../../store/layer-index.js';
-import { readLayerFileAt, readTarSplit, type TarSplitLayer } from './tar-split.js';
+import { readLayerFileAt, tarSplitRecords, type TarSplitLayer } from './tar-split.js';
 import { TarStreamParser } from '../tar/stream-parser.js';
 import { LayerWritePaths } from './write-through.js';
 import { sniffCompression } from './compression.js';
@@ -65,7 +65,7 @@ export function scanLayerHeaders(file: string, offset: number, size: number, whe
  * the store's ordinary read of it.
  */
 export function scanTarSplitLayer(layer: TarSplitLayer, where: string): LayerIndex {
-  const records = readTarSplit(layer.tarSplit, where);
+  const records = tarSplitRecords(layer.tarSplit, where);
   const builder = new LayerIndexBuilder();
   const placement = new LayerWritePaths(where);
   const parser = new TarStreamParser((header, contentOffset) => visitEntry(builder, placement, header, contentOffset, where, 'none'), where);

@@ -57,8 +57,12 @@ function gunzipWhole(gz: Buffer): Buffer {
 }
 const MAX_ONE_PIECE = 256 << 20;
 
-/** Reads and parses a whole tar-split file (a few MB for a big layer; every record is needed in order). */
-export function readTarSplit(file: string, where: string): TarSplitRecord[] {
+/**
+ * A tar-split file's records, in order, parsed as they are asked for (the file is inflated whole: a few
+ * MB for a big layer). Each record can be dropped once used: a 25k-entry layer's records, held in a list
+ * until the last was parsed, were promoted out of the young generation; its scan took ~60 ms longer.
+ */
+export function* tarSplitRecords(file: string, where: string): Generator<TarSplitRecord> {
   let text: Buffer;
   try {
     text = gunzipWhole(fs.readFileSync(file));
@@ -68,7 +72,6 @@ export function readTarSplit(file: string, where: string): TarSplitRecord[] {
     if (code === 'EACCES' || code === 'EPERM') throw new FathomError(`${where}: ${file} is not readable (${code})`);
     throw new FathomError(`${where}: ${file} is not a gzip'd tar-split record`);
   }
-  const records: TarSplitRecord[] = [];
   let lineNo = 0;
   for (let start = 0; start < text.length; ) {
     const newline = text.indexOf(0x0a, start);
@@ -79,7 +82,7 @@ export function readTarSplit(file: string, where: string): TarSplitRecord[] {
     if (end === at) continue;
     const segment = segmentInPlace(text, at, end);
     if (segment) {
-      records.push({ kind: 'segment', bytes: segment });
+      yield { kind: 'segment', bytes: segment };
       continue;
     }
     let raw: { type?: unknown; name?: unknown; name_raw?: unknown; size?: unknown; payload?: unknown };
@@ -89,19 +92,18 @@ export function readTarSplit(file: string, where: string): TarSplitRecord[] {
       throw new FathomError(`${where}: ${file} line ${lineNo} is not JSON`);
     }
     if (raw.type === 2 && typeof raw.payload === 'string') {
-      records.push({ kind: 'segment', bytes: Buffer.from(raw.payload, 'base64') });
+      yield { kind: 'segment', bytes: Buffer.from(raw.payload, 'base64') };
     } else if (raw.type === 1) {
       const size = raw.size ?? 0;
       if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new FathomError(`${where}: ${file} line ${lineNo}: impossible size ${JSON.stringify(size)}`);
       const name = typeof raw.name_raw === 'string' ? Buffer.from(raw.name_raw, 'base64') : typeof raw.name === 'string' ? Buffer.from(raw.name) : null;
       if (name === null) throw new FathomError(`${where}: ${file} line ${lineNo}: a file record without a name`);
       const crc = typeof raw.payload === 'string' && raw.payload !== '' ? Buffer.from(raw.payload, 'base64') : null;
-      records.push({ kind: 'file', name, size, crc });
+      yield { kind: 'file', name, size, crc };
     } else {
       throw new FathomError(`${where}: ${file} line ${lineNo}: unknown record type ${JSON.stringify(raw.type)}`);
     }
   }
-  return records;
 }
 
 /** A tar name for a message: quoted, invalid UTF-8 shown as U+FFFD. */
@@ -208,7 +210,7 @@ const CHUNK_BYTES = 4 << 20;
  * reused: a consumer must not keep a chunk after the next is asked for.
  */
 export function* assembleLayerTar(layer: TarSplitLayer, where: string): Generator<Buffer> {
-  const records = readTarSplit(layer.tarSplit, where);
+  const records = tarSplitRecords(layer.tarSplit, where);
   const dir = new LayerDirReader(layer.diffDir, where);
   const buf = Buffer.allocUnsafe(CHUNK_BYTES);
   let used = 0;
@@ -265,13 +267,13 @@ function fileRecords(layer: TarSplitLayer, where: string): FileRecords {
     const st = fs.statSync(layer.tarSplit);
     stamp = `${st.size}:${st.mtimeMs}`;
   } catch {
-    // readTarSplit says what is wrong with it
+    // tarSplitRecords says what is wrong with it
   }
   const known = recentRecords.get(layer.tarSplit);
   if (known && known.stamp === stamp) return known.records;
   const records: FileRecords = { starts: [], files: [] };
   let position = 0;
-  for (const r of readTarSplit(layer.tarSplit, where)) {
+  for (const r of tarSplitRecords(layer.tarSplit, where)) {
     if (r.kind === 'segment') {
       position += r.bytes.length;
       continue;
