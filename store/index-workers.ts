@@ -133,8 +133,15 @@ class WorkerPool {
 
   /** Ends an idle worker; the next job starts a new one. */
   private retire(w: PoolWorker): void {
+    if (w.pending === 0) this.drop(w);
+  }
+
+  /** Takes a worker out of the pool and ends it (idle, or crashed). */
+  private drop(w: PoolWorker): void {
+    if (w.retiring) clearTimeout(w.retiring);
+    w.retiring = null;
     const at = this.workers.indexOf(w);
-    if (w.pending > 0 || at === -1) return;
+    if (at === -1) return;
     this.workers.splice(at, 1);
     void w.worker.terminate();
   }
@@ -224,11 +231,7 @@ class WorkerPool {
       const onError = (e: Error) => {
         // A worker that crashed fails every job it held, and is not reused.
         settle();
-        const at = this.workers.indexOf(w);
-        if (at !== -1) {
-          this.workers.splice(at, 1);
-          void w.worker.terminate();
-        }
+        this.drop(w);
         reject(e);
       };
       w.worker.on('message', onMessage);
