@@ -1,6 +1,5 @@
 // A worker thread that reads and indexes one layer blob at a time (see index-workers.ts).
 import fs from 'node:fs';
-import v8 from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import { FathomError, isFathomError } from '../src/errors.js';
 import { indexLayerStream } from '../src/layer/index-layer.js';
@@ -11,14 +10,6 @@ import { assembleLayerTar } from '../src/layer/tar-split.js';
 import { CHUNKS_AHEAD, type ChunkMessage, type IndexJob, type IndexReply, type PostedJob, type ScanJob } from './index-workers.js';
 import { scanLayerHeaders, scanTarSplitLayer } from '../src/layer/scan-headers.js';
 import { writeAll } from './write-all.js';
-
-// V8 doubles a young generation whenever much of it survives a scavenge, and indexing allocates fast.
-// With no doubling (the flag is read as a young generation grows, and is the process's, not this
-// thread's), a first open's peak RSS is 20-40 MB lower at the same speed: 1 GB image 143-162 MB instead of
-// 163-186 MB, 505k entries 437-454 MB instead of 460-473 MB. Set here, once a worker starts, not as the
-// process starts: set in bin/fathom.js too, the UI's first frame came ~50 ms later. Only on the V8
-// versions known to have the flag (an unknown one is an error line on stderr).
-if (/^1[12]\./.test(process.versions.v8)) v8.setFlagsFromString('--semi-space-growth-factor=1');
 
 const PROGRESS_EVERY_BYTES = 4 << 20;
 
