@@ -202,11 +202,12 @@ export class LayerDirReader {
   }
 }
 
-const CHUNK_BYTES = 4 << 20;
+/** Small enough to stay in the core's cache while the reader hashes and parses it (see index-worker.ts). */
+const CHUNK_BYTES = 256 << 10;
 
 /**
- * The layer tar put back together from its tar-split record and its directory, in chunks of up to 4 MB
- * (headers and small files are gathered, so the reader sees few, large chunks). The chunk buffer is
+ * The layer tar put back together from its tar-split record and its directory, in chunks of up to 256 KB
+ * (headers and small files are gathered, so the reader sees few, full chunks). The chunk buffer is
  * reused: a consumer must not keep a chunk after the next is asked for.
  */
 export function* assembleLayerTar(layer: TarSplitLayer, where: string): Generator<Buffer> {
