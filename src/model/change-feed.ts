@@ -56,26 +56,47 @@ export interface ChangeFeed {
   stop(): void;
 }
 
+export interface ChangeDiff {
+  next: Map<string, LiveChange>;
+  update: FeedUpdate;
+}
+
 /** What changed between two polls: new paths, gone paths, and paths whose kind, type or size moved. */
-export function diffChanges(previous: ReadonlyMap<string, LiveChange>, current: readonly ContainerChange[], now: number, initial = false): { next: Map<string, LiveChange>; update: FeedUpdate } {
+export function diffChanges(previous: ReadonlyMap<string, LiveChange>, current: readonly ContainerChange[], now: number, initial = false): ChangeDiff {
+  const steps = diffChangesInSteps(previous, current, now, initial, Infinity);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * diffChanges, pausing after every `step` changes: a watcher lets the event loop run at each pause, so
+ * diffing 50k changes (~100 ms) never holds keys and frames back for all of it. Nothing may change the
+ * inputs between the steps.
+ */
+export function* diffChangesInSteps(previous: ReadonlyMap<string, LiveChange>, current: readonly ContainerChange[], now: number, initial: boolean, step: number): Generator<void, ChangeDiff> {
   const next = new Map<string, LiveChange>();
   const appeared: LiveChange[] = [];
   const changed: LiveChange[] = [];
-  for (const c of current) {
+  for (let i = 0; i < current.length; i++) {
+    if (i > 0 && i % step === 0) yield;
+    const c = current[i];
     const before = previous.get(c.path);
     if (!before) {
       // What was already there at the first look is not news: lastChanged 0 keeps it unhighlighted.
-      const live = { ...c, firstSeen: now, lastChanged: initial ? 0 : now };
+      const live: LiveChange = { path: c.path, kind: c.kind, type: c.type, sizeBytes: c.sizeBytes, firstSeen: now, lastChanged: initial ? 0 : now };
       next.set(c.path, live);
       appeared.push(live);
     } else if (before.kind !== c.kind || before.type !== c.type || before.sizeBytes !== c.sizeBytes) {
-      const live = { ...c, firstSeen: before.firstSeen, lastChanged: now };
+      const live: LiveChange = { path: c.path, kind: c.kind, type: c.type, sizeBytes: c.sizeBytes, firstSeen: before.firstSeen, lastChanged: now };
       next.set(c.path, live);
       changed.push(live);
     } else {
       next.set(c.path, before);
     }
   }
-  const disappeared = [...previous.values()].filter((c) => !next.has(c.path));
+  const disappeared: LiveChange[] = [];
+  for (const c of previous.values()) if (!next.has(c.path)) disappeared.push(c);
   return { next, update: { appeared, disappeared, changed, at: now } };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sizeFromOverlay } from '../../src/sources/engine/containers.js';
-import { diffChanges, type ContainerChange } from '../../src/model/change-feed.js';
+import { diffChanges, diffChangesInSteps, type ContainerChange } from '../../src/model/change-feed.js';
 import { FIXTURES } from '../helpers/fixtures.js';
 
 const CONTAINER = path.join(FIXTURES, 'containers', 'fixture-edge-changed');
@@ -46,5 +46,18 @@ describe('live change diffing', () => {
     expect(second.update.disappeared.map((x) => x.path)).toEqual(['/b']);
     const quiet = diffChanges(second.next, [c('/a', 'A', 5), c('/c', 'D', 0)], 3000);
     expect(quiet.update.appeared.length + quiet.update.changed.length + quiet.update.disappeared.length).toBe(0);
+  });
+
+  it('in steps, pauses after every step of changes and ends with the same answer', () => {
+    const before = diffChanges(new Map(), Array.from({ length: 10 }, (_, i) => c(`/f${i}`, 'A', i)), 1000).next;
+    const now = [...Array.from({ length: 9 }, (_, i) => c(`/f${i}`, 'A', i === 4 ? 40 : i)), c('/new', 'A', 1)];
+    const steps = diffChangesInSteps(before, now, 2000, false, 3);
+    let pauses = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) pauses++;
+    expect(pauses).toBe(3); // after changes 3, 6 and 9 of 10
+    expect(step.value).toEqual(diffChanges(before, now, 2000));
+    expect(step.value.update.changed.map((x) => x.path)).toEqual(['/f4']);
+    expect(step.value.update.disappeared.map((x) => x.path)).toEqual(['/f9']);
   });
 });

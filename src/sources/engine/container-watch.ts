@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import { FathomError } from '../../errors.js';
-import { diffChanges, type ChangeFeed, type ContainerSizes, type FeedStatus, type FeedUpdate, type LiveChange } from '../../model/change-feed.js';
+import { diffChangesInSteps, type ChangeFeed, type ContainerSizes, type FeedStatus, type FeedUpdate, type LiveChange } from '../../model/change-feed.js';
 import { isConnectionError, type Engine } from './connection.js';
-import { containerSizes, inspectContainer, planSizing, rawChanges, sizeChanges, type SizingPlan } from './containers.js';
+import { containerSizes, inspectContainer, planSizing, rawChanges, sizeChanges, yieldToLoop, type SizingPlan } from './containers.js';
+
+/** Changes diffed between two turns of the event loop (~10 ms of work). */
+const DIFF_STEP = 5000;
 
 /** A recursive inotify watch over a bigger writable layer costs more than the latency it saves. */
 const MAX_CHANGES_FOR_INOTIFY = 20_000;
@@ -150,7 +153,15 @@ export class ContainerWatcher implements ChangeFeed {
     // Stopped while this poll was out (the container removed, seen on the event stream): its snapshot is
     // from before, and must not bring the watcher back to life.
     if (this.stopped) return;
-    const { next, update } = diffChanges(this.current, sized, Date.now(), this.polls++ === 0);
+    // Diffing 50k changes takes ~100 ms: keys and frames get in between its steps.
+    const steps = diffChangesInSteps(this.current, sized, Date.now(), this.polls++ === 0, DIFF_STEP);
+    let step = steps.next();
+    while (!step.done) {
+      await yieldToLoop();
+      if (this.stopped) return;
+      step = steps.next();
+    }
+    const { next, update } = step.value;
     this.current = next;
     const state = info.State?.Status ?? 'unknown';
     this.setStatus({ state: 'live', message: state === 'exited' ? `exited (${info.State?.ExitCode ?? '?'})` : state });
