@@ -121,11 +121,12 @@ function timeSlices(sliceMs: number): { pause: () => Promise<void> | undefined; 
 export async function walkUpperDir(upperDir: string): Promise<Map<string, { type: FileTypeName; size: number }>> {
   const out = new Map<string, { type: FileTypeName; size: number }>();
   const slices = timeSlices(WALK_SLICE_MS);
+  // A path the container removed since the readdir, or one that can't be read, counts as nothing.
   const sizeOf = (rel: string) => {
     try {
       return fs.lstatSync(path.join(upperDir, rel), { throwIfNoEntry: false })?.size ?? 0;
     } catch {
-      return 0; // unreadable: counted as nothing, as a path that vanished is
+      return 0;
     }
   };
   const visit = async (rel: string): Promise<number> => {
@@ -143,7 +144,6 @@ export async function walkUpperDir(upperDir: string): Promise<Map<string, { type
       const child = `${rel}/${e.name}`;
       if (e.isDirectory()) dirs.push(child);
       else if (e.isFile()) {
-        // Gone since the readdir (the container deleted it): nothing there to count.
         const size = sizeOf(child);
         out.set(child, { type: 'file', size });
         total += size;
@@ -237,16 +237,9 @@ export function planSizing(inspect: InspectJson): SizingPlan {
   return { kind: 'archive-api', upperDir: upper, lowerDirs };
 }
 
-/** Already sorted (a second poll of an unchanged layer often is): checking costs a tenth of sorting 50k paths again. */
-function inPathOrder(changes: readonly { path: string }[]): boolean {
-  for (let i = 1; i < changes.length; i++) if (changes[i - 1].path > changes[i].path) return false;
-  return true;
-}
-
 export async function sizeChanges(engine: Engine, id: string, raw: { Path: string; Kind: number }[], plan: SizingPlan): Promise<ContainerChange[]> {
   const letters: ChangeKindLetter[] = ['C', 'A', 'D'];
-  const changes = raw.map((c) => ({ path: c.Path, kind: letters[c.Kind] ?? 'C' }));
-  if (!inPathOrder(changes)) changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const changes = raw.map((c) => ({ path: c.Path, kind: letters[c.Kind] ?? 'C' })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   if (plan.kind === 'upperdir') return sizeFromOverlay(changes, plan.upperDir!, plan.lowerDirs);
   if (changes.length > API_STAT_LIMIT) return changes.map((c) => ({ ...c, type: null, sizeBytes: c.kind === 'D' ? 0 : null }));
   const out: ContainerChange[] = [];
