@@ -2,15 +2,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fathom } from '../helpers/cli.js';
 import { imagePath } from '../helpers/fixtures.js';
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-store-errors-'));
+// Made before the first test, not when the file loads: a run that filters every test out leaves nothing.
+let work: string;
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-store-errors-'));
+});
 const mounts: string[] = [];
 afterAll(() => {
   for (const m of mounts) spawnSync('umount', [m]);
-  fs.rmSync(work, { recursive: true, force: true });
+  if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 const image = imagePath('busybox', 'docker-save.tar');
 
@@ -20,6 +24,18 @@ function tmpfs(options: string): string | null {
   if (spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]).status !== 0) return null;
   mounts.push(dir);
   return dir;
+}
+
+/** Whether a tmpfs can be mounted here: tried once while the tests are collected, and taken down at once. */
+function mountingWorks(): boolean {
+  const probe = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-mount-probe-'));
+  try {
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe]).status !== 0) return false;
+    spawnSync('umount', [probe]);
+    return true;
+  } finally {
+    fs.rmSync(probe, { recursive: true, force: true });
+  }
 }
 
 describe('a store that cannot be written', () => {
@@ -38,7 +54,7 @@ describe('a store that cannot be written', () => {
   });
 
   // Mounting needs root (as these machines and CI run); elsewhere this one is skipped, and says so.
-  const canMount = tmpfs('size=64k') !== null;
+  const canMount = mountingWorks();
   it.runIf(canMount)('a full disk mid-layer and a read-only file system: one line each, nothing half-written left', () => {
     const full = tmpfs('size=256k')!;
     const ro = tmpfs('ro')!;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanLayerHeaders } from '../../src/layer/scan-headers.js';
 import { verifyScanned } from '../../src/layer/scanned-layout.js';
 import { indexLayerStream } from '../../src/layer/index-layer.js';
@@ -11,8 +11,14 @@ import { CONTENT_HASH_BYTES, HEAD_BYTES, type LayerIndex } from '../../store/lay
 import { IMAGES, imagePath } from '../helpers/fixtures.js';
 import { layerTar } from '../helpers/layers.js';
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-scan-'));
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+// Made before the first test, not when the file loads: a run that filters every test out leaves nothing.
+let work: string;
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-scan-'));
+});
+afterAll(() => {
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
 
 /** Every column, as plain values: what a view or an analysis could tell apart. */
 function columns(index: LayerIndex) {

@@ -2,12 +2,18 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { realIo } from '../../src/cli/real-io.js';
 import { LayerStore } from '../../store/store.js';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-slow-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+// Made before the first test, not when the file loads: a run that filters every test out leaves nothing.
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-slow-'));
+});
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 describe('the image list while the engine is slow', () => {
   it('says the engine has not answered yet (and where it was asked) while it shows the store\'s images', async () => {

@@ -1,13 +1,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeIndex, encodeIndex, openStoredIndex } from '../../store/index-codec.js';
 import type { LayerIndex } from '../../store/layer-index.js';
 import { indexOf } from '../helpers/layers.js';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-index-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+// Made before the first test, not when the file loads: a run that filters every test out leaves nothing.
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-index-'));
+});
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
 let n = 0;
 
 function stored(bytes: Buffer): string {
