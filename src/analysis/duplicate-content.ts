@@ -1,5 +1,6 @@
 import { EntryKind } from '../model/entry.js';
-import { CONTENT_HASH_BYTES, type LayerIndex } from '../../store/layer-index.js';
+import type { LayerIndex } from '../../store/layer-index.js';
+import { widen } from '../columns.js';
 
 /** Identical content stored under two or more different paths. */
 export interface DuplicateContent {
@@ -26,24 +27,16 @@ const DUPLICATE_GROUPS_SHOWN = 100;
 /** An entry as one number: layer × 2³² + entry (both fit, and order by layer, then entry). */
 const ENTRY_SPAN = 2 ** 32;
 
-/** One content seen so far: its size, the entry that first had it, and the paths that hold it. */
-interface ContentGroup {
-  /** The first entry with this content (layer × 2³² + entry): ties in the report are in this order. */
-  first: number;
-  layer: number;
-  entry: number;
-  size: number;
-  firstPath: string;
-  /** Null while only one path holds the content (as for most files). */
-  paths: Set<string> | null;
-}
-
 /**
  * Finds files with identical content under different paths, layer by layer (oldest first), so a first
  * open can do it while later layers are still being read. Only files that share their size with another
  * can share content: a size seen once waits in a map of sizes, and only sizes seen twice are looked up
  * by content digest, in buckets keyed by 31 bits of it (a small integer, not a string per file), each
  * compared in full.
+ *
+ * Each content seen is a group, kept in columns (its first entry and its size; its first path is that
+ * entry's): nearly every file of an image whose sizes repeat is a group of its own, and an object, a
+ * path and a bucket list for each cost a 505k-entry first open ~50 MB more.
  */
 export class DuplicateContentAccumulator {
   private readonly layers: LayerIndex[] = [];
@@ -51,8 +44,17 @@ export class DuplicateContentAccumulator {
   private readonly loneSize = new Map<number, number>();
   /** Sizes seen more than once: their files are in the buckets. */
   private readonly sharedSize = new Set<number>();
-  private readonly buckets = new Map<number, ContentGroup[]>();
-  private readonly found: ContentGroup[] = [];
+  /** Per 31 bits of a head digest: the one group with it, or the several (when those bits collide). */
+  private readonly buckets = new Map<number, number | number[]>();
+  /** Group g: the layer and entry that first had its content, and the content's size. */
+  private groupLayer = new Uint32Array(1024);
+  private groupEntry = new Uint32Array(1024);
+  private groupSize = new Float64Array(1024);
+  private groups = 0;
+  /** The paths of a group that more than one path holds (as for few files). */
+  private readonly groupPaths = new Map<number, Set<string>>();
+  /** Those groups, in the order they got their second path. */
+  private readonly found: number[] = [];
 
   push(index: LayerIndex): void {
     const layer = this.layers.length;
@@ -75,33 +77,71 @@ export class DuplicateContentAccumulator {
     }
   }
 
+  /** Group g holds the content of entry i of `index` (of `size` bytes). */
+  private holds(g: number, size: number, index: LayerIndex, i: number): boolean {
+    return this.groupSize[g] === size && this.layers[this.groupLayer[g]].sameContent(this.groupEntry[g], index, i);
+  }
+
+  private firstPath(g: number): string {
+    return this.layers[this.groupLayer[g]].paths[this.groupEntry[g]];
+  }
+
+  private newGroup(layer: number, i: number, size: number): number {
+    const g = this.groups++;
+    if (g === this.groupSize.length) {
+      const n = g * 2;
+      this.groupLayer = widen(this.groupLayer, n);
+      this.groupEntry = widen(this.groupEntry, n);
+      this.groupSize = widen(this.groupSize, n);
+    }
+    this.groupLayer[g] = layer;
+    this.groupEntry[g] = i;
+    this.groupSize[g] = size;
+    return g;
+  }
+
   private place(layer: number, i: number): void {
     const index = this.layers[layer];
     const size = index.sizes[i];
     const key = index.headKey(i); // 31 bits of the head digest: a small integer key
-    let bucket = this.buckets.get(key);
-    if (!bucket) this.buckets.set(key, (bucket = []));
-    let group: ContentGroup | null = null;
-    for (const g of bucket) {
-      if (g.size === size && this.layers[g.layer].sameContent(g.entry, index, i)) {
-        group = g;
-        break;
+    const bucket = this.buckets.get(key);
+    let group = -1;
+    if (typeof bucket === 'number') {
+      if (this.holds(bucket, size, index, i)) group = bucket;
+    } else if (bucket) {
+      for (const g of bucket) {
+        if (this.holds(g, size, index, i)) {
+          group = g;
+          break;
+        }
       }
     }
-    const path = index.paths[i];
-    if (!group) bucket.push({ first: layer * ENTRY_SPAN + i, layer, entry: i, size, firstPath: path, paths: null });
-    else if (path !== group.firstPath) {
-      if (!group.paths) this.found.push(group);
-      (group.paths ??= new Set([group.firstPath])).add(path);
+    if (group === -1) {
+      const g = this.newGroup(layer, i, size);
+      if (bucket === undefined) this.buckets.set(key, g);
+      else if (typeof bucket === 'number') this.buckets.set(key, [bucket, g]);
+      else bucket.push(g);
+      return;
     }
+    const path = index.paths[i];
+    const first = this.firstPath(group);
+    if (path === first) return;
+    let paths = this.groupPaths.get(group);
+    if (!paths) {
+      this.found.push(group);
+      this.groupPaths.set(group, (paths = new Set([first])));
+    }
+    paths.add(path);
   }
 
   finish(): DuplicateContentReport {
     let extraBytes = 0;
     const shared = this.found.map((g) => {
-      const extra = g.size * (g.paths!.size - 1);
+      const paths = this.groupPaths.get(g)!;
+      const size = this.groupSize[g];
+      const extra = size * (paths.size - 1);
       extraBytes += extra;
-      return { first: g.first, size: g.size, paths: g.paths!, extra };
+      return { first: this.groupLayer[g] * ENTRY_SPAN + this.groupEntry[g], size, paths, extra };
     });
     shared.sort((a, b) => b.extra - a.extra || a.first - b.first);
     const shown = shared.slice(0, DUPLICATE_GROUPS_SHOWN).map((g) => ({
