@@ -71,6 +71,10 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
       committed.push(layer.diffId);
       progress.layersDone++;
       onProgress?.({ ...progress });
+      // Every layer handed out: a reader with nothing left ends now. Its retirement timer could not fire
+      // while the layer below is stacked (~0.6 s of this thread for 100k entries), and its heap was part
+      // of a 505k-entry open's peak.
+      if (next >= missing.length) indexWorkers()?.retireIdle();
       // After this loop has handed the next layer to a reader: stacking must not keep a worker waiting.
       setImmediate(stackReadyLayers);
     }

@@ -131,6 +131,14 @@ class WorkerPool {
     return this.workers.length;
   }
 
+  /**
+   * Ends every idle worker now, not RETIRE_IDLE_MS later: for when no more jobs are coming and this thread
+   * is about to work for a while (stacking a layer), so its timers would not run until it is done.
+   */
+  retireIdle(): void {
+    for (const w of [...this.workers]) this.retire(w);
+  }
+
   /** Ends an idle worker; the next job starts a new one. */
   private retire(w: PoolWorker): void {
     if (w.pending === 0) this.drop(w);

@@ -30,4 +30,18 @@ describe('the index worker pool', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(pool!.size).toBe(0);
   });
+
+  it('ends the readers as soon as the last layer is read, not after the idle delay', async () => {
+    const pool = indexWorkers()!;
+    const body = (fill: number) => Buffer.alloc(WORKER_MIN_BYTES + 4096, fill);
+    const layers = [await tarOfFiles([{ name: 'c.bin', body: body(3) }]), await tarOfFiles([{ name: 'd.bin', body: body(4) }])];
+    const archive = path.join(work, 'image2.tar');
+    fs.writeFileSync(archive, await dockerSaveOf(layers, 'fathom-test/pool:2', ['three', 'four']));
+    const store = new LayerStore(path.join(work, 'store2'));
+    let busy = 0;
+    await openImage(fileSource(parseSourceSpec(archive) as Extract<ReturnType<typeof parseSourceSpec>, { path: string }>), store, { onProgress: () => (busy = Math.max(busy, pool.size)) });
+    expect(busy).toBeGreaterThan(0);
+    // At once: the main thread stacks the last layer next, and no timer of its own could end them meanwhile.
+    expect(pool.size).toBe(0);
+  });
 });
