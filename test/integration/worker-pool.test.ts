@@ -14,17 +14,22 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
+/** A first open, into a store of its own, of an image of two layers big enough for the workers (named by `name`). */
+async function openTwoBigLayers(name: string, onProgress: () => void): ReturnType<typeof openImage> {
+  const body = (fill: number) => Buffer.alloc(WORKER_MIN_BYTES + 4096, fill);
+  const layers = [await tarOfFiles([{ name: `${name}-a.bin`, body: body(1) }]), await tarOfFiles([{ name: `${name}-b.bin`, body: body(2) }])];
+  const archive = path.join(work, `${name}.tar`);
+  fs.writeFileSync(archive, await dockerSaveOf(layers, `fathom-test/pool:${name}`, [`${name} a`, `${name} b`]));
+  const store = new LayerStore(path.join(work, `store-${name}`));
+  return openImage(fileSource(parseSourceSpec(archive) as Extract<ReturnType<typeof parseSourceSpec>, { path: string }>), store, { onProgress });
+}
+
 describe('the index worker pool', () => {
   it('reads big layers on worker threads and ends them once idle, so their heaps do not stay beside the main one', async () => {
     const pool = indexWorkers();
     expect(pool, 'the bundled worker script (npm run build) is missing').not.toBeNull();
-    const body = (fill: number) => Buffer.alloc(WORKER_MIN_BYTES + 4096, fill);
-    const layers = [await tarOfFiles([{ name: 'a.bin', body: body(1) }]), await tarOfFiles([{ name: 'b.bin', body: body(2) }])];
-    const archive = path.join(work, 'image.tar');
-    fs.writeFileSync(archive, await dockerSaveOf(layers, 'fathom-test/pool:1', ['one', 'two']));
-    const store = new LayerStore(path.join(work, 'store'));
     let busy = 0;
-    const opened = await openImage(fileSource(parseSourceSpec(archive) as Extract<ReturnType<typeof parseSourceSpec>, { path: string }>), store, { onProgress: () => (busy = Math.max(busy, pool!.size)) });
+    const opened = await openTwoBigLayers('one', () => (busy = Math.max(busy, pool!.size)));
     expect(opened.layers.map((l) => l.stats.dockerSizeBytes)).toEqual([WORKER_MIN_BYTES + 4096, WORKER_MIN_BYTES + 4096]);
     expect(busy).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 300));
@@ -33,13 +38,8 @@ describe('the index worker pool', () => {
 
   it('ends the readers as soon as the last layer is read, not after the idle delay', async () => {
     const pool = indexWorkers()!;
-    const body = (fill: number) => Buffer.alloc(WORKER_MIN_BYTES + 4096, fill);
-    const layers = [await tarOfFiles([{ name: 'c.bin', body: body(3) }]), await tarOfFiles([{ name: 'd.bin', body: body(4) }])];
-    const archive = path.join(work, 'image2.tar');
-    fs.writeFileSync(archive, await dockerSaveOf(layers, 'fathom-test/pool:2', ['three', 'four']));
-    const store = new LayerStore(path.join(work, 'store2'));
     let busy = 0;
-    await openImage(fileSource(parseSourceSpec(archive) as Extract<ReturnType<typeof parseSourceSpec>, { path: string }>), store, { onProgress: () => (busy = Math.max(busy, pool.size)) });
+    await openTwoBigLayers('two', () => (busy = Math.max(busy, pool.size)));
     expect(busy).toBeGreaterThan(0);
     // At once: the main thread stacks the last layer next, and no timer of its own could end them meanwhile.
     expect(pool.size).toBe(0);
