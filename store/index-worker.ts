@@ -15,9 +15,9 @@ const PROGRESS_EVERY_BYTES = 4 << 20;
 
 /**
  * A plain tar is read in pieces small enough to stay in the core's cache while they are hashed (the diff
- * ID), parsed and their files' heads hashed again: 4 MB pieces went out to memory between those passes,
- * and a 1 GB first open took ~8 % longer. A compressed blob is read in big pieces (its inflater's output
- * is what the passes see).
+ * ID), parsed and their files' heads hashed again: with 4 MB pieces, which go out to memory between those
+ * passes, a 1 GB first open took ~3 % more CPU and peaked ~13 MB higher (two 4 MB buffers and a 4 MB
+ * assembly chunk). A compressed blob is read in big pieces (its inflater's output is what the passes see).
  */
 const PLAIN_READ_BYTES = 256 << 10;
 const COMPRESSED_READ_BYTES = 4 << 20;
