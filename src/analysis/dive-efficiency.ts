@@ -151,11 +151,13 @@ function passLayer(index: LayerIndex, withOrder: boolean): LayerPass {
   for (let i = 0; i < count; i++) {
     const kind = kinds[i];
     const path = paths[i];
+    // The order is only kept when asked for (a first open doesn't know its whiteouts yet, and replays the
+    // layers at the end if there are any): its lookups were two of a 505k-entry open's ~6 per entry here.
     if (kind === EntryKind.whiteout) {
-      if (!whiteouts.has(path)) firstSeen?.push({ path, whiteout: true });
+      if (firstSeen && !whiteouts.has(path)) firstSeen.push({ path, whiteout: true });
       whiteouts.add(path);
     } else {
-      if (!lastEntry.has(path) && !parents.has(path)) firstSeen?.push({ path, whiteout: false });
+      if (firstSeen && !lastEntry.has(path) && !parents.has(path)) firstSeen.push({ path, whiteout: false });
       // dive drops ".wh..wh.*" names but has already made their directory, payload-less.
       if (kind !== EntryKind.opaque) lastEntry.set(path, i);
       else if (!lastEntry.has(path)) lastEntry.set(path, NO_PAYLOAD);
@@ -164,7 +166,7 @@ function passLayer(index: LayerIndex, withOrder: boolean): LayerPass {
       const parent = path.slice(0, slash);
       if (parents.has(parent)) break; // and so are all of its own parents
       parents.add(parent);
-      if (!lastEntry.has(parent)) firstSeen?.push({ path: parent, whiteout: false });
+      if (firstSeen && !lastEntry.has(parent)) firstSeen.push({ path: parent, whiteout: false });
     }
   }
   return { lastEntry, parents, whiteouts, firstSeen };
