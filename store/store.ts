@@ -10,6 +10,7 @@ import type { ScannedLayer } from '../src/layer/scanned-layout.js';
 import { decodeIndex, encodeIndex, openStoredIndex } from './index-codec.js';
 import { WORKER_MIN_BYTES, indexWorkers, type IndexJob } from './index-workers.js';
 import { writeAll } from './write-all.js';
+import { spoolToFile } from './spool-file.js';
 import { digestHex, seal, unseal } from './sealed.js';
 import type { LayerIndex } from './layer-index.js';
 import { assembleLayerTar, readLayerFileAt, type TarSplitLayer } from '../src/layer/tar-split.js';
@@ -195,7 +196,7 @@ export class LayerStore {
   }
 
   /**
-   * Writes a streamed blob to a temporary file as fast as it arrives, hashing nothing: a source whose
+   * Writes a streamed blob to a temporary file as fast as it arrives (off this thread), hashing nothing: a source whose
    * layers come one after another in one stream (an engine's export) is read at the stream's pace while
    * earlier layers are still being indexed. `ingestSpooled` then indexes, verifies and commits it.
    */
@@ -203,16 +204,7 @@ export class LayerStore {
     const temp = this.makeTemp();
     const file = path.join(temp, 'blob');
     try {
-      const fd = fs.openSync(file, 'w');
-      let size = 0;
-      try {
-        for await (const chunk of await source.open()) {
-          writeAll(fd, chunk);
-          size += chunk.length;
-        }
-      } finally {
-        fs.closeSync(fd);
-      }
+      const size = await spoolToFile(file, await source.open());
       return { source, temp, size };
     } catch (e) {
       fs.rmSync(temp, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fathom } from '../helpers/cli.js';
 import { imagePath } from '../helpers/fixtures.js';
+import { dockerAvailable, ensureBaseImage } from '../helpers/docker.js';
 
 // Made before the first test, not when the file loads: a run that filters every test out leaves nothing.
 let work: string;
@@ -66,5 +67,17 @@ describe('a store that cannot be written', () => {
     expect(fs.existsSync(path.join(store, 'layers'))).toBe(false);
     const readOnly = fathom(['inspect', '--store', path.join(ro, 'store'), image]);
     expect(readOnly.stderr).toBe(`fathom: cannot write the store at ${ro}/store: a read-only file system (${ro}/store), writing a temporary directory; choose another store with --store DIR\n`);
+  });
+
+  // The export is written to the store as it streams, off the thread that reads it: a write that fails
+  // there must still end the open with the store's one line, and leave nothing behind.
+  it.runIf(canMount && dockerAvailable())("an engine's export into a full disk: one line, nothing half-written left", () => {
+    const base = ensureBaseImage();
+    const store = path.join(tmpfs('size=256k')!, 'store');
+    const r = fathom(['inspect', `docker://${base}`, '--engine-read', 'export', '--store', store]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^fathom: cannot write the store at ${store}: no space left on the device, writing layer .*; free some space, or choose another store with --store DIR\\n$`));
+    expect(fs.readdirSync(path.join(store, 'tmp'))).toEqual([]);
+    expect(fs.existsSync(path.join(store, 'layers'))).toBe(false);
   });
 });
