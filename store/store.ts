@@ -196,9 +196,10 @@ export class LayerStore {
   }
 
   /**
-   * Writes a streamed blob to a temporary file as fast as it arrives (off this thread), hashing nothing: a source whose
-   * layers come one after another in one stream (an engine's export) is read at the stream's pace while
-   * earlier layers are still being indexed. `ingestSpooled` then indexes, verifies and commits it.
+   * Writes a streamed blob to a temporary file as fast as it arrives (on the thread pool, see
+   * spool-file.ts), hashing nothing: a source whose layers come one after another in one stream (an
+   * engine's export) is read at the stream's pace while earlier layers are still being indexed.
+   * `ingestSpooled` then indexes, verifies and commits it.
    */
   async spoolLayer(source: LayerBlobSource): Promise<SpooledLayer> {
     const temp = this.makeTemp();
