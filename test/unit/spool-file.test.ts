@@ -1,8 +1,9 @@
 import fs from 'node:fs';
+import fsp, { type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spoolToFile } from '../../store/spool-file.js';
 
 let dir: string;
@@ -13,7 +14,7 @@ afterAll(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** `total` bytes as a stream of chunks of uneven sizes (some empty, some bigger than one write). */
+/** `data` as a stream of chunks of uneven sizes (some empty, some bigger than one write). */
 async function* unevenChunks(data: Buffer): AsyncGenerator<Buffer> {
   const sizes = [1, 0, 511, 20_000, 3 << 20, 7, 0, 600_000, 4096];
   for (let at = 0, k = 0; at < data.length; k++) {
@@ -42,13 +43,22 @@ describe('spoolToFile', () => {
   it('passes on a failure of the stream, after the writes it issued have settled', async () => {
     const file = path.join(dir, 'broken');
     async function* failing(): AsyncGenerator<Buffer> {
-      yield randomBytes(9 << 20);
+      yield randomBytes(3 << 20);
       throw new Error('the engine hung up');
     }
-    await expect(spoolToFile(file, failing())).rejects.toThrow('the engine hung up');
-    // Closed, not held open: it can be removed and written again at once.
-    fs.rmSync(file);
-    expect(await spoolToFile(file, [Buffer.from('again')])).toBe(5);
+    // The handle it opens, caught on the way out, to see that it is closed (a closed FileHandle's fd is -1).
+    let handle: FileHandle | null = null;
+    const open = fsp.open;
+    const spy = vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => (handle = await open(...args)));
+    try {
+      await expect(spoolToFile(file, failing())).rejects.toThrow('the engine hung up');
+    } finally {
+      spy.mockRestore();
+    }
+    // The 3 MB already handed to the disk (one write, not yet waited for) were written before the failure
+    // came back, and the file is closed.
+    expect(fs.statSync(file).size).toBe(3 << 20);
+    expect(handle!.fd).toBe(-1);
   });
 
   it('fails where the file cannot be written', async () => {
