@@ -52,8 +52,8 @@ export async function spoolToFile(file: string, chunks: AsyncIterable<Buffer> | 
     if (failure) throw failure;
     return position;
   } finally {
-    // On a failure mid-stream, writes already issued finish (or fail) before the file is closed under them.
-    await Promise.allSettled(inFlight.map((w) => w.done));
+    // On a failure mid-stream, writes already issued still finish (or fail): a FileHandle's close waits
+    // for the operations pending on it.
     await handle.close();
   }
 }
