@@ -14,6 +14,7 @@ import { allDirectories, flattenTree, rowOfPath } from '../../src/view/tree-rows
 import { describeSelection, newestLayerHolding, treeForSelection } from '../../src/view/tree-source.js';
 import { engineReadLine, engineReadTag, fit, registryReadLine, registryReadTag, wrapText } from '../../src/view/format.js';
 import { parseMouse } from '../../src/view/mouse.js';
+import { recordedInstruction } from '../../src/view/instruction.js';
 import { LayersPane } from '../panes/LayersPane.js';
 import { FileTreePane } from '../panes/FileTreePane.js';
 import { DetailsOverlay, HelpOverlay, PromptBar, TextOverlay, WasteOverlay } from '../overlays/Overlays.js';
@@ -235,9 +236,13 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     if (opened === 'viewer' && current) void openViewer(current.path);
     if (opened === 'history' && current) {
       const hist = model.pathHistory(current.path.slice(1));
+      const layerInstruction = (layer: number) => {
+        const row = model.history.find((r) => r.layerIndex === layer);
+        return row ? recordedInstruction(row.createdBy, row.comment) : '';
+      };
       setViewer({
         title: PANE_WORDS[lang].historyTitle(current.path),
-        lines: hist.length ? hist.map((h) => `layer ${String(h.layer).padStart(3)}  ${h.change.change}${h.change.diff ? ` (${diffNames(h.change.diff).join(', ')})` : ''}  ${model.history.find((r) => r.layerIndex === h.layer)?.createdBy.slice(0, 80) ?? ''}`) : [PANE_WORDS[lang].impliedParent],
+        lines: hist.length ? hist.map((h) => `layer ${String(h.layer).padStart(3)}  ${h.change.change}${h.change.diff ? ` (${diffNames(h.change.diff).join(', ')})` : ''}  ${layerInstruction(h.layer).slice(0, 80)}`) : [PANE_WORDS[lang].impliedParent],
         scroll: 0,
       });
     }
@@ -267,7 +272,7 @@ export function ImageView({ model, store, keymap, theme, size, sharedDiffIds, on
     // Browsing files, the box says what the layer did to the path under the cursor (a chmod is not an edit).
     const through = state.focus === 'tree' && cursorRow ? cursorRow.node.writtenThrough : null;
     const fileDetail = state.focus === 'tree' && cursorRow ? `${cursorRow.path}: ${cursorRow.node.change}${cursorRow.node.what.length ? ` (${cursorRow.node.what.join(', ')})` : ''}${through ? `, written through ${through}` : ''} · ` : '';
-    const detail = selectedRow ? `${fileDetail}${selectedLayer >= 0 && selectedRow.layerIndex !== null ? `layer ${selectedRow.layerIndex}: ` : 'metadata: '}${selectedRow.createdBy.replace(/\s+/g, ' ')}` : '';
+    const detail = selectedRow ? `${fileDetail}${selectedLayer >= 0 && selectedRow.layerIndex !== null ? `layer ${selectedRow.layerIndex}: ` : 'metadata: '}${recordedInstruction(selectedRow.createdBy, selectedRow.comment)}` : '';
     // Wrapped by display width at spaces, from the start; a last line that is cut says so.
     const wrapped = wrapText(terminalSafe(detail), leftWidth);
     const detailLines = wrapped.slice(0, detailRows);

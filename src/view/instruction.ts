@@ -10,3 +10,13 @@ export function instructionText(createdBy: string, comment: string | null = null
   if (!s && comment?.trim()) return `(${comment.trim()})`;
   return s || '(no instruction recorded)';
 }
+
+/**
+ * The whole instruction as recorded (for the line under the layers, where there is room to wrap it), or
+ * for a layer with none, how it was made: its comment, as `docker history` shows it in its own column.
+ */
+export function recordedInstruction(createdBy: string, comment: string | null = null): string {
+  const s = createdBy.replace(/\s+/g, ' ').trim();
+  if (s) return s;
+  return comment?.trim() ? `(${comment.trim()})` : '(no instruction recorded)';
+}

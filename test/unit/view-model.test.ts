@@ -8,7 +8,7 @@ import { KeyMap, keyName, withOverrides } from '../../src/view/keys.js';
 import { parseMouse } from '../../src/view/mouse.js';
 import { permissionString, treeRowText } from '../../src/view/format.js';
 import { renderContent } from '../../src/view/content-view.js';
-import { instructionText } from '../../src/view/instruction.js';
+import { instructionText, recordedInstruction } from '../../src/view/instruction.js';
 import { changeTreeRows } from '../../src/view/change-tree.js';
 
 const none = { added: false, modified: false, removed: false, unmodified: false };
@@ -211,7 +211,12 @@ describe('keys, mouse and small views', () => {
     // A base layer with no instruction but a comment says how it was made.
     expect(instructionText('', 'Imported from -')).toBe('(Imported from -)');
     expect(instructionText('')).toBe('(no instruction recorded)');
-    expect(instructionText('')).toBe('(no instruction recorded)');
+  });
+
+  it('gives the whole recorded instruction for the line under the layers, or the comment where there is none', () => {
+    expect(recordedInstruction('/bin/sh -c #(nop)  ENV X=1', 'ignored')).toBe('/bin/sh -c #(nop) ENV X=1');
+    expect(recordedInstruction('', ' corpus busybox base (busybox-static) ')).toBe('(corpus busybox base (busybox-static))');
+    expect(recordedInstruction('  ', null)).toBe('(no instruction recorded)');
   });
 
   it('draws a container\'s changes as a tree, highlighting recent ones', () => {
