@@ -27,6 +27,8 @@ describe('the layer view', () => {
     await t.waitFor('Layers  26 rows, 18 layers');
     expect(t.frame()).toContain('Files  layer 0: its own changes');
     expect(t.frame()).toContain('fixture/edge:latest');
+    // The base layer has no instruction, only how it was made: docker history's comment.
+    expect(t.frame()).toMatch(/layer 0: \(corpus busybox base\s/);
     await t.press(...Array(9).fill(KEYS.down));
     await t.waitFor('Files  layer 9: its own changes');
     expect(t.frame()).toContain('2+ 4~ 14-');
@@ -49,6 +51,15 @@ describe('the layer view', () => {
     await t.waitFor('layers 0..9: everything up to here');
     await t.press(KEYS.tab, ' ');
     await t.waitFor('⊕ bin');
+    t.app.unmount();
+  });
+
+  it('a path\'s history names each layer by its instruction, or by its comment where it has none', async () => {
+    const t = renderApp({ kind: 'image', source: EDGE }, testIo(storeDir));
+    await t.waitFor('Layers  26 rows');
+    await t.press(KEYS.tab, KEYS.down, KEYS.down, KEYS.down, 't');
+    await t.waitFor('Every layer that touched /bin/base64');
+    expect(t.frame()).toContain('layer   0  added  (corpus busybox base (busybox-static))');
     t.app.unmount();
   });
 
