@@ -57,6 +57,21 @@ describe('bad input gets one clear line, exit 2, and an untouched store', () => 
     expectRefused(cut, /truncated\.tar.*(truncated|missing|cut short)/);
   });
 
+  it('an archive cut inside the padding after its last whole member (Docker 26 save: index.json whole, manifest.json gone)', () => {
+    const src = fs.readFileSync(imagePath('busybox', 'docker26-save.tar'));
+    // index.json's data ends 362 bytes into its block; the cut leaves it whole, its padding not.
+    const indexHeader = src.indexOf(Buffer.from('index.json\0'));
+    const cutAt = indexHeader + 512 + 362 + 100;
+    const cut = path.join(work, 'cut-in-padding.tar');
+    fs.writeFileSync(cut, src.subarray(0, cutAt));
+    expectRefused(cut, new RegExp(`cut-in-padding\\.tar: truncated archive \\(ends at byte ${cutAt}, inside the padding`));
+    // Cut at the block boundary instead, the same members are a whole tar without its end marker:
+    // accepted, as GNU tar and Go's archive/tar accept it (it is read as the OCI layout it still holds).
+    const whole = path.join(work, 'cut-at-boundary.tar');
+    fs.writeFileSync(whole, src.subarray(0, indexHeader + 1024));
+    expect(fathom(['inspect', whole, '--json', '--files', 'none', '--store', fs.mkdtempSync(path.join(work, 'store-'))]).code).toBe(0);
+  });
+
   it('a corrupt gzip layer names the layer', () => {
     const dir = copyDir(imagePath('edge', 'oci-gzip'), path.join(work, 'gzip-corrupt'));
     const blob = largestBlob(dir);

@@ -77,8 +77,11 @@ export class TarFiles implements ArchiveFiles {
     let longName: string | null = null;
     let longLink: string | null = null;
     for (;;) {
+      // A member's data is padded to a whole block: a file that ends inside that padding was cut short
+      // (Go's archive/tar, which docker load reads with, says "unexpected EOF"), even if the data is whole.
+      if (pos > this.fileSize) throw new FathomError(`${this.label}: truncated archive (ends at byte ${this.fileSize}, inside the padding of the member before byte ${pos})`);
       const got = fs.readSync(fd, header, 0, BLOCK, pos);
-      if (got === 0) break; // no end marker: accept, as GNU tar does
+      if (got === 0) break; // no end marker, at a block boundary: accept, as GNU tar and Go's archive/tar do
       if (got < BLOCK && pos === 0) throw new FathomError(`${this.label}: not an image archive (${got} bytes: too short to be a tar)`);
       if (got < BLOCK) throw new FathomError(`${this.label}: truncated archive (ends inside a header at byte ${pos})`);
       if (isZeroBlock(header, 0)) break;
