@@ -42,7 +42,8 @@ function segmentInPlace(text: Buffer, start: number, end: number): Buffer | null
   if (end - start < SEGMENT_HEAD.length + SEGMENT_TAIL.length + 2 || text.compare(SEGMENT_HEAD, 0, SEGMENT_HEAD.length, start, start + SEGMENT_HEAD.length) !== 0) return null;
   const from = start + SEGMENT_HEAD.length;
   const quote = text.indexOf(QUOTE, from);
-  if (quote < 0 || quote >= end) return null;
+  // A line cut short (a damaged record) has no room for the tail: JSON.parse then says what is wrong.
+  if (quote < 0 || quote + SEGMENT_TAIL.length >= end - 1) return null;
   if (text.subarray(from, quote).includes(BACKSLASH)) return null;
   if (text.compare(SEGMENT_TAIL, 0, SEGMENT_TAIL.length, quote, quote + SEGMENT_TAIL.length) !== 0 || text[end - 1] !== 0x7d) return null;
   for (let i = quote + SEGMENT_TAIL.length; i < end - 1; i++) if (text[i] < 0x30 || text[i] > 0x39) return null;

@@ -12,7 +12,11 @@ import { SocketProxy } from '../helpers/socket-proxy.js';
 import { LayerStore } from '../../store/store.js';
 import { EntryKind } from '../../src/model/entry.js';
 import { readEntryContent } from '../../src/layer/read-content.js';
-import { ingestResolved } from '../../src/open-image.js';
+import { ingestResolved, loadStoredImage } from '../../src/open-image.js';
+import { ImageModel } from '../../src/model/image-model.js';
+import { covered, expectCleanOrOneLine, fuzzSettings, mutate, prng } from '../helpers/mutate.js';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { FathomError } from '../../src/errors.js';
 import { readEngineStore } from '../../src/sources/engine/engine-store.js';
 import { connect } from '../../src/sources/engine/connection.js';
 import { scanTarSplitLayer } from '../../src/layer/scan-headers.js';
@@ -254,6 +258,45 @@ describe.skipIf(!HAS_DOCKER || !IS_ROOT)("the engine's layer store when it misbe
     fs.symlinkSync(outside, path.join(diff, 'etc'));
     await expect(openFromCopy(new LayerStore(newStore()))).rejects.toThrow(/: entry "\.\/etc\/[^"]+" lies behind a symlink that leads out of the layer's directory$/);
   });
+
+  it('a damaged tar-split record (seeded fuzzer over its JSON lines): the clean answer or one line, on the first look and on the open, never another tree', async () => {
+    const diff = copyOfDockerRoot();
+    const diffId = JSON.parse(docker('image', 'inspect', '--format', '{{json .RootFS.Layers}}', REFS.busybox))[0] as string;
+    const record = path.join(root, 'image', 'overlay2', 'layerdb', 'sha256', diffId.slice(7), 'tar-split.json.gz');
+    const text = gunzipSync(fs.readFileSync(record));
+    const answer = async () => {
+      const store = new LayerStore(newStore());
+      try {
+        return { ok: covered(new ImageModel(loadStoredImage(await openFromCopy(store), store))) };
+      } catch (error) {
+        return { error };
+      } finally {
+        fs.rmSync(store.root, { recursive: true, force: true });
+      }
+    };
+    const clean = await answer();
+    if (!('ok' in clean)) throw clean.error;
+    const { seed, cases } = fuzzSettings(150);
+    const rand = prng(seed);
+    const counts = { same: 0, refused: 0 };
+    for (let n = 0; n < cases; n++) {
+      const { bytes, what } = mutate(text, rand);
+      const label = `seed ${seed} case ${n}: tar-split ${what}`;
+      fs.writeFileSync(record, gzipSync(bytes));
+      // The first look reads the record alone: any index, or one line; nothing else.
+      try {
+        scanTarSplitLayer({ tarSplit: record, diffDir: diff }, 'look');
+      } catch (e) {
+        expect(e instanceof FathomError && !e.message.includes('\n'), `${label}: the first look failed with ${(e as Error).stack}`).toBe(true);
+      }
+      // The open puts the layer back together from it: it must still hash to the diff ID.
+      counts[expectCleanOrOneLine(await answer(), clean.ok, label)]++;
+      // A small layer opens without a real wait: let vitest's own messages through between cases.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    fs.writeFileSync(record, gzipSync(text));
+    expect(counts.refused).toBeGreaterThan(cases / 2);
+  }, 120_000);
 
   it('without permission to read the data root, the open falls back to the export and says why in one line', async () => {
     // fathom as nobody, reaching the engine through a socket nobody may use.

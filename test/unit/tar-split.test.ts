@@ -165,6 +165,12 @@ describe("a layer put back together from an engine's tar-split record and its di
     fs.mkdirSync(path.join(dir, 'diff'));
     fs.writeFileSync(tarSplit, gzipSync('{"type":2,"payload":"","position":0}\n{"type":1,"name":"a","size":-4}\n'));
     expect(() => collect(assembleLayerTar({ tarSplit, diffDir: path.join(dir, 'diff') }, 'layer 1'))).toThrow(`layer 1: ${tarSplit} line 2: impossible size -4`);
+    // A segment line cut short anywhere in its tail (the record truncated): that line is not JSON.
+    const segment = '{"type":2,"payload":"AAAA","position":12}';
+    for (let cut = segment.indexOf('",') + 1; cut < segment.length; cut++) {
+      fs.writeFileSync(tarSplit, gzipSync(`${segment}\n${segment.slice(0, cut)}`));
+      expect(() => collect(assembleLayerTar({ tarSplit, diffDir: path.join(dir, 'diff') }, 'layer 1')), `cut at ${cut}`).toThrow(`layer 1: ${tarSplit} line 2 is not JSON`);
+    }
     fs.writeFileSync(tarSplit, 'not gzip');
     expect(() => collect(assembleLayerTar({ tarSplit, diffDir: path.join(dir, 'diff') }, 'layer 1'))).toThrow(`layer 1: ${tarSplit} is not a gzip'd tar-split record`);
   });
