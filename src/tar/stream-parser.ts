@@ -139,7 +139,8 @@ export class TarStreamParser {
       // Ended on a block boundary without the two zero blocks: GNU tar accepts it, and so do we.
       return;
     }
-    const what = this.currentName ? ` inside entry "${this.currentName}"` : '';
+    // Quoted as JSON, as every other message quotes a name: one from a layer may hold a newline.
+    const what = this.currentName ? ` inside entry ${JSON.stringify(this.currentName)}` : '';
     throw new FathomError(`${this.where}: truncated tar stream${what} (ended at byte ${this.offset})`);
   }
 

@@ -10,6 +10,8 @@ import { TarFiles } from '../../src/sources/archive/archive-files.js';
 import { CONTENT_HASH_BYTES, HEAD_BYTES, type LayerIndex } from '../../store/layer-index.js';
 import { IMAGES, imagePath } from '../helpers/fixtures.js';
 import { layerTar } from '../helpers/layers.js';
+import { fuzzSettings, mutate, prng } from '../helpers/mutate.js';
+import { FathomError } from '../../src/errors.js';
 
 // Made before the first test, not when the file loads: a run that filters every test out leaves nothing.
 let work: string;
@@ -108,4 +110,52 @@ describe('a layer indexed from its headers alone (seeking past content) is the l
     expect(v.skeleton).toBe(scanned.layout.skeleton);
     expect(v.heads.toString('hex')).not.toBe((await verifyScanned([tarBytes], scanned.layout)).heads.toString('hex'));
   });
+});
+
+describe('a mutated layer (seeded fuzzer): the header scan and the full read agree', () => {
+  const { seed, cases } = fuzzSettings(300);
+  it(`${cases} cases, seed ${seed} (FATHOM_FUZZ_SEED=${seed} replays them): a scan that succeeds, verified, is the full read's index; a layer the full read refuses, the scan refuses too; every refusal is one line`, async () => {
+    const layers: Buffer[] = [];
+    for (const name of IMAGES) {
+      const archive = imagePath(name, 'docker-save.tar');
+      const files = new TarFiles(archive);
+      const manifest = JSON.parse(files.read('manifest.json').toString()) as { Layers: string[] }[];
+      for (const layer of manifest[0].Layers) if (files.size(layer) > 0) layers.push(files.read(layer));
+    }
+    const rand = prng(seed);
+    const file = path.join(work, 'mutated.tar');
+    const counts = { agreed: 0, refused: 0 };
+    for (let n = 0; n < cases; n++) {
+      const { bytes, what } = mutate(layers[Math.floor(rand() * layers.length)], rand);
+      const label = `seed ${seed} case ${n}: ${what}`;
+      fs.writeFileSync(file, bytes);
+      const outcome = async <T>(f: () => T | Promise<T>): Promise<{ ok: T } | { error: unknown }> => {
+        try {
+          return { ok: await f() };
+        } catch (error) {
+          expect(error instanceof FathomError && !error.message.includes('\n'), `${label}: not a one-line error: ${(error as Error).stack}`).toBe(true);
+          return { error };
+        }
+      };
+      const scanned = await outcome(() => scanLayerHeaders(file, 0, bytes.length, 'scan'));
+      const full = await outcome(() => indexLayerStream(Readable.from([bytes]), { where: 'read', fullDigests: 'compressed' }));
+      if ('error' in full) {
+        // Refused whole, refused scanned (or not scannable: too short to tell its compression): a first
+        // look never shows a layer the store would not take.
+        expect('error' in scanned || scanned.ok === null, `${label}: the full read refused it (${(full.error as Error).message}) but the scan took it`).toBe(true);
+        counts.refused++;
+        continue;
+      }
+      if ('error' in scanned) throw new Error(`${label}: the full read took it but the scan refused it: ${(scanned.error as Error).message}`);
+      expect(scanned.ok, label).not.toBeNull(); // a mutated plain tar is still plain
+      const verified = await verifyScanned([bytes], scanned.ok!.layout);
+      expect(verified.blobDigest, label).toBe(full.ok.diffId);
+      expect(verified.skeleton, label).toBe(scanned.ok!.layout.skeleton);
+      expect(verified.heads.toString('hex'), label).toBe(full.ok.index.hashes.toString('hex'));
+      expect(columns(scanned.ok!.index), label).toEqual(columns(full.ok.index));
+      counts.agreed++;
+    }
+    expect(counts.refused).toBeGreaterThan(cases / 10);
+    expect(counts.agreed).toBeGreaterThan(cases / 10);
+  }, 120_000);
 });
