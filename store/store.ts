@@ -602,7 +602,8 @@ function dirBytes(dir: string): number {
   return total;
 }
 
-function processAlive(pid: number): boolean {
+/** Whether process `pid` is running (one owned by another user counts). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

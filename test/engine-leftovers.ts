@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { FIXTURES, IMAGES } from './helpers/fixtures.js';
+import { processAlive } from '../store/store.js';
 
 const ENGINES = ['docker', 'podman'] as const;
 const OURS = /^(localhost\/)?(fathom-test|fathom-demo|fathom-bench-live|fixture\/|corpus\/)/;
@@ -41,21 +42,12 @@ function loadFixtures(engine: string): void {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The other runs still under way (a file left by a run that died is removed). */
 function otherRuns(): number[] {
   const pids = fs.readdirSync(RUNS).filter((f) => /^\d+$/.test(f)).map(Number);
   return pids.filter((pid) => {
     if (pid === process.pid) return false;
-    if (alive(pid)) return true;
+    if (processAlive(pid)) return true;
     fs.rmSync(path.join(RUNS, String(pid)), { force: true });
     return false;
   });

@@ -6,9 +6,12 @@ export function instructionText(createdBy: string, comment: string | null = null
   const run = /^\/bin\/sh -c (.*)$/s.exec(s);
   if (run) return `RUN ${run[1].trim()}`;
   if (/^\|\d+ /.test(s)) return `RUN ${s.replace(/^\|\d+ (\S+=\S+ )*/, '').replace(/^\/bin\/sh -c /, '')}`;
-  // A base layer often has no instruction but a comment of how it was made ("Imported from -").
-  if (!s && comment?.trim()) return `(${comment.trim()})`;
-  return s || '(no instruction recorded)';
+  return s || madeHow(comment);
+}
+
+/** For a layer with no instruction: how it was made, its comment (a base layer's "Imported from -"), if any. */
+function madeHow(comment: string | null): string {
+  return comment?.trim() ? `(${comment.trim()})` : '(no instruction recorded)';
 }
 
 /**
@@ -16,7 +19,5 @@ export function instructionText(createdBy: string, comment: string | null = null
  * for a layer with none, how it was made: its comment, as `docker history` shows it in its own column.
  */
 export function recordedInstruction(createdBy: string, comment: string | null = null): string {
-  const s = createdBy.replace(/\s+/g, ' ').trim();
-  if (s) return s;
-  return comment?.trim() ? `(${comment.trim()})` : '(no instruction recorded)';
+  return createdBy.replace(/\s+/g, ' ').trim() || madeHow(comment);
 }
