@@ -118,10 +118,12 @@ function judgeLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: num
   const { count, kinds, paths } = index;
   const before = new Map<string, Before | null>();
   const find = lookupInRun(root);
-  const remember = (path: string) => {
-    if (before.has(path)) return;
+  /** Records what is at `path` before the layer; returns the node there, or undefined if it was recorded already. */
+  const remember = (path: string): UnionNode | null | undefined => {
+    if (before.has(path)) return undefined;
     const node = find(path);
     before.set(path, node && node !== root ? { layer: node.layer, entry: node.entry, srcLayer: node.srcLayer, srcEntry: node.srcEntry } : null);
+    return node;
   };
   // Every remembered path has its ancestors remembered too, so a walk up from a path stops at the first
   // ancestor already there: a deep tree costs its depth once, not once per entry (it was quadratic).
@@ -160,10 +162,10 @@ function judgeLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: num
         rememberAncestors(path);
         lastParent = path.slice(0, parentEnd);
       }
-      remember(path);
+      const found = remember(path);
       // A directory replaced by a non-directory takes its whole subtree with it.
       if (kind !== EntryKind.dir) {
-        const node = find(path);
+        const node = found === undefined ? find(path) : found;
         if (node?.children) rememberBelow(node, false);
       }
     }
