@@ -33,8 +33,8 @@ export function withWritableLayer(image: ImageModel, layer: { diffId: string; bl
  */
 export async function openContainer(engine: Engine, kind: EngineKind, nameOrId: string, store: LayerStore, openImageModel: (source: string) => Promise<ImageModel>): Promise<ImageModel> {
   const info = await inspectContainer(engine, nameOrId);
-  const name = info.Name.replace(/^\//, '');
-  const [image, writable] = await Promise.all([openImageModel(`${kind}://${info.Image}`), writableLayerTar(engine, info.Id)]);
+  const name = info.name;
+  const [image, writable] = await Promise.all([openImageModel(`${kind}://${info.image}`), writableLayerTar(engine, info.id)]);
   const meta = await store.ingestLayer({ diffId: null, accept: () => true, blobDigest: null, where: `container ${name}: writable layer`, open: async () => [writable.tar] });
   const time = writable.takenAt.toISOString().slice(11, 19);
   return withWritableLayer(image, { diffId: meta.diffId, blobDigest: meta.blobDigest, tarBytes: meta.tarBytes, index: store.loadIndex(meta.diffId) }, `container ${name} (writable layer, ${writable.changes} changes as of ${time} UTC)`, writable.takenAt);

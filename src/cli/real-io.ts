@@ -209,8 +209,8 @@ export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineK
       const detail: ContainerDetail = { feed, storage: null };
       void inspectContainer(getEngine(), id)
         .then((info) => {
-          const d = info.GraphDriver?.Data ?? {};
-          detail.storage = { driver: info.GraphDriver?.Name ?? 'unknown', lowerDir: d.LowerDir ?? null, upperDir: d.UpperDir ?? null, mergedDir: d.MergedDir ?? null };
+          const d = info.graphDriver.data;
+          detail.storage = { driver: info.graphDriver.name, lowerDir: d.LowerDir ?? null, upperDir: d.UpperDir ?? null, mergedDir: d.MergedDir ?? null };
         })
         .catch(() => {});
       return detail;

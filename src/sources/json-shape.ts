@@ -13,6 +13,7 @@ function typeName(v: unknown): string {
 }
 
 function wrong(where: string, field: string, v: unknown, expected: string): FathomError {
+  if (v === undefined) return new FathomError(`${where}: ${field} is missing (${expected} was expected)`);
   return new FathomError(`${where}: ${field} is ${typeName(v)}, not ${expected}`);
 }
 
@@ -40,4 +41,14 @@ export function stringListAt(v: unknown, where: string, field: string): string[]
   const list = listAt(v, where, field);
   list.forEach((s, i) => stringAt(s, where, `${field}[${i}]`));
   return list as string[];
+}
+
+export function numberAt(v: unknown, where: string, field: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw wrong(where, field, v, 'a number');
+  return v;
+}
+
+export function booleanAt(v: unknown, where: string, field: string): boolean {
+  if (typeof v !== 'boolean') throw wrong(where, field, v, 'true or false');
+  return v;
 }

@@ -96,7 +96,7 @@ export function resolveEndpoint(kind: EngineKind, hostFlag: string | undefined, 
 
 /** Turns a connection failure into one line saying where fathom looked and how to point it elsewhere. */
 export function explainConnectionError(e: unknown, endpoint: EngineEndpoint): FathomError {
-  const err = e as NodeJS.ErrnoException & { statusCode?: number; json?: { message?: string } };
+  const err = e as NodeJS.ErrnoException & { statusCode?: number; json?: { message?: unknown } | null };
   const where = `${endpoint.url} (from ${endpoint.origin})`;
   const elsewhere = endpoint.kind === 'podman' ? 'start it with `systemctl --user start podman.socket`, or use --host' : 'set DOCKER_HOST, switch `docker context`, or use --host';
   switch (err.code) {
@@ -115,7 +115,9 @@ export function explainConnectionError(e: unknown, endpoint: EngineEndpoint): Fa
     default:
       break;
   }
-  const message = err.json?.message ?? err.message ?? String(e);
+  // The engine's own words when it gave them as text (its error answers are input like any other).
+  const said = typeof err.json === 'object' && err.json !== null ? err.json.message : undefined;
+  const message = typeof said === 'string' ? said : typeof err.message === 'string' ? err.message : String(e);
   return new FathomError(`${endpoint.kind} engine at ${endpoint.url}: ${message.trim()}`);
 }
 

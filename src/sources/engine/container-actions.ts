@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { FathomError } from '../../errors.js';
 import { terminalSafe } from '../../format.js';
 import { explainConnectionError, isConnectionError, type Engine } from './connection.js';
+import { answerTo, containerInspectAnswer } from './engine-answers.js';
 
 /** What the containers screen's keys do to a container, as lazydocker's do (s, S, r, D). */
 export type ContainerAction = 'start' | 'stop' | 'restart' | 'remove';
@@ -126,11 +127,11 @@ export class ContainerLog implements LogFeed {
   async start(): Promise<this> {
     try {
       const c = this.engine.docker.getContainer(this.id);
-      const info = (await c.inspect()) as { Config?: { Tty?: boolean } };
+      const info = containerInspectAnswer(await c.inspect(), answerTo(this.engine, `GET /containers/${this.id.slice(0, 12)}/json`));
       const stream = (await c.logs({ follow: true, stdout: true, stderr: true, tail: 1000 })) as unknown as NodeJS.ReadableStream;
       if (this.stopped) return this.closeStream(stream);
       this.stream = stream;
-      const splitter = new LogSplitter(!info.Config?.Tty);
+      const splitter = new LogSplitter(!info.tty);
       const add = (lines: LogLine[]) => {
         if (lines.length === 0) return;
         this.lines.push(...lines);

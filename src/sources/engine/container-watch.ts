@@ -142,9 +142,9 @@ export class ContainerWatcher implements ChangeFeed {
   private async poll(): Promise<void> {
     const info = await inspectContainer(this.engine, this.id ?? this.nameOrId);
     if (!this.id) {
-      this.id = info.Id;
-      this.label = info.Name.replace(/^\//, '');
-      this.plan = planSizing(info);
+      this.id = info.id;
+      this.label = info.name;
+      this.plan = planSizing(info, this.engine);
     }
     if (!this.events) this.followEvents();
     const raw = await rawChanges(this.engine, this.id);
@@ -163,8 +163,8 @@ export class ContainerWatcher implements ChangeFeed {
     }
     const { next, update } = step.value;
     this.current = next;
-    const state = info.State?.Status ?? 'unknown';
-    this.setStatus({ state: 'live', message: state === 'exited' ? `exited (${info.State?.ExitCode ?? '?'})` : state });
+    const state = info.state;
+    this.setStatus({ state: 'live', message: state === 'exited' ? `exited (${info.exitCode ?? '?'})` : state });
     if (Date.now() - this.lastSizesAt >= this.sizesEveryMs) {
       this.lastSizesAt = Date.now();
       void containerSizes(this.engine, this.id).then(

@@ -4,6 +4,7 @@ import { FathomError } from '../../errors.js';
 import type { FileTypeName } from '../../model/entry.js';
 import type { ChangeKindLetter, ContainerChange } from '../../model/change-feed.js';
 import { explainConnectionError, type Engine } from './connection.js';
+import { answerTo, changesAnswer, containerInspectAnswer, containerListAnswer, containerSizesAnswer, type ContainerInspectAnswer } from './engine-answers.js';
 
 export interface ContainerSummary {
   id: string;
@@ -47,38 +48,20 @@ export interface ContainerReport {
   changes: (ContainerChange & { kind: ChangeKindLetter })[];
 }
 
-interface InspectJson {
-  Id: string;
-  Name: string;
-  Image: string;
-  Config?: { Image?: string };
-  State?: { Status?: string; ExitCode?: number };
-  GraphDriver?: { Name?: string; Data?: Record<string, string> | null };
-}
-
 export async function listContainers(engine: Engine): Promise<ContainerSummary[]> {
+  let answer: unknown;
   try {
-    const list = await engine.docker.listContainers({ all: true });
-    return list.map((c) => ({
-      id: c.Id,
-      name: (c.Names?.[0] ?? '').replace(/^\//, ''),
-      image: c.Image,
-      imageId: c.ImageID,
-      state: c.State,
-      status: c.Status,
-      created: c.Created,
-      ports: portsText(c.Ports),
-    }));
+    answer = await engine.docker.listContainers({ all: true });
   } catch (e) {
     throw explainConnectionError(e, engine.endpoint);
   }
+  return containerListAnswer(answer, answerTo(engine, 'GET /containers/json')).map(({ ports, ...c }) => ({ ...c, ports: portsText(ports) }));
 }
 
 /** `docker ps -s` sizes for one container: costly for the engine, so asked for one at a time, lazily. */
 export async function containerSizes(engine: Engine, id: string): Promise<{ sizeRw: number | null; sizeRootFs: number | null }> {
-  const list = (await engine.docker.listContainers({ all: true, size: true, filters: JSON.stringify({ id: [id] }) })) as { Id: string; SizeRw?: number; SizeRootFs?: number }[];
-  const c = list.find((x) => x.Id === id);
-  return { sizeRw: c?.SizeRw ?? (c ? 0 : null), sizeRootFs: c?.SizeRootFs ?? null };
+  const answer: unknown = await engine.docker.listContainers({ all: true, size: true, filters: JSON.stringify({ id: [id] }) });
+  return containerSizesAnswer(answer, answerTo(engine, 'GET /containers/json?size=1'), id);
 }
 
 export function typeOfStats(st: fs.Stats): FileTypeName {
@@ -210,7 +193,10 @@ async function statThroughApi(engine: Engine, id: string, p: string): Promise<{ 
     res.resume?.();
     const header = res.headers?.['x-docker-container-path-stat'];
     if (!header) return null;
-    return JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { size: number; mode: number };
+    const stat = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { size?: unknown; mode?: unknown } | null;
+    // A stat of another shape is no stat: the change is listed without a size, as when there is none.
+    if (typeof stat?.size !== 'number' || typeof stat.mode !== 'number' || !(stat.size >= 0)) return null;
+    return { size: stat.size, mode: stat.mode };
   } catch {
     return null;
   }
@@ -222,11 +208,15 @@ export interface SizingPlan {
   lowerDirs: string[];
 }
 
-export function planSizing(inspect: InspectJson): SizingPlan {
-  const data = inspect.GraphDriver?.Data ?? {};
+/**
+ * Where change sizes come from: the overlay upper dir when it can be read here, else the engine's
+ * archive stat. The dirs are the engine's paths on its own host: read only for an engine on this one.
+ */
+export function planSizing(inspect: ContainerInspectAnswer, engine: Engine): SizingPlan {
+  const data = inspect.graphDriver.data;
   const upper = data.UpperDir ?? null;
   const lowerDirs = (data.LowerDir ?? '').split(':').filter(Boolean);
-  if (upper) {
+  if (upper && engine.endpoint.url.startsWith('unix://')) {
     try {
       fs.accessSync(upper, fs.constants.R_OK);
       return { kind: 'upperdir', upperDir: upper, lowerDirs };
@@ -237,9 +227,8 @@ export function planSizing(inspect: InspectJson): SizingPlan {
   return { kind: 'archive-api', upperDir: upper, lowerDirs };
 }
 
-export async function sizeChanges(engine: Engine, id: string, raw: { Path: string; Kind: number }[], plan: SizingPlan): Promise<ContainerChange[]> {
-  const letters: ChangeKindLetter[] = ['C', 'A', 'D'];
-  const changes = raw.map((c) => ({ path: c.Path, kind: letters[c.Kind] ?? 'C' })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+export async function sizeChanges(engine: Engine, id: string, raw: { path: string; kind: ChangeKindLetter }[], plan: SizingPlan): Promise<ContainerChange[]> {
+  const changes = [...raw].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   if (plan.kind === 'upperdir') return sizeFromOverlay(changes, plan.upperDir!, plan.lowerDirs);
   if (changes.length > API_STAT_LIMIT) return changes.map((c) => ({ ...c, type: null, sizeBytes: c.kind === 'D' ? 0 : null }));
   const out: ContainerChange[] = [];
@@ -255,43 +244,55 @@ export async function sizeChanges(engine: Engine, id: string, raw: { Path: strin
   return out;
 }
 
-export async function inspectContainer(engine: Engine, nameOrId: string): Promise<InspectJson> {
+export async function inspectContainer(engine: Engine, nameOrId: string): Promise<ContainerInspectAnswer> {
+  let answer: unknown;
   try {
-    return (await engine.docker.getContainer(nameOrId).inspect()) as InspectJson;
+    answer = await engine.docker.getContainer(nameOrId).inspect();
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode === 404) throw new FathomError(`no such container: ${nameOrId} (engine at ${engine.endpoint.url})`);
     throw explainConnectionError(e, engine.endpoint);
   }
+  return containerInspectAnswer(answer, answerTo(engine, `GET /containers/${nameOrId}/json`));
 }
 
-export async function rawChanges(engine: Engine, id: string): Promise<{ Path: string; Kind: number }[]> {
+/** What `docker diff` lists: each changed path and how (C, A, D). */
+export async function rawChanges(engine: Engine, id: string): Promise<{ path: string; kind: ChangeKindLetter }[]> {
+  let answer: unknown;
   try {
-    const answer: unknown = await engine.docker.getContainer(id).changes();
-    // An unchanged container answers `null`, which dockerode passes on as raw bytes.
-    const parsed: unknown = Buffer.isBuffer(answer) ? JSON.parse(answer.toString('utf8').trim() || 'null') : answer;
-    return Array.isArray(parsed) ? (parsed as { Path: string; Kind: number }[]) : [];
+    answer = await engine.docker.getContainer(id).changes();
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode === 404) throw new FathomError(`container ${id.slice(0, 12)} was removed`);
     throw explainConnectionError(e, engine.endpoint);
   }
+  const where = answerTo(engine, `GET /containers/${id.slice(0, 12)}/changes`);
+  // An unchanged container answers `null`, which dockerode passes on as raw bytes.
+  let parsed: unknown = answer;
+  if (Buffer.isBuffer(answer)) {
+    try {
+      parsed = JSON.parse(answer.toString('utf8').trim() || 'null');
+    } catch {
+      throw new FathomError(`${where}: not JSON`);
+    }
+  }
+  return changesAnswer(parsed, where);
 }
 
 export async function containerReport(engine: Engine, nameOrId: string): Promise<ContainerReport> {
   const info = await inspectContainer(engine, nameOrId);
-  const plan = planSizing(info);
-  const [raw, sizes] = await Promise.all([rawChanges(engine, info.Id), containerSizes(engine, info.Id)]);
-  const changes = await sizeChanges(engine, info.Id, raw, plan);
-  const data = info.GraphDriver?.Data ?? {};
+  const plan = planSizing(info, engine);
+  const [raw, sizes] = await Promise.all([rawChanges(engine, info.id), containerSizes(engine, info.id)]);
+  const changes = await sizeChanges(engine, info.id, raw, plan);
+  const data = info.graphDriver.data;
   return {
-    id: info.Id,
-    name: info.Name.replace(/^\//, ''),
-    image: info.Config?.Image ?? info.Image,
-    imageId: info.Image,
-    state: info.State?.Status ?? 'unknown',
+    id: info.id,
+    name: info.name,
+    image: info.imageRef,
+    imageId: info.image,
+    state: info.state,
     sizeRwBytes: sizes.sizeRw,
     sizeRootFsBytes: sizes.sizeRootFs,
     graphDriver: {
-      name: info.GraphDriver?.Name ?? 'unknown',
+      name: info.graphDriver.name,
       lowerDir: data.LowerDir ?? null,
       upperDir: data.UpperDir ?? null,
       mergedDir: data.MergedDir ?? null,

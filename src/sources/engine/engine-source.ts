@@ -10,6 +10,7 @@ import type { ImageRecord, LayerStore } from '../../../store/store.js';
 import { assembleLayerTar } from '../../layer/tar-split.js';
 import { EngineStoreUnreadable, readEngineStore, type EngineStoreImage } from './engine-store.js';
 import { connect, explainConnectionError, isConnectionError, type Engine, type EngineKind } from './connection.js';
+import { answerTo, imageInspectAnswer } from './engine-answers.js';
 
 export interface EngineSourceOptions {
   host?: string;
@@ -207,9 +208,9 @@ export function engineSource(kind: EngineKind, ref: string, opts: EngineSourceOp
     spec,
     async resolve(options: ResolveOptions): Promise<ResolvedImage> {
       const engine = connect(kind, opts.host);
-      let info: { Id: string; RepoTags?: string[] | null; RootFS?: { Layers?: string[] }; Size?: number };
+      let answer: unknown;
       try {
-        info = (await engine.docker.getImage(ref).inspect()) as typeof info;
+        answer = await engine.docker.getImage(ref).inspect();
       } catch (e) {
         const status = (e as { statusCode?: number }).statusCode;
         if (status === 404) {
@@ -218,9 +219,9 @@ export function engineSource(kind: EngineKind, ref: string, opts: EngineSourceOp
         const explained = explainConnectionError(e, engine.endpoint);
         throw new FathomError(opts.fallbackMessage ? `${opts.fallbackMessage} (and ${explained.message})` : explained.message);
       }
-      const id = info.Id.startsWith('sha256:') ? info.Id : `sha256:${info.Id}`;
-      const diffIds = info.RootFS?.Layers ?? [];
-      const repoTags = (info.RepoTags ?? []).filter((t) => t !== '<none>:<none>').map(normalizeRef);
+      const info = imageInspectAnswer(answer, answerTo(engine, `GET /images/${ref}/json`));
+      const { id, diffIds } = info;
+      const repoTags = info.repoTags.map(normalizeRef);
       const stored = options.store.getImage(id);
       if (stored && diffIds.every((d) => options.store.hasLayer(d))) {
         // Everything is here already: nothing to read from the engine.
@@ -237,7 +238,7 @@ export function engineSource(kind: EngineKind, ref: string, opts: EngineSourceOp
         }
       }
       const label = `${spec} (export from ${engine.endpoint.url})`;
-      const files = await exportIntoStore(engine, label, id, diffIds, options.store, info.Size ?? 0, options.onProgress);
+      const files = await exportIntoStore(engine, label, id, diffIds, options.store, info.sizeBytes, options.onProgress);
       const resolve = files.has('manifest.json') ? resolveDockerSave : resolveOciLayout;
       const resolved = resolve(files, spec, { ...options, tag: undefined });
       if (resolved.id !== id) throw new FathomError(`${label}: the export holds image ${resolved.id}, not ${id}`);

@@ -5,6 +5,7 @@ import type { TarSplitLayer } from '../../layer/tar-split.js';
 import type { Engine, EngineKind } from './connection.js';
 import { checkConfigShape, configText, diffIdsOf } from '../image-config.js';
 import { sha256Digest } from '../verify.js';
+import { answerTo, engineInfoAnswer } from './engine-answers.js';
 
 /** An image as the engine's own layer store holds it: its config, verified by the image ID, and where each layer is. */
 export interface EngineStoreImage {
@@ -17,12 +18,6 @@ export interface EngineStoreImage {
 
 /** Why the engine's layer store can't be read here: the open falls back to the export and says this. */
 export class EngineStoreUnreadable extends Error {}
-
-interface EngineInfo {
-  DockerRootDir?: string;
-  Driver?: string;
-  DriverStatus?: [string, string][] | null;
-}
 
 function hexOf(digest: string): string {
   return digest.startsWith('sha256:') ? digest.slice(7) : digest;
@@ -152,19 +147,20 @@ function readContainersStorage(root: string, imageId: string, kind: EngineKind):
  */
 export async function readEngineStore(engine: Engine, kind: EngineKind, imageId: string): Promise<EngineStoreImage> {
   if (!engine.endpoint.url.startsWith('unix://')) throw new EngineStoreUnreadable(`the engine at ${engine.endpoint.url} is not on this host`);
-  let info: EngineInfo;
+  let answer: unknown;
   try {
-    info = (await engine.docker.info()) as EngineInfo;
+    answer = await engine.docker.info();
   } catch (e) {
     throw new EngineStoreUnreadable(`the engine did not say where its data root is (${(e as Error).message})`);
   }
-  const root = info.DockerRootDir;
-  if (!root) throw new EngineStoreUnreadable('the engine did not say where its data root is');
-  const driverType = info.DriverStatus?.find(([k]) => k === 'driver-type')?.[1];
+  const info = engineInfoAnswer(answer, answerTo(engine, 'GET /info'));
+  const root = info.dataRoot;
+  if (!root || !path.isAbsolute(root)) throw new EngineStoreUnreadable('the engine did not say where its data root is');
+  const driverType = info.driverStatus.find(([k]) => k === 'driver-type')?.[1];
   if (driverType?.includes('containerd')) throw new EngineStoreUnreadable(`the engine keeps images in containerd's image store (${driverType}), which has no tar-split records`);
   // Docker calls its overlay driver overlay2; containers-storage calls its own overlay.
-  if (info.Driver === 'overlay2') return readDockerStore(root, imageId, kind);
-  if (info.Driver !== 'overlay') throw new EngineStoreUnreadable(`the engine's storage driver is ${JSON.stringify(info.Driver)}: only overlay2 (docker) and overlay (podman) stores are read`);
-  if (info.DriverStatus?.some(([k, v]) => k === 'Using metacopy' && v === 'true')) throw new EngineStoreUnreadable('the overlay driver uses metacopy: layer directories may hold metadata without the bytes');
+  if (info.driver === 'overlay2') return readDockerStore(root, imageId, kind);
+  if (info.driver !== 'overlay') throw new EngineStoreUnreadable(`the engine's storage driver is ${JSON.stringify(info.driver)}: only overlay2 (docker) and overlay (podman) stores are read`);
+  if (info.driverStatus.some(([k, v]) => k === 'Using metacopy' && v === 'true')) throw new EngineStoreUnreadable('the overlay driver uses metacopy: layer directories may hold metadata without the bytes');
   return readContainersStorage(root, imageId, kind);
 }

@@ -1,5 +1,6 @@
 import { normalizeRef } from '../verify.js';
 import { explainConnectionError, type Engine } from './connection.js';
+import { answerTo, dfImagesAnswer, imageListAnswer } from './engine-answers.js';
 
 /** An image as `docker system df -v` describes it. */
 export interface EngineImage {
@@ -16,39 +17,29 @@ export interface EngineImage {
   dangling: boolean;
 }
 
-interface DfImage {
-  Id: string;
-  RepoTags?: string[] | null;
-  Created: number;
-  Size: number;
-  SharedSize: number;
-  Containers: number;
-}
-
 export async function listEngineImages(engine: Engine): Promise<EngineImage[]> {
-  let df: { Images?: DfImage[] | null };
-  let listed: { Id: string; RepoTags?: string[] | null }[];
+  let answers: [unknown, unknown];
   try {
-    [df, listed] = (await Promise.all([engine.docker.df(), engine.docker.listImages()])) as [typeof df, typeof listed];
+    answers = (await Promise.all([engine.docker.df(), engine.docker.listImages()])) as [unknown, unknown];
   } catch (e) {
     throw explainConnectionError(e, engine.endpoint);
   }
+  const df = dfImagesAnswer(answers[0], answerTo(engine, 'GET /system/df'));
+  const listed = imageListAnswer(answers[1], answerTo(engine, 'GET /images/json'));
   // The image list's tags: podman 4's /system/df names only the tag ("latest"), not the repository.
-  // podman's /system/df gives IDs without the "sha256:" its /images/json has.
-  const idOf = (id: string) => (id.startsWith('sha256:') ? id : `sha256:${id}`);
-  const tagsById = new Map(listed.map((i) => [idOf(i.Id), i.RepoTags ?? []]));
-  return (df.Images ?? [])
+  const tagsById = new Map(listed.map((i) => [i.id, i.repoTags]));
+  return df
     .map((i) => {
-      const tags = (tagsById.get(idOf(i.Id)) ?? i.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
-      const shared = i.SharedSize >= 0 ? i.SharedSize : 0;
+      const tags = tagsById.get(i.id) ?? i.repoTags;
+      const shared = i.sharedBytes;
       return {
-        id: idOf(i.Id),
+        id: i.id,
         repoTags: tags.map(normalizeRef),
-        created: i.Created,
-        sizeBytes: i.Size,
+        created: i.created,
+        sizeBytes: i.sizeBytes,
         sharedBytes: shared,
-        uniqueBytes: i.Size - shared,
-        containers: i.Containers >= 0 ? i.Containers : 0,
+        uniqueBytes: i.sizeBytes - shared,
+        containers: i.containers,
         dangling: tags.length === 0,
       };
     })
