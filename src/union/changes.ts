@@ -114,6 +114,17 @@ type Verdict = (path: string, change: ChangeKind, diff: number, at: Before) => v
  * come from comparing the tree before and after, so odd tar orders within one layer cannot fool them.
  */
 function judgeLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: number, where: (entry: number) => string, verdict: Verdict): void {
+  if (root.children!.size === 0) {
+    // Nothing below (the first layer): every path the layer makes is added, and nothing else happened,
+    // so there is no tree before it to remember. A base layer is often most of an image's entries.
+    applyLayer(root, layers, layerNo, where);
+    const added = (node: UnionNode, path: string) => {
+      verdict(path, 'added', 0, node);
+      if (node.children) for (const child of node.children.values()) added(child, `${path}/${child.name}`);
+    };
+    for (const child of root.children!.values()) added(child, child.name);
+    return;
+  }
   const index = layers[layerNo];
   const { count, kinds, paths } = index;
   const before = new Map<string, Before | null>();
