@@ -36,11 +36,20 @@ function tagsAt(v: unknown, where: string, field: string): string[] {
   return (optional(v, stringListAt, where, field) ?? []).filter((t) => t !== '<none>:<none>');
 }
 
+/** A whole number of at least `least` (a size, a count, seconds since the epoch, a port). */
+function wholeAt(v: unknown, where: string, field: string, least = 0, most = Number.MAX_SAFE_INTEGER): number {
+  const n = numberAt(v, where, field);
+  if (!Number.isSafeInteger(n) || n < least || n > most) throw new FathomError(`${where}: ${field} is ${n}, not a whole number from ${least} to ${most === Number.MAX_SAFE_INTEGER ? '2^53' : most}`);
+  return n;
+}
+
 /** A count or a size the engine may leave out or give as -1 ("not computed"): 0 then. */
 function countAt(v: unknown, where: string, field: string): number {
-  const n = optional(v, numberAt, where, field) ?? 0;
-  return n >= 0 ? n : 0;
+  if (v === undefined || v === null || v === -1) return 0;
+  return wholeAt(v, where, field);
 }
+
+const PORT_MAX = 65535;
 
 /** Each object of a list the answer is (or holds at `field`), read with the field path it is at ("Images[3]"). */
 function eachOf<T>(v: unknown, where: string, field: string, read: (item: Record<string, unknown>, at: string) => T): T[] {
@@ -119,8 +128,8 @@ export function containerListAnswer(v: unknown, where: string): ContainerListAns
       const field = (name: string) => `${at}.Ports[${n}].${name}`;
       return {
         IP: optional(port.IP, stringAt, where, field('IP')),
-        PrivatePort: numberAt(port.PrivatePort, where, field('PrivatePort')),
-        PublicPort: optional(port.PublicPort, numberAt, where, field('PublicPort')),
+        PrivatePort: wholeAt(port.PrivatePort, where, field('PrivatePort'), 0, PORT_MAX),
+        PublicPort: optional(port.PublicPort, (p, w, f) => wholeAt(p, w, f, 0, PORT_MAX), where, field('PublicPort')),
         Type: stringAt(port.Type, where, field('Type')),
       };
     }),
@@ -133,7 +142,7 @@ export function containerSizesAnswer(v: unknown, where: string, id: string): { s
   for (const [i, item] of listed.entries()) {
     const c = objectAt(item, where, `[${i}]`);
     if (c.Id !== id) continue;
-    return { sizeRw: optional(c.SizeRw, numberAt, where, `[${i}].SizeRw`) ?? 0, sizeRootFs: optional(c.SizeRootFs, numberAt, where, `[${i}].SizeRootFs`) ?? null };
+    return { sizeRw: countAt(c.SizeRw, where, `[${i}].SizeRw`), sizeRootFs: c.SizeRootFs === undefined || c.SizeRootFs === null ? null : countAt(c.SizeRootFs, where, `[${i}].SizeRootFs`) };
   }
   return { sizeRw: null, sizeRootFs: null };
 }
@@ -166,7 +175,7 @@ export function containerInspectAnswer(v: unknown, where: string): ContainerInsp
     image,
     imageRef: optional(config?.Image, stringAt, where, 'Config.Image') ?? image,
     state: optional(state?.Status, stringAt, where, 'State.Status') ?? 'unknown',
-    exitCode: optional(state?.ExitCode, numberAt, where, 'State.ExitCode') ?? null,
+    exitCode: optional(state?.ExitCode, (n, w, f) => wholeAt(n, w, f, -(2 ** 31), 2 ** 31), where, 'State.ExitCode') ?? null,
     tty: optional(config?.Tty, booleanAt, where, 'Config.Tty') ?? false,
     graphDriver: { name: optional(driver?.Name, stringAt, where, 'GraphDriver.Name') ?? 'unknown', data },
   };
@@ -179,7 +188,10 @@ export function changesAnswer(v: unknown, where: string): { path: string; kind: 
   return eachOf(v, where, '', (c, at) => {
     const kind = numberAt(c.Kind, where, `${at}.Kind`);
     if (kind !== 0 && kind !== 1 && kind !== 2) throw new FathomError(`${where}: ${at}.Kind is ${kind}, not 0, 1 or 2`);
-    return { path: stringAt(c.Path, where, `${at}.Path`), kind: letters[kind] };
+    const path = stringAt(c.Path, where, `${at}.Path`);
+    // The container's own paths, from its root: anything else is no path of it.
+    if (!path.startsWith('/') || path.includes('\0')) throw new FathomError(`${where}: ${at}.Path ${JSON.stringify(path)} is not an absolute path`);
+    return { path, kind: letters[kind] };
   });
 }
 
