@@ -4,22 +4,16 @@ import { FathomError } from '../../errors.js';
 import type { FileTypeName } from '../../model/entry.js';
 import type { ChangeKindLetter, ContainerChange } from '../../model/change-feed.js';
 import { explainConnectionError, type Engine } from './connection.js';
-import { answerTo, changesAnswer, containerInspectAnswer, containerListAnswer, containerSizesAnswer, type ContainerInspectAnswer } from './engine-answers.js';
+import { answerTo, changesAnswer, containerInspectAnswer, containerListAnswer, containerSizesAnswer, type ContainerInspectAnswer, type ContainerListAnswer, type PortAnswer } from './engine-answers.js';
 
-export interface ContainerSummary {
-  id: string;
-  name: string;
-  image: string;
-  imageId: string;
-  state: string;
-  status: string;
-  created: number;
+/** A container as `docker ps -a` lists it. */
+export interface ContainerSummary extends Omit<ContainerListAnswer, 'ports'> {
   /** As `docker ps` shows them: "0.0.0.0:8080->80/tcp, 443/tcp". */
   ports: string;
 }
 
 /** `docker ps`'s PORTS column from the API's Ports list. */
-export function portsText(ports: readonly { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] | undefined): string {
+export function portsText(ports: readonly PortAnswer[] | undefined): string {
   const seen = new Set<string>();
   for (const p of ports ?? []) seen.add(p.PublicPort ? `${p.IP ?? ''}${p.IP ? ':' : ''}${p.PublicPort}->${p.PrivatePort}/${p.Type}` : `${p.PrivatePort}/${p.Type}`);
   return [...seen].join(', ');

@@ -111,7 +111,15 @@ export interface ContainerListAnswer {
   state: string;
   status: string;
   created: number;
-  ports: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[];
+  ports: PortAnswer[];
+}
+
+/** One published or exposed port of a container. */
+export interface PortAnswer {
+  IP?: string;
+  PrivatePort: number;
+  PublicPort?: number;
+  Type: string;
 }
 
 export function containerListAnswer(v: unknown, where: string): ContainerListAnswer[] {
