@@ -13,7 +13,7 @@ export interface EngineStoreImage {
   label: string;
   config: ImageConfigJson;
   configJson?: string;
-  layers: (TarSplitLayer & { diffId: string; /** about how big the layer is (for progress and worker choice) */ bytes: number })[];
+  layers: (TarSplitLayer & { diffId: string; /** about how big the layer is (for progress and worker choice) */ bytes: number; /** its tar-split record's size */ recordBytes: number })[];
 }
 
 /** Why the engine's layer store can't be read here: the open falls back to the export and says this. */
@@ -41,6 +41,12 @@ function readable(file: string): void {
   } catch (e) {
     throw new EngineStoreUnreadable(`${file} is not readable (${(e as NodeJS.ErrnoException).code})`);
   }
+}
+
+/** A readable tar-split record's size (about how many files the layer holds), or why it can't be read. */
+function recordBytes(tarSplit: string): number {
+  readable(tarSplit);
+  return fs.statSync(tarSplit).size;
 }
 
 /** The image config, checked against the image ID (its sha256): a config that does not match is no answer at all. */
@@ -79,9 +85,9 @@ function readDockerStore(root: string, imageId: string, kind: EngineKind): Engin
     const size = Number(readMeta(path.join(dir, 'size')).toString('utf8').trim());
     const tarSplit = path.join(dir, 'tar-split.json.gz');
     const diffDir = path.join(root, 'overlay2', cacheId, 'diff');
-    readable(tarSplit);
+    const record = recordBytes(tarSplit);
     readable(diffDir);
-    layers.push({ diffId, tarSplit, diffDir, bytes: Number.isFinite(size) ? size : 0 });
+    layers.push({ diffId, tarSplit, diffDir, bytes: Number.isFinite(size) ? size : 0, recordBytes: record });
   }
   return { label: `${kind}'s layer store at ${root}`, config, configJson, layers };
 }
@@ -133,9 +139,9 @@ function readContainersStorage(root: string, imageId: string, kind: EngineKind):
       if (l['diff-digest'] !== diffIds[n]) throw new EngineStoreUnreadable(`${layersFile}: layer ${l.id} is ${JSON.stringify(l['diff-digest'])}, the config says ${diffIds[n]}`);
       const tarSplit = path.join(root, 'overlay-layers', `${l.id}.tar-split.gz`);
       const diffDir = path.join(root, 'overlay', l.id, 'diff');
-      readable(tarSplit);
+      const record = recordBytes(tarSplit);
       readable(diffDir);
-      return { diffId: diffIds[n], tarSplit, diffDir, bytes: l['diff-size'] ?? 0 };
+      return { diffId: diffIds[n], tarSplit, diffDir, bytes: l['diff-size'] ?? 0, recordBytes: record };
     }),
   };
 }
