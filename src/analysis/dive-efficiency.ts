@@ -210,34 +210,33 @@ function parentPaths(index: LayerIndex): Set<string> {
 /** Marks a path a layer holds only as an opaque marker's directory: a node with no payload. */
 const NO_PAYLOAD = -1;
 
-/** One layer as dive's tree holds it. */
+/**
+ * One layer as dive's tree meets it, for the stacked tree whiteouts are weighed on (only an image with
+ * whiteouts needs it: a first open, which learns them as it goes, replays its layers at the end).
+ */
 interface LayerPass {
   /** Each path's last entry (whiteouts apart); NO_PAYLOAD for an opaque marker's directory. */
   lastEntry: Map<string, number>;
-  /** Every path some entry of the layer lies under. */
-  parents: Set<string>;
   /** The paths the layer whites out, in order. */
   whiteouts: Set<string>;
-  /** Paths in the order dive's tree first met them (a path, then its new parents upwards), when asked for. */
-  firstSeen: { path: string; whiteout: boolean }[] | null;
+  /** Paths in the order dive's tree first met them (a path, then its new parents upwards). */
+  firstSeen: { path: string; whiteout: boolean }[];
 }
 
-function passLayer(index: LayerIndex, withOrder: boolean): LayerPass {
+function passLayer(index: LayerIndex): LayerPass {
   const { count, kinds, paths } = index;
   const lastEntry = new Map<string, number>();
   const whiteouts = new Set<string>();
   const parents = new Set<string>();
-  const firstSeen: LayerPass['firstSeen'] = withOrder ? [] : null;
+  const firstSeen: LayerPass['firstSeen'] = [];
   for (let i = 0; i < count; i++) {
     const kind = kinds[i];
     const path = paths[i];
-    // The order is only kept when asked for (a first open doesn't know its whiteouts yet, and replays the
-    // layers at the end if there are any): its lookups were two of a 505k-entry open's ~6 per entry here.
     if (kind === EntryKind.whiteout) {
-      if (firstSeen && !whiteouts.has(path)) firstSeen.push({ path, whiteout: true });
+      if (!whiteouts.has(path)) firstSeen.push({ path, whiteout: true });
       whiteouts.add(path);
     } else {
-      if (firstSeen && !lastEntry.has(path) && !parents.has(path)) firstSeen.push({ path, whiteout: false });
+      if (!lastEntry.has(path) && !parents.has(path)) firstSeen.push({ path, whiteout: false });
       // dive drops ".wh..wh.*" names but has already made their directory, payload-less.
       if (kind !== EntryKind.opaque) lastEntry.set(path, i);
       else if (!lastEntry.has(path)) lastEntry.set(path, NO_PAYLOAD);
@@ -246,10 +245,10 @@ function passLayer(index: LayerIndex, withOrder: boolean): LayerPass {
       const parent = path.slice(0, slash);
       if (parents.has(parent)) break; // and so are all of its own parents
       parents.add(parent);
-      if (firstSeen && !lastEntry.has(parent)) firstSeen.push({ path: parent, whiteout: false });
+      if (!lastEntry.has(parent)) firstSeen.push({ path: parent, whiteout: false });
     }
   }
-  return { lastEntry, parents, whiteouts, firstSeen };
+  return { lastEntry, whiteouts, firstSeen };
 }
 
 /**
@@ -281,25 +280,19 @@ export class DiveAccumulator {
 
   push(index: LayerIndex): void {
     if (this.layers++ > 0) this.userBytes += index.stats.tarContentBytes;
-    if (this.stacked) {
-      // The whiteouts' tree needs the layer's order of paths: the pass that keeps it counts the leaves too.
-      const pass = passLayer(index, true);
-      // dive visits leaves only; a whiteout is always a leaf, weighed against the layers below (stack).
-      for (const [path, i] of pass.lastEntry) if (!pass.parents.has(path)) this.stats.add(path, i === NO_PAYLOAD ? 0 : index.sizes[i], i !== NO_PAYLOAD && index.kinds[i] === EntryKind.hardlink);
-      this.stack(index, pass);
-      return;
-    }
+    // dive visits leaves only; a whiteout is always a leaf, weighed against the layers below (stack).
     this.addLeaves(index);
-    if (this.pending && index.stats.whiteouts > 0) {
-      for (let i = 0; i < index.count; i++) if (index.kinds[i] === EntryKind.whiteout) this.pending.whiteouts.add(index.paths[i]);
+    if (this.stacked) this.stack(index, passLayer(index));
+    else if (this.pending) {
+      if (index.stats.whiteouts > 0) for (let i = 0; i < index.count; i++) if (index.kinds[i] === EntryKind.whiteout) this.pending.whiteouts.add(index.paths[i]);
+      this.pending.layers.push(index);
     }
-    this.pending?.layers.push(index);
   }
 
   /**
    * The layer's leaves (entries no other entry of the layer lies under, whiteouts apart), each path once
-   * as its last entry holds it: what passLayer's map of last entries gives, without the map (a path-keyed
-   * insert per entry was a fifth of a 505k-entry first open's analysis).
+   * as its last entry holds it, counted by path row (a map of each path's last entry, a path-keyed insert
+   * per entry, was a fifth of a 505k-entry first open's analysis).
    */
   private addLeaves(index: LayerIndex): void {
     const { count, kinds, paths, sizes } = index;
@@ -322,7 +315,7 @@ export class DiveAccumulator {
   private stack(index: LayerIndex, { lastEntry, whiteouts, firstSeen }: LayerPass): void {
     const stacked = this.stacked!;
     for (const path of whiteouts) this.stats.add(path, stacked.whiteoutBytes(path));
-    for (const { path, whiteout } of firstSeen!) {
+    for (const { path, whiteout } of firstSeen) {
       if (!stacked.relevant(path)) continue;
       if (whiteout) {
         stacked.remove(path);
@@ -338,7 +331,7 @@ export class DiveAccumulator {
     if (this.pending && this.pending.whiteouts.size > 0) {
       // Now that every whiteout is known: each layer meets the stacked tree, in order, as it would have.
       this.stacked = new StackedTree(this.pending.whiteouts);
-      for (const index of this.pending.layers.splice(0)) this.stack(index, passLayer(index, true));
+      for (const index of this.pending.layers.splice(0)) this.stack(index, passLayer(index));
     }
     const { stats } = this;
     let minSum = 0;
