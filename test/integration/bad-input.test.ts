@@ -72,6 +72,28 @@ describe('bad input gets one clear line, exit 2, and an untouched store', () => 
     expect(fathom(['inspect', whole, '--json', '--files', 'none', '--store', fs.mkdtempSync(path.join(work, 'store-'))]).code).toBe(0);
   });
 
+  it('data after the end-of-archive marker: a zeroed header (Docker 26 save: manifest.json gone) or two archives joined, refused; zero padding accepted', () => {
+    const src = fs.readFileSync(imagePath('busybox', 'docker26-save.tar'));
+    // Zeroing manifest.json's header and data makes an end marker there; oci-layout and repositories follow.
+    const manifestHeader = src.indexOf(Buffer.from('manifest.json\0'));
+    const zeroed = Buffer.from(src);
+    zeroed.fill(0, manifestHeader, manifestHeader + 1024);
+    const zeroedFile = path.join(work, 'zeroed-header.tar');
+    fs.writeFileSync(zeroedFile, zeroed);
+    expectRefused(zeroedFile, new RegExp(`zeroed-header\\.tar: damaged archive: data at byte ${manifestHeader + 1024}, after its end-of-archive marker at byte ${manifestHeader} `));
+    const joined = path.join(work, 'joined.tar');
+    fs.writeFileSync(joined, Buffer.concat([src, fs.readFileSync(imagePath('edge', 'docker-save.tar'))]));
+    expectRefused(joined, /joined\.tar: damaged archive: data at byte \d+, after its end-of-archive marker/);
+    // A writer's zero padding after the marker (up to its record size, or more) is no data: the same image.
+    const padded = path.join(work, 'padded.tar');
+    fs.writeFileSync(padded, Buffer.concat([src, Buffer.alloc(300_000)]));
+    const store = fs.mkdtempSync(path.join(work, 'store-'));
+    const a = fathom(['inspect', padded, '--json', '--files', 'none', '--store', store]);
+    const b = fathom(['inspect', imagePath('busybox', 'docker26-save.tar'), '--json', '--files', 'none', '--store', fs.mkdtempSync(path.join(work, 'store-'))]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(JSON.parse(a.stdout).image).toEqual(JSON.parse(b.stdout).image);
+  });
+
   it('a corrupt gzip layer names the layer', () => {
     const dir = copyDir(imagePath('edge', 'oci-gzip'), path.join(work, 'gzip-corrupt'));
     const blob = largestBlob(dir);

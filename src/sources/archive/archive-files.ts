@@ -84,7 +84,10 @@ export class TarFiles implements ArchiveFiles {
       if (got === 0) break; // no end marker, at a block boundary: accept, as GNU tar and Go's archive/tar do
       if (got < BLOCK && pos === 0) throw new FathomError(`${this.label}: not an image archive (${got} bytes: too short to be a tar)`);
       if (got < BLOCK) throw new FathomError(`${this.label}: truncated archive (ends inside a header at byte ${pos})`);
-      if (isZeroBlock(header, 0)) break;
+      if (isZeroBlock(header, 0)) {
+        this.onlyZerosFrom(fd, pos);
+        break;
+      }
       const h = parseRawHeader(header, 0, `${this.label}: at byte ${pos}`);
       // Every step moves forward: a size that is negative or no number would step back or stand still.
       if (!Number.isSafeInteger(h.size) || h.size < 0) throw new FathomError(`${this.label}: member ${JSON.stringify(h.name)} at byte ${pos} has an impossible size (${h.size})`);
@@ -110,6 +113,24 @@ export class TarFiles implements ArchiveFiles {
       }
       if (name) this.members.set(name, { offset: dataAt, size, typeflag: h.typeflag, linkname: h.linkname });
       pos = dataAt + paddedSize(size);
+    }
+  }
+
+  /**
+   * After the end-of-archive marker there may be only zeros (a writer pads to its record size): tar and
+   * Go's archive/tar, which docker load reads with, stop at the marker, so members after it are not in the
+   * archive. Data there is a damaged archive (a header zeroed out ends it early: a Docker 26 save whose
+   * manifest.json header was zeroed read as the OCI layout before it), or two archives joined: refused.
+   */
+  private onlyZerosFrom(fd: number, end: number): void {
+    const piece = Buffer.alloc(64 << 10);
+    for (let at = end; at < this.fileSize; ) {
+      const got = fs.readSync(fd, piece, 0, Math.min(piece.length, this.fileSize - at), at);
+      if (got === 0) return;
+      for (let i = 0; i < got; i++) {
+        if (piece[i] !== 0) throw new FathomError(`${this.label}: damaged archive: data at byte ${at + i}, after its end-of-archive marker at byte ${end} (a zeroed header, or two archives joined)`);
+      }
+      at += got;
     }
   }
 
