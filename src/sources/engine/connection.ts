@@ -19,6 +19,14 @@ export interface EngineEndpoint {
   options: Docker.DockerOptions;
 }
 
+/**
+ * An engine reached through a unix socket runs on this host: its data root and a container's overlay
+ * dirs are paths here. Over TCP they are the other host's paths, whatever this one has at them.
+ */
+export function onThisHost(endpoint: EngineEndpoint): boolean {
+  return endpoint.url.startsWith('unix://');
+}
+
 function fromUrl(url: string, tlsDir: string | null): Docker.DockerOptions {
   if (url.startsWith('unix://')) return { socketPath: url.slice('unix://'.length) };
   if (url.startsWith('npipe://')) return { socketPath: url.slice('npipe://'.length) };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FathomError } from '../../errors.js';
 import type { FileTypeName } from '../../model/entry.js';
 import type { ChangeKindLetter, ContainerChange } from '../../model/change-feed.js';
-import { explainConnectionError, type Engine } from './connection.js';
+import { explainConnectionError, onThisHost, type Engine } from './connection.js';
 import { answerTo, changesAnswer, containerInspectAnswer, containerListAnswer, containerSizesAnswer, type ContainerInspectAnswer, type ContainerListAnswer, type PortAnswer } from './engine-answers.js';
 
 /** A container as `docker ps -a` lists it. */
@@ -210,7 +210,7 @@ export function planSizing(inspect: ContainerInspectAnswer, engine: Engine): Siz
   const data = inspect.graphDriver.data;
   const upper = data.UpperDir ?? null;
   const lowerDirs = (data.LowerDir ?? '').split(':').filter(Boolean);
-  if (upper && engine.endpoint.url.startsWith('unix://')) {
+  if (upper && onThisHost(engine.endpoint)) {
     try {
       fs.accessSync(upper, fs.constants.R_OK);
       return { kind: 'upperdir', upperDir: upper, lowerDirs };
@@ -221,8 +221,8 @@ export function planSizing(inspect: ContainerInspectAnswer, engine: Engine): Siz
   return { kind: 'archive-api', upperDir: upper, lowerDirs };
 }
 
-export async function sizeChanges(engine: Engine, id: string, raw: { path: string; kind: ChangeKindLetter }[], plan: SizingPlan): Promise<ContainerChange[]> {
-  const changes = [...raw].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+/** Each change with its type and size; `changes` sorted by path, as rawChanges gives them. */
+export async function sizeChanges(engine: Engine, id: string, changes: { path: string; kind: ChangeKindLetter }[], plan: SizingPlan): Promise<ContainerChange[]> {
   if (plan.kind === 'upperdir') return sizeFromOverlay(changes, plan.upperDir!, plan.lowerDirs);
   if (changes.length > API_STAT_LIMIT) return changes.map((c) => ({ ...c, type: null, sizeBytes: c.kind === 'D' ? 0 : null }));
   const out: ContainerChange[] = [];
@@ -249,7 +249,7 @@ export async function inspectContainer(engine: Engine, nameOrId: string): Promis
   return containerInspectAnswer(answer, answerTo(engine, `GET /containers/${nameOrId}/json`));
 }
 
-/** What `docker diff` lists: each changed path and how (C, A, D). */
+/** What `docker diff` lists: each changed path and how (C, A, D), sorted by path. */
 export async function rawChanges(engine: Engine, id: string): Promise<{ path: string; kind: ChangeKindLetter }[]> {
   let answer: unknown;
   try {
@@ -268,7 +268,7 @@ export async function rawChanges(engine: Engine, id: string): Promise<{ path: st
       throw new FathomError(`${where}: not JSON`);
     }
   }
-  return changesAnswer(parsed, where);
+  return changesAnswer(parsed, where).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 export async function containerReport(engine: Engine, nameOrId: string): Promise<ContainerReport> {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ImageConfigJson } from '../../../store/store.js';
 import type { TarSplitLayer } from '../../layer/tar-split.js';
-import type { Engine, EngineKind } from './connection.js';
+import { onThisHost, type Engine, type EngineKind } from './connection.js';
 import { checkConfigShape, configText, diffIdsOf } from '../image-config.js';
 import { sha256Digest } from '../verify.js';
 import { answerTo, engineInfoAnswer } from './engine-answers.js';
@@ -152,7 +152,7 @@ function readContainersStorage(root: string, imageId: string, kind: EngineKind):
  * storage driver, the containerd image store, no permission). Nothing there is written or locked.
  */
 export async function readEngineStore(engine: Engine, kind: EngineKind, imageId: string): Promise<EngineStoreImage> {
-  if (!engine.endpoint.url.startsWith('unix://')) throw new EngineStoreUnreadable(`the engine at ${engine.endpoint.url} is not on this host`);
+  if (!onThisHost(engine.endpoint)) throw new EngineStoreUnreadable(`the engine at ${engine.endpoint.url} is not on this host`);
   let answer: unknown;
   try {
     answer = await engine.docker.info();

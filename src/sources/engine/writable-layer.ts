@@ -77,7 +77,7 @@ const TYPES: Record<string, tar.Header['type']> = { '0': 'file', '\0': 'file', '
  */
 export async function writableLayerTar(engine: Engine, id: string): Promise<WritableLayer> {
   const takenAt = new Date();
-  const changes = (await rawChanges(engine, id)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const changes = await rawChanges(engine, id);
   if (changes.length > MAX_CHANGES) throw new FathomError(`container ${id.slice(0, 12)}: ${changes.length} changes, more than the ${MAX_CHANGES} fathom gathers through the engine for a view; \`docker export\` it and open the tar`);
   const pack = tar.pack();
   const chunks: Buffer[] = [];
