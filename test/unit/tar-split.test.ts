@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { assembleLayerTar, crc64Iso, readLayerFileAt, type TarSplitLayer } from '../../src/layer/tar-split.js';
+import { assembleLayerTar, crc64Iso, readLayerFileAt, tarSplitRecords, type TarSplitLayer } from '../../src/layer/tar-split.js';
 import { indexLayerStream } from '../../src/layer/index-layer.js';
 
 async function tarOf(entries: { name: string; body?: string; type?: 'directory' | 'symlink'; linkname?: string }[]): Promise<Buffer> {
@@ -43,10 +43,13 @@ function splitLayer(layerTar: Buffer, dir: string, nameBytes?: (name: string) =>
     flush();
     const body = layerTar.subarray(at + 512, at + 512 + size);
     const raw = nameBytes?.(name) ?? Buffer.from(name);
-    const record: Record<string, unknown> = { type: 1, payload: size > 0 ? crc64Iso(body).toString('base64') : null, position: lines.length };
+    // In tar-split's own field order (Go's encoder writes a struct's fields in order, omitting empty ones).
+    const record: Record<string, unknown> = { type: 1 };
     if (raw.toString('utf8') === name && Buffer.from(name).equals(raw)) record.name = name;
     else record.name_raw = raw.toString('base64');
     if (size > 0) record.size = size;
+    record.payload = size > 0 ? crc64Iso(body).toString('base64') : null;
+    record.position = lines.length;
     lines.push(JSON.stringify(record));
     const target = Buffer.concat([Buffer.from(`${diffDir}/`), raw]);
     const inside = !raw.toString('latin1').split('/').includes('..');
@@ -116,6 +119,54 @@ describe("a layer put back together from an engine's tar-split record and its di
     expect(other.join('\n')).not.toBe(lines.join('\n'));
     fs.writeFileSync(split.tarSplit, gzipSync(other.join('\n')));
     expect(collect(assembleLayerTar(split, 'test')).equals(layer)).toBe(true);
+  });
+
+  it('reads file records (escaped names, names not UTF-8, sizes, CRCs) alike in any JSON form, and says what is wrong with a damaged one', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'tar-split.json.gz');
+    // Each record as tar-split writes it, and the same in another form (keys reversed, a space after each colon).
+    const records: Record<string, unknown>[] = [
+      { type: 1, name: 'etc/motd', size: 6, payload: 'AAECAwQFBgc=', position: 1 },
+      { type: 1, name: 'empty', payload: null, position: 3 },
+      { type: 1, name: 'crc-empty', size: 5, payload: '', position: 5 },
+      { type: 1, name: 'a&b<c>', size: 1, payload: 'AAECAwQFBgc=', position: 7 }, // Go escapes these: \u0026 \u003c \u003e
+      { type: 1, name: 'quote"and\\slash', size: 2, payload: 'AAECAwQFBgc=', position: 9 },
+      { type: 1, name: 'caf\u00e9/日本', size: 3, payload: 'AAECAwQFBgc=', position: 11 },
+      { type: 1, name_raw: Buffer.from([0x66, 0xff, 0x2f]).toString('base64'), size: 4, payload: 'AAECAwQFBgc=', position: 13 },
+      { type: 1, name: 'big', size: 123456789012345, payload: 'AAECAwQFBgc=', position: 15 },
+    ];
+    const goForm = (r: Record<string, unknown>) => JSON.stringify(r).replaceAll('&', '\\u0026').replaceAll('<', '\\u003c').replaceAll('>', '\\u003e');
+    const otherForm = (r: Record<string, unknown>) => `{${Object.entries(r).reverse().map(([k, v]) => `"${k}": ${JSON.stringify(v)}`).join(', ')}}`;
+    const read = (lines: string[]) => {
+      fs.writeFileSync(file, gzipSync(lines.join('\n')));
+      return [...tarSplitRecords(file, 'layer 0')].map((r) => (r.kind === 'file' ? { ...r, name: r.name.toString('latin1'), crc: r.crc?.toString('hex') ?? null } : r));
+    };
+    const own = read(records.map(goForm));
+    expect(own).toEqual(read(records.map(otherForm)));
+    expect(own.map((r) => r.kind === 'file' && [r.name, r.size, r.crc])).toEqual([
+      ['etc/motd', 6, '0001020304050607'],
+      ['empty', 0, null],
+      ['crc-empty', 5, null],
+      ['a&b<c>', 1, '0001020304050607'],
+      ['quote"and\\slash', 2, '0001020304050607'],
+      [Buffer.from('café/日本').toString('latin1'), 3, '0001020304050607'],
+      [Buffer.from([0x66, 0xff, 0x2f]).toString('latin1'), 4, '0001020304050607'],
+      ['big', 123456789012345, '0001020304050607'],
+    ]);
+    // Damaged records, each a line of its own (a gzip'd file smaller than zlib's smallest piece, too).
+    for (const [line, message] of [
+      ['{"type":1,"name":"a","size":-4,"payload":null,"position":1}', 'line 1: impossible size -4'],
+      ['{"type":1,"name":"a","size":1.5,"payload":null,"position":1}', 'line 1: impossible size 1.5'],
+      ['{"type":1,"name":"a","size":12345678901234567890,"payload":null,"position":1}', 'line 1: impossible size 12345678901234567000'],
+      ['{"type":1,"name":"a","size":01,"payload":null,"position":1}', 'line 1 is not JSON'],
+      ['{"type":1,"name":"a\tb","payload":null,"position":1}', 'line 1 is not JSON'],
+      ['{"type":1,"name":"a","payload":null,"position":1', 'line 1 is not JSON'],
+      ['{"type":1,"name":"a","payload":null,"position":1}}', 'line 1 is not JSON'],
+      ['{"type":1,"name":"a","payload":null,"position":}', 'line 1 is not JSON'],
+      ['{"type":1,"name":"a","payload":"AAAA,"position":1}', 'line 1 is not JSON'],
+    ]) {
+      expect(() => read([line]), line).toThrow(`layer 0: ${file} ${message}`);
+    }
   });
 
   it('keeps a name that is not UTF-8 as its bytes, on disk and in the tar', async () => {
