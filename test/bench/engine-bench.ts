@@ -3,6 +3,7 @@ import { median, timed } from './timed.js';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { connect } from '../../src/sources/engine/connection.js';
+import { firstFrameOfOpen } from './binary-frame.js';
 import { ContainerWatcher } from '../../src/sources/engine/container-watch.js';
 
 export interface EngineBench {
@@ -12,6 +13,8 @@ export interface EngineBench {
   /** First open through the engine's own layer store, and through its export (medians); peak RSS of each. */
   storeOpenMs: number;
   storeRssKb: number | null;
+  /** The UI's first frame of a first open through the layer store (the real binary in tmux), from process start; null without tmux. */
+  storeFirstFrameMs: number | null;
   exportOpenMs: number;
   exportRssKb: number | null;
   /** `docker save IMAGE > /dev/null`, the export alone, in the same runs. */
@@ -59,6 +62,13 @@ export async function runEngineBench(bin: string, work: string, runs = 3): Promi
     byStore.push(open('store'));
   }
   fs.closeSync(devNull);
+  // `fathom docker://IMAGE`, as a user opens it: the layer store is read (auto), each run into a fresh store.
+  const frameStores: string[] = [];
+  const storeFirstFrameMs = await firstFrameOfOpen(bin, `docker://${ref}`, () => {
+    frameStores.push(fs.mkdtempSync(path.join(work, 'engine-store-')));
+    return frameStores.at(-1)!;
+  }, runs);
+  for (const d of frameStores) fs.rmSync(d, { recursive: true, force: true });
   const store = fs.mkdtempSync(path.join(work, 'engine-store-'));
   timed(process.execPath, [bin, 'inspect', `docker://${ref}`, '--json', '--files', 'none', '--store', store]);
   const warm: number[] = [];
@@ -95,6 +105,7 @@ export async function runEngineBench(bin: string, work: string, runs = 3): Promi
     entries: image.entries,
     storeOpenMs: median(byStore.map((x) => x.ms)),
     storeRssKb: rssOf(byStore),
+    storeFirstFrameMs,
     exportOpenMs: median(byExport.map((x) => x.ms)),
     exportRssKb: rssOf(byExport),
     dockerSaveMs: median(saves),
