@@ -104,8 +104,18 @@ interface Before {
   srcEntry: number;
 }
 
-/** Receives each verdict of judgeLayer: the path, what happened, and the entry now there (or, removed, the one hidden). */
+/** Receives each verdict of judgeLayer: the path (empty where the caller wants none), what happened, and the entry now there (or, removed, the one hidden). */
 type Verdict = (path: string, change: ChangeKind, diff: number, at: Before) => void;
+
+/**
+ * `node` at `path` and everything below it, each added: a subtree that was not there before the layer.
+ * Without `withPaths` the verdicts carry no path: a count needs none, and a path made for each of a
+ * layer's new entries only to be dropped is garbage on the thread that stacks the layers.
+ */
+function allAdded(node: UnionNode, path: string, verdict: Verdict, withPaths: boolean): void {
+  verdict(path, 'added', 0, node);
+  if (node.children) for (const child of node.children.values()) allAdded(child, withPaths ? `${path}/${child.name}` : '', verdict, withPaths);
+}
 
 /**
  * Applies layer `layerNo` to `root` (the union of the layers below it) and judges what it did: every
@@ -113,16 +123,12 @@ type Verdict = (path: string, change: ChangeKind, diff: number, at: Before) => v
  * by whiteout, opaque directory, or a directory replaced by something else — is removed. The verdicts
  * come from comparing the tree before and after, so odd tar orders within one layer cannot fool them.
  */
-function judgeLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: number, where: (entry: number) => string, verdict: Verdict): void {
+function judgeLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: number, where: (entry: number) => string, verdict: Verdict, withPaths = true): void {
   if (root.children!.size === 0) {
     // Nothing below (the first layer): every path the layer makes is added, and nothing else happened,
     // so there is no tree before it to remember. A base layer is often most of an image's entries.
     applyLayer(root, layers, layerNo, where);
-    const added = (node: UnionNode, path: string) => {
-      verdict(path, 'added', 0, node);
-      if (node.children) for (const child of node.children.values()) added(child, `${path}/${child.name}`);
-    };
-    for (const child of root.children!.values()) added(child, child.name);
+    for (const child of root.children!.values()) allAdded(child, child.name, verdict, withPaths);
     return;
   }
   const index = layers[layerNo];
@@ -147,6 +153,10 @@ function judgeLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: num
   };
   // The directory whose ancestors were all remembered last: the next entry in it needs none of that again.
   let lastParent: string | null = null;
+  // Whether that directory was absent before the layer: then so was everything the layer puts in it, which
+  // is not remembered one by one but said from the new subtree after the layer (see below). An upper
+  // layer's entries are mostly in directories of its own.
+  let lastParentNew = false;
   const rememberBelow = (node: UnionNode | null, includeSelf: boolean) => {
     if (!node || node === root) return;
     forEachBelow(node, (x) => {
@@ -169,10 +179,13 @@ function judgeLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: num
       rememberBelow(lookup(root, path), false);
     } else {
       const parentEnd = path.lastIndexOf('/');
-      if (parentEnd > 0 && !(lastParent !== null && parentEnd === lastParent.length && path.startsWith(lastParent))) {
+      if (parentEnd <= 0) lastParentNew = false;
+      else if (!(lastParent !== null && parentEnd === lastParent.length && path.startsWith(lastParent))) {
         rememberAncestors(path);
         lastParent = path.slice(0, parentEnd);
+        lastParentNew = before.get(lastParent) === null;
       }
+      if (lastParentNew) continue;
       const found = remember(path);
       // A directory replaced by a non-directory takes its whole subtree with it.
       if (kind !== EntryKind.dir) {
@@ -184,16 +197,20 @@ function judgeLayer(root: UnionNode, layers: readonly LayerIndex[], layerNo: num
   applyLayer(root, layers, layerNo, where);
   const findNow = lookupInRun(root);
   for (const [path, was] of before) {
+    if (!was) {
+      // Absent before: the top of a new subtree, whose every node this layer made, or inside one (its top says it).
+      const slash = path.lastIndexOf('/');
+      if (slash > 0 && before.get(path.slice(0, slash)) === null) continue;
+      const now = findNow(path);
+      if (now) allAdded(now, path, verdict, withPaths);
+      continue;
+    }
     const now = findNow(path);
     if (!now) {
-      if (was) verdict(path, 'removed', 0, was);
+      verdict(path, 'removed', 0, was);
       continue;
     }
     if (now.layer !== layerNo) continue; // a lower-layer parent this layer only walked through
-    if (!was) {
-      verdict(path, 'added', 0, now);
-      continue;
-    }
     const bits = diffBits(layers, now.layer, now.entry, now.srcLayer, now.srcEntry, was);
     verdict(path, bits ? 'modified' : 'unmodified', bits, now);
   }
@@ -222,9 +239,16 @@ export function applyLayerCountingChanges(
   where: (entry: number) => string,
 ): { added: number; modified: number; removed: number } {
   const counts = { added: 0, modified: 0, removed: 0 };
-  judgeLayer(root, layers, layerNo, where, (_path, change) => {
-    if (change !== 'unmodified') counts[change]++;
-  });
+  judgeLayer(
+    root,
+    layers,
+    layerNo,
+    where,
+    (_path, change) => {
+      if (change !== 'unmodified') counts[change]++;
+    },
+    false,
+  );
   return counts;
 }
 
