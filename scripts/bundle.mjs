@@ -7,31 +7,11 @@
 // written for ES modules only, so the bundle stands in for them (each stand-in says why):
 //   yoga-layout instantiates its WebAssembly with a top-level await → scripts/yoga-deferred.js;
 //   Ink's reconciler awaits its devtools only when DEV=true → that branch is dropped (inkWithoutDevtools).
-import fs from 'node:fs';
+// Others are stood in for, or patched, for speed: what Ink runs over every character of every frame
+// (scripts/fast-*.js, lazy-slice-ansi.js, inkSharedBlankCell), each held to the package's answers by
+// test/unit/bundle-stand-ins.test.ts.
 import { build } from 'esbuild';
-
-/** Replaces `from` in a dependency's source with `to`, and fails the build if `from` is no longer there. */
-function patchSource(name, filter, edits) {
-  return {
-    name,
-    setup(b) {
-      b.onLoad({ filter }, (args) => {
-        let source = fs.readFileSync(args.path, 'utf8');
-        for (const [from, to] of edits) {
-          if (!source.includes(from)) throw new Error(`${name}: ${args.path} no longer contains ${JSON.stringify(from)}; update scripts/bundle.mjs`);
-          source = source.replace(from, to);
-        }
-        return { contents: source, loader: 'js' };
-      });
-    },
-  };
-}
-
-// React devtools need DEV=true and react-devtools-core; the bundle supports neither (see no-devtools.js).
-const inkWithoutDevtools = patchSource('ink-without-devtools', /ink[\\/]build[\\/]reconciler\.js$/, [
-  ["await import('./devtools.js');", '/* devtools: not in the bundle */'],
-  ['? await loadPackageJson()', '? { name: undefined, version: undefined }'],
-]);
+import { inkSharedBlankCell, inkWithoutDevtools, patchSource } from './source-patches.mjs';
 
 // The compiled layout-engine module waits for nothing; in the bundle it waits for the deferred yoga.
 const deferredLayoutEngine = {
@@ -52,7 +32,7 @@ const product = {
   format: 'cjs',
   target: 'node20',
   external: ['blessed', 'blessed-contrib', 'dockerode'],
-  plugins: [inkWithoutDevtools, deferredLayoutEngine],
+  plugins: [inkWithoutDevtools, inkSharedBlankCell, deferredLayoutEngine],
   alias: {
     'react-devtools-core': './scripts/no-devtools.js',
     // wrap-ansi pins string-width 7 (with its own emoji-regex); Ink measures with 8. One copy (8), so

@@ -4,12 +4,15 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import fc from 'fast-check';
-import { tokenize } from '@alcalzone/ansi-tokenize';
+import { styledCharsFromTokens, styledCharsToString, tokenize } from '@alcalzone/ansi-tokenize';
 import sliceAnsi from 'slice-ansi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../helpers/fixtures.js';
+// @ts-expect-error: a build script, plain JavaScript
+import { inkSharedBlankCell } from '../../scripts/source-patches.mjs';
 
 type Tokenize = typeof tokenize;
+type StyledChars = ReturnType<typeof styledCharsFromTokens>;
 type SliceAnsi = typeof sliceAnsi;
 
 /**
@@ -17,20 +20,37 @@ type SliceAnsi = typeof sliceAnsi;
  * (so their lazy `require`s are esbuild's), held to the answers of the packages they stand in for.
  */
 let out: string;
+/** Ink's Output as the bundle has it (with inkSharedBlankCell) and as the package ships it. */
+type InkOutput = new (o: { width: number; height: number }) => {
+  write(x: number, y: number, text: string, o: { transformers: ((line: string, index: number) => string)[] }): void;
+  clip(c: { x1?: number; x2?: number; y1?: number; y2?: number }): void;
+  unclip(): void;
+  get(): { output: string; height: number };
+};
+let outputs: { patched: InkOutput; shipped: InkOutput };
 const RealSegmenter = Intl.Segmenter;
 const segmentersBuilt = { count: 0 };
-let fast: { tokenize: Tokenize; sliceAnsi: SliceAnsi };
+let fast: { tokenize: Tokenize; sliceAnsi: SliceAnsi; styledCharsFromTokens: typeof styledCharsFromTokens; styledCharsToString: typeof styledCharsToString };
 
 beforeAll(async () => {
   out = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-stand-ins-'));
   const entry = path.join(out, 'entry.js');
   fs.writeFileSync(
     entry,
-    `export { tokenize } from ${JSON.stringify(path.join(PROJECT_ROOT, 'scripts', 'fast-ansi-tokenize.js'))};\n` +
+    `export { tokenize, styledCharsFromTokens, styledCharsToString } from ${JSON.stringify(path.join(PROJECT_ROOT, 'scripts', 'fast-ansi-tokenize.js'))};\n` +
       `export { default as sliceAnsi } from ${JSON.stringify(path.join(PROJECT_ROOT, 'scripts', 'lazy-slice-ansi.js'))};\n`,
   );
   await build({ entryPoints: [entry], outfile: path.join(out, 'stand-ins.mjs'), bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' });
-  // Counts the Segmenters built from here on (the packages imported above have built theirs): the
+  // Ink's Output bundled with the bundle's edit and without it (the packages it loads build their Segmenters here).
+  const inkOutput = path.join(PROJECT_ROOT, 'node_modules', 'ink', 'build', 'output.js');
+  fs.writeFileSync(path.join(out, 'output-entry.js'), `export { default } from ${JSON.stringify(inkOutput)};\n`);
+  for (const [name, plugins] of [['patched', [inkSharedBlankCell]], ['shipped', []]] as const) {
+    await build({ entryPoints: [path.join(out, 'output-entry.js')], outfile: path.join(out, `output-${name}.mjs`), bundle: true, platform: 'node', format: 'esm', plugins: [...plugins], logLevel: 'silent' });
+  }
+  outputs = {
+    patched: ((await import(pathToFileURL(path.join(out, 'output-patched.mjs')).href)) as { default: InkOutput }).default,
+    shipped: ((await import(pathToFileURL(path.join(out, 'output-shipped.mjs')).href)) as { default: InkOutput }).default,
+  };  // Counts the Segmenters built from here on (the packages imported above have built theirs): the
   // stand-ins exist so that drawing fathom's rows builds none.
   Intl.Segmenter = class extends RealSegmenter {
     constructor(...args: ConstructorParameters<typeof RealSegmenter>) {
@@ -39,6 +59,7 @@ beforeAll(async () => {
     }
   } as typeof RealSegmenter;
   fast = (await import(pathToFileURL(path.join(out, 'stand-ins.mjs')).href)) as typeof fast;
+
 });
 
 afterAll(() => {
@@ -78,6 +99,64 @@ describe('the bundle\'s stand-ins for Ink\'s dependencies', () => {
 
   it('any other line goes to the real tokenizer, with the same answers', () => {
     tokenizesAsTheRealOne(true);
+  });
+
+  it('styled characters are made from tokens as the package makes them', () => {
+    fc.assert(
+      fc.property(line(true), (text) => {
+        expect(fast.styledCharsFromTokens(tokenize(text))).toEqual(styledCharsFromTokens(tokenize(text)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a row of styled characters becomes the package\'s string, whoever made its characters', () => {
+    // Ink's rows: characters from several lines side by side (each line's styles made on their own),
+    // blank cells between them, the same style in arrays shared or not, and styles left open at the end.
+    const segment = fc.tuple(line(true), fc.boolean(), fc.nat({ max: 3 }));
+    const blank = (): StyledChars[number] => ({ type: 'char', value: ' ', fullWidth: false, styles: [] });
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 6 }), (segments) => {
+        const row: StyledChars = [];
+        for (const [text, byPackage, blanks] of segments) {
+          row.push(...(byPackage ? styledCharsFromTokens(tokenize(text)) : fast.styledCharsFromTokens(tokenize(text))));
+          for (let k = 0; k < blanks; k++) row.push(blank());
+        }
+        expect(fast.styledCharsToString(row)).toBe(styledCharsToString(row));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('Ink\'s Output with one shared blank cell draws the frames the package\'s draws', () => {
+    // Writes of styled lines anywhere (some past the edges, some over others), inside clips or not.
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('write' as const), x: fc.integer({ min: -3, max: 30 }), y: fc.integer({ min: -2, max: 9 }), lines: fc.array(line(true), { minLength: 1, maxLength: 3 }) }),
+      fc.record({ kind: fc.constant('clip' as const), x1: fc.nat({ max: 20 }), x2: fc.nat({ max: 30 }), y1: fc.nat({ max: 5 }), y2: fc.nat({ max: 9 }) }),
+      fc.constant({ kind: 'unclip' as const }),
+    );
+    const draw = (Output: InkOutput, ops: readonly Op[]) => {
+      const o = new Output({ width: 28, height: 8 });
+      let clips = 0;
+      for (const step of ops) {
+        if (step.kind === 'write') o.write(step.x, step.y, step.lines.join('\n'), { transformers: [] });
+        else if (step.kind === 'clip') {
+          o.clip({ x1: step.x1, x2: step.x2, y1: step.y1, y2: step.y2 });
+          clips++;
+        } else if (clips > 0) {
+          o.unclip();
+          clips--;
+        }
+      }
+      return o.get();
+    };
+    type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 12 }), (ops) => {
+        expect(draw(outputs.patched, ops)).toEqual(draw(outputs.shipped, ops));
+      }),
+      { numRuns: 1500 },
+    );
   });
 
   it('slice-ansi, loaded on first call, slices as slice-ansi does', () => {
