@@ -37,6 +37,8 @@ export class TarStreamParser {
   private longName: string | null = null;
   private longLink: string | null = null;
   private currentName = '';
+  /** Where the end-of-archive marker ends (the byte after its second zero block), once it has been read. */
+  endOffset: number | null = null;
 
   constructor(
     private readonly visit: EntryVisitor,
@@ -89,7 +91,7 @@ export class TarStreamParser {
       switch (this.state) {
         case State.Header: {
           if (this.headerFill === 0 && len - pos >= BLOCK) {
-            this.onHeader(chunk, pos);
+            this.onHeader(chunk, pos, this.offset + BLOCK);
             pos += BLOCK;
             this.offset += BLOCK;
           } else {
@@ -100,7 +102,7 @@ export class TarStreamParser {
             this.offset += n;
             if (this.headerFill === BLOCK) {
               this.headerFill = 0;
-              this.onHeader(this.headerBuf, 0);
+              this.onHeader(this.headerBuf, 0, this.offset);
             }
           }
           break;
@@ -144,10 +146,14 @@ export class TarStreamParser {
     throw new FathomError(`${this.where}: truncated tar stream${what} (ended at byte ${this.offset})`);
   }
 
-  private onHeader(buf: Buffer, start: number): void {
+  /** `blockEnd`: the stream offset just past this header block. */
+  private onHeader(buf: Buffer, start: number, blockEnd: number): void {
     if (isZeroBlock(buf, start)) {
       this.zeroBlocks++;
-      if (this.zeroBlocks >= 2) this.state = State.End;
+      if (this.zeroBlocks >= 2) {
+        this.state = State.End;
+        this.endOffset = blockEnd;
+      }
       return;
     }
     this.zeroBlocks = 0;

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import { indexLayerStream } from '../../src/layer/index-layer.js';
+import { TarStreamParser } from '../../src/tar/stream-parser.js';
 import { layerTar, sha256 } from '../helpers/layers.js';
 
 async function packRaw(headers: tar.Header[]): Promise<Buffer> {
@@ -126,6 +127,32 @@ describe('layer tar reading', () => {
     const { index } = await read(buf);
     expect(index.paths).toEqual(['dir/gone', 'dir']);
     expect([...index.kinds]).toEqual([7, 8]);
+  });
+});
+
+describe('the end-of-archive marker (stream-parser.ts)', () => {
+  it('says where the marker ends, however the stream is cut into chunks, and not before the second zero block', async () => {
+    const archive = await layerTar([
+      { name: 'a.txt', content: 'x'.repeat(700) },
+      { name: 'dir/', type: 'directory' },
+      { name: 'dir/' + 'long-name-'.repeat(20), content: 'y' },
+    ]);
+    // tar-stream's pack ends with the marker (two zero blocks); what follows it here is padding.
+    const markerEnd = archive.length;
+    const stream = Buffer.concat([archive, Buffer.alloc(3000)]);
+    for (let cut = 1; cut <= stream.length; cut += cut < 1100 ? 1 : 97) {
+      const parser = new TarStreamParser(() => null, 'x');
+      let seen = 0;
+      let at: number | null = null;
+      for (let pos = 0; pos < stream.length; pos += cut) {
+        parser.push(stream.subarray(pos, pos + cut));
+        seen = Math.min(stream.length, pos + cut);
+        if (at === null && parser.endOffset !== null) at = parser.endOffset;
+        // Known only once both zero blocks are in.
+        if (seen < markerEnd) expect(parser.endOffset).toBeNull();
+      }
+      expect(at).toBe(markerEnd);
+    }
   });
 });
 

@@ -8,6 +8,7 @@ import type { ImageSource, IngestProgress, ResolveOptions, ResolvedImage } from 
 import { normalizeRef } from '../verify.js';
 import type { ImageRecord, LayerStore } from '../../../store/store.js';
 import { assembleLayerTar } from '../../layer/tar-split.js';
+import { TarStreamParser } from '../../tar/stream-parser.js';
 import { EngineStoreUnreadable, readEngineStore, type EngineStoreImage } from './engine-store.js';
 import { connect, explainConnectionError, isConnectionError, type Engine, type EngineKind } from './connection.js';
 import { answerTo, imageInspectAnswer } from './engine-answers.js';
@@ -16,6 +17,34 @@ export interface EngineSourceOptions {
   host?: string;
   /** For a bare reference that is also no file: what to say when no engine answers either. */
   fallbackMessage?: string;
+}
+
+/**
+ * Finds the end-of-archive marker of a tar arriving in chunks (headers read, contents counted past). A
+ * stream it can't follow is simply read to its end: the archive's own reader judges it.
+ */
+class ArchiveEnd {
+  private readonly parser: TarStreamParser;
+  private following = true;
+
+  constructor(label: string) {
+    this.parser = new TarStreamParser(() => null, label);
+  }
+
+  /** The chunk starting at stream offset `at`: how much of it is the archive's, where the marker ends in it; else null. */
+  feed(chunk: Buffer, at: number): number | null {
+    if (!this.following) return null;
+    try {
+      this.parser.push(chunk);
+    } catch {
+      this.following = false;
+      return null;
+    }
+    const end = this.parser.endOffset;
+    if (end === null) return null;
+    this.following = false;
+    return end - at;
+  }
 }
 
 /** Metadata files of an export, held in memory; layer blobs went straight to the store. */
@@ -83,18 +112,41 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
   const extract = tar.extract();
   const input = raw as unknown as Readable;
   input.on('error', (e) => extract.destroy(e));
+  const ending = new ArchiveEnd(label);
+  let archiveEnded = false;
+  const endArchive = (last: Buffer | undefined) => {
+    if (archiveEnded) return;
+    archiveEnded = true;
+    extract.end(last);
+  };
   // Progress is the bytes received from the engine, from the first one: an engine may spend seconds
   // preparing its export, then send it fast, and a user should see it move as soon as anything does.
   let reported = 0;
   input.on('data', (chunk: Buffer) => {
     const first = progress.bytesDone === 0;
+    const at = progress.bytesDone;
     progress.bytesDone += chunk.length;
     delete progress.waitingFor;
+    // The archive is read to its end-of-archive marker and no further (as Go's archive/tar, which
+    // `docker load` uses, reads one): Docker 20.10 ends its answer ~0.5 s after the marker, once it has
+    // removed its own copy of the export, and what comes between is padding.
+    const upTo = ending.feed(chunk, at);
+    if (upTo === null) {
+      if (!extract.write(chunk)) {
+        input.pause();
+        extract.once('drain', () => input.resume());
+      }
+    } else {
+      endArchive(chunk.subarray(0, upTo));
+      input.removeAllListeners('data');
+      input.on('error', () => {}); // the engine may say the connection broke: nothing more was wanted
+      input.destroy();
+    }
     if (!first && progress.bytesDone - reported < PROGRESS_EVERY_BYTES) return;
     reported = progress.bytesDone;
     onProgress?.({ ...progress });
   });
-  input.pipe(extract);
+  input.on('end', () => endArchive(undefined));
   const indexing: Promise<void>[] = [];
   try {
     for await (const entry of extract as unknown as AsyncIterable<Readable & { header: tar.Header }>) {

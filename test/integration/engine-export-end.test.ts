@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import tar from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT, imagePath, truthJson } from '../helpers/fixtures.js';
+
+/**
+ * An engine's export is read to its archive's end-of-archive marker, as `docker load` (Go's archive/tar)
+ * reads one: Docker 20.10 goes on ~0.5 s after it before it ends its answer, and what an answer carries
+ * after the marker is not the image's. These engines send the busybox fixture's `docker save` archive,
+ * then something more.
+ */
+
+const INSPECT = truthJson<Record<string, unknown>>('busybox', 'inspect.json');
+const ARCHIVE = fs.readFileSync(imagePath('busybox', 'docker-save.tar'));
+/** The export's answer, per test: its bytes, and whether it then ends (else it stays open). */
+let answer: { body: Buffer; end: boolean };
+let work: string;
+let server: http.Server;
+const held = new Set<http.ServerResponse>();
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-export-end-'));
+  server = http.createServer((req, res) => {
+    const url = (req.url ?? '/').replace(/^\/v[0-9.]+/, '');
+    if (url.endsWith('/_ping')) {
+      res.writeHead(200, { 'api-version': '1.41' });
+      res.end('OK');
+    } else if (/^\/images\/.+\/json/.test(url)) {
+      res.writeHead(200, { 'content-type': 'application/json', 'api-version': '1.41' });
+      res.end(JSON.stringify(INSPECT));
+    } else if (/^\/images\/.+\/get/.test(url)) {
+      res.writeHead(200, { 'content-type': 'application/x-tar', 'api-version': '1.41' });
+      res.write(answer.body);
+      if (answer.end) res.end();
+      else held.add(res); // as an engine still tidying up: the answer stays open
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: `no such thing: ${url}` }));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(path.join(work, 'engine.sock'), resolve));
+});
+
+afterAll(async () => {
+  for (const res of held) res.destroy();
+  await new Promise((resolve) => server.close(resolve));
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+function run(args: string[], timeout: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'fathom.js'), ...args], { env: { ...process.env, FATHOM_STORE: fs.mkdtempSync(path.join(work, 'store-')) }, timeout }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** inspect --json of the image, from the fake engine's export; without the fields that name the source. */
+async function inspectThroughExport(timeout = 20_000): Promise<Record<string, unknown>> {
+  const r = await run(['inspect', 'docker://corpus/busybox:latest', '--engine-read', 'export', '--json', '--host', `unix://${path.join(work, 'engine.sock')}`], timeout);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const { source: _source, engineRead: _engineRead, ...rest } = JSON.parse(r.stdout) as Record<string, unknown>;
+  return rest;
+}
+
+/** The same of the archive itself, read from its file. */
+async function inspectOfArchive(): Promise<Record<string, unknown>> {
+  const r = await run(['inspect', imagePath('busybox', 'docker-save.tar'), '--json'], 20_000);
+  expect(r.code).toBe(0);
+  const { source: _source, ...rest } = JSON.parse(r.stdout) as Record<string, unknown>;
+  return rest;
+}
+
+/** A tar of one entry named `name`. */
+async function tarOf(name: string, body: string): Promise<Buffer> {
+  const pack = tar.pack();
+  pack.entry({ name }, body);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('an engine export is read to its end-of-archive marker', () => {
+  it('the archive ends the read: an answer that stays open after it (padding, an engine tidying up) does not hold the open', async () => {
+    // The fixture ends with its marker (Go's tar writer: two zero blocks); a record's padding follows here.
+    expect(ARCHIVE.subarray(-1024).every((b) => b === 0)).toBe(true);
+    answer = { body: Buffer.concat([ARCHIVE, Buffer.alloc(8192)]), end: false };
+    expect(await inspectThroughExport()).toEqual(await inspectOfArchive());
+  }, 60_000);
+
+  it('entries after the marker are not the image\'s: a manifest there is not read', async () => {
+    const other = await tarOf('manifest.json', '[{"Config":"nothing.json","RepoTags":["not/this:one"],"Layers":[]}]');
+    answer = { body: Buffer.concat([ARCHIVE, other]), end: true };
+    expect(await inspectThroughExport()).toEqual(await inspectOfArchive());
+  }, 60_000);
+
+  it('an answer without the marker, ending on a block boundary, is read to its end', async () => {
+    answer = { body: ARCHIVE.subarray(0, ARCHIVE.length - 1024), end: true };
+    expect(await inspectThroughExport()).toEqual(await inspectOfArchive());
+  }, 60_000);
+});
