@@ -173,9 +173,11 @@ function gzipDecompressor(onOutput: (chunk: Buffer) => void, where: string): Dec
     if (failure) throw failure;
   };
   return {
+    // Settles once the chunk has been inflated whole (the write's callback), not merely queued: the
+    // reader may then fill its buffer again (see readRange in store/index-worker.ts).
     push: async (chunk) => {
       check();
-      if (!gunzip.write(chunk)) await Promise.race([new Promise<void>((resolve) => gunzip.once('drain', resolve)), stopped]);
+      await Promise.race([new Promise<void>((resolve) => gunzip.write(chunk, () => resolve())), stopped]);
       check();
     },
     finish: async () => {

@@ -7,6 +7,9 @@ import { indexWorkers, WORKER_MIN_BYTES } from '../../store/index-workers.js';
 import { openImage } from '../../src/open-image.js';
 import { fileSource, parseSourceSpec } from '../../src/sources/source-spec.js';
 import { dockerSaveOf, tarOfFiles } from '../helpers/layers.js';
+import { writeOciLayout } from '../helpers/oci.js';
+import { indexLayerStream } from '../../src/layer/index-layer.js';
+import { randomBytes } from 'node:crypto';
 
 let work: string;
 beforeAll(() => {
@@ -44,4 +47,24 @@ describe('the index worker pool', () => {
     // At once: the main thread stacks the last layer next, and no timer of its own could end them meanwhile.
     expect(pool.size).toBe(0);
   });
+
+  it('a big gzip layer read on a worker (its pieces read ahead into two buffers that take turns) indexes as the layer read in place', async () => {
+    // Incompressible bodies, so the blob is big enough for a worker; files of every shape across the
+    // reader's 4 MB pieces: small ones between them, big ones spanning several.
+    const files = [];
+    for (let i = 0; i < 40; i++) files.push({ name: `small/f${i}.bin`, body: randomBytes(1 + ((i * 7919) % 70_000)) });
+    for (let i = 0; i < 5; i++) files.push({ name: `big/b${i}.bin`, body: randomBytes((3 << 20) + i * 1_234_567) });
+    const layer = await tarOfFiles(files);
+    const dir = path.join(work, 'gzip-layout');
+    const { layerBlobs } = writeOciLayout(dir, [layer], { gzip: true, gzipLevel: 1 });
+    expect(fs.statSync(layerBlobs[0]).size).toBeGreaterThan(WORKER_MIN_BYTES);
+    const opened = await openImage(fileSource(parseSourceSpec(dir) as Extract<ReturnType<typeof parseSourceSpec>, { path: string }>), new LayerStore(path.join(work, 'store-gzip')), {});
+    const inPlace = (await indexLayerStream([layer], { where: 'reference', fullDigests: 'all' })).index;
+    const index = opened.layers[0];
+    expect(index.paths).toEqual(inPlace.paths);
+    expect([...index.sizes]).toEqual([...inPlace.sizes]);
+    expect(Buffer.compare(index.hashes, inPlace.hashes)).toBe(0);
+    expect(new Map([...index.fullDigests].map(([i, d]) => [i, d.toString('hex')]))).toEqual(new Map([...inPlace.fullDigests].map(([i, d]) => [i, d.toString('hex')])));
+  });
 });
+
