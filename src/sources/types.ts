@@ -65,12 +65,14 @@ export interface IngestProgress {
   bytesTotal: number;
   /** Set while nothing has arrived yet from a source that prepares first ("the docker engine's export"). */
   waitingFor?: string;
+  /** For such a source, once bytes come: seconds from its first byte to this report (its rate is over these, not its wait). */
+  flowingSeconds?: number;
 }
 
-/** The line a progress display shows: what is awaited and for how long, or layers and bytes. */
+/** The line a progress display shows: what is awaited and for how long, or layers, bytes and the rate. `seconds`: since the open began. */
 export function progressLine(p: IngestProgress, seconds: number): string {
   if (p.waitingFor) return `waiting for ${p.waitingFor} to start… ${Math.floor(seconds)}s`;
-  return `layers ${p.layersDone}/${p.layersTotal}   ${humanBytes(p.bytesDone)} of ${humanBytes(p.bytesTotal)}   ${humanBytes(p.bytesDone / Math.max(0.001, seconds))}/s`;
+  return `layers ${p.layersDone}/${p.layersTotal}   ${humanBytes(p.bytesDone)} of ${humanBytes(p.bytesTotal)}   ${humanBytes(p.bytesDone / Math.max(0.001, p.flowingSeconds ?? seconds))}/s`;
 }
 
 /**

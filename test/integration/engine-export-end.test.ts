@@ -6,6 +6,9 @@ import { execFile } from 'node:child_process';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, imagePath, truthJson } from '../helpers/fixtures.js';
+import { engineSource } from '../../src/sources/engine/engine-source.js';
+import { LayerStore } from '../../store/store.js';
+import type { IngestProgress } from '../../src/sources/types.js';
 
 /**
  * An engine's export is read to its archive's end-of-archive marker, as `docker load` (Go's archive/tar)
@@ -16,8 +19,8 @@ import { PROJECT_ROOT, imagePath, truthJson } from '../helpers/fixtures.js';
 
 const INSPECT = truthJson<Record<string, unknown>>('busybox', 'inspect.json');
 const ARCHIVE = fs.readFileSync(imagePath('busybox', 'docker-save.tar'));
-/** The export's answer, per test: its bytes, and whether it then ends (else it stays open). */
-let answer: { body: Buffer; end: boolean };
+/** The export's answer, per test: its bytes, whether it then ends (else it stays open), and how long the engine "prepares" first. */
+let answer: { body: Buffer; end: boolean; delayMs?: number };
 let work: string;
 let server: http.Server;
 const held = new Set<http.ServerResponse>();
@@ -33,10 +36,13 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json', 'api-version': '1.41' });
       res.end(JSON.stringify(INSPECT));
     } else if (/^\/images\/.+\/get/.test(url)) {
-      res.writeHead(200, { 'content-type': 'application/x-tar', 'api-version': '1.41' });
-      res.write(answer.body);
-      if (answer.end) res.end();
-      else held.add(res); // as an engine still tidying up: the answer stays open
+      const send = () => {
+        res.writeHead(200, { 'content-type': 'application/x-tar', 'api-version': '1.41' });
+        res.write(answer.body);
+        if (answer.end) res.end();
+        else held.add(res); // as an engine still tidying up: the answer stays open
+      };
+      setTimeout(send, answer.delayMs ?? 0);
     } else {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: `no such thing: ${url}` }));
@@ -86,7 +92,7 @@ async function tarOf(name: string, body: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-describe('an engine export is read to its end-of-archive marker', () => {
+describe('reading an engine\'s export', () => {
   it('the archive ends the read: an answer that stays open after it (padding, an engine tidying up) does not hold the open', async () => {
     // The fixture ends with its marker (Go's tar writer: two zero blocks); a record's padding follows here.
     expect(ARCHIVE.subarray(-1024).every((b) => b === 0)).toBe(true);
@@ -104,4 +110,23 @@ describe('an engine export is read to its end-of-archive marker', () => {
     answer = { body: ARCHIVE.subarray(0, ARCHIVE.length - 1024), end: true };
     expect(await inspectThroughExport()).toEqual(await inspectOfArchive());
   }, 60_000);
+
+  it('its rate is counted from the first byte, not over the engine\'s preparation, and its total is never below what came', async () => {
+    answer = { body: ARCHIVE, end: true, delayMs: 1200 };
+    const heard: IngestProgress[] = [];
+    const started = Date.now();
+    const source = engineSource('docker', 'corpus/busybox:latest', { host: `unix://${path.join(work, 'engine.sock')}` });
+    await source.resolve({ store: new LayerStore(fs.mkdtempSync(path.join(work, 'store-'))), engineRead: 'export', onProgress: (p) => heard.push({ ...p }) });
+    const flowing = heard.filter((p) => p.bytesDone > 0);
+    expect(heard[0].waitingFor).toBeDefined();
+    expect(flowing.length).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1200);
+    for (const p of flowing) {
+      expect(p.waitingFor).toBeUndefined();
+      expect(p.flowingSeconds).toBeGreaterThanOrEqual(0);
+      expect(p.flowingSeconds!).toBeLessThan(1);
+      expect(p.bytesTotal).toBeGreaterThanOrEqual(p.bytesDone);
+    }
+  }, 60_000);
 });
+

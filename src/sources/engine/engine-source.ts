@@ -122,10 +122,16 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
   // Progress is the bytes received from the engine, from the first one: an engine may spend seconds
   // preparing its export, then send it fast, and a user should see it move as soon as anything does.
   let reported = 0;
+  let firstByteAt = 0;
   input.on('data', (chunk: Buffer) => {
     const first = progress.bytesDone === 0;
     const at = progress.bytesDone;
     progress.bytesDone += chunk.length;
+    // The engine's size of an image is its files' bytes; the export has tar headers and JSON besides.
+    progress.bytesTotal = Math.max(progress.bytesTotal, progress.bytesDone);
+    if (first) firstByteAt = Date.now();
+    // The rate is the stream's own, not spread over the engine's preparation (~6 s for 1 GB here).
+    progress.flowingSeconds = (Date.now() - firstByteAt) / 1000;
     delete progress.waitingFor;
     // The archive is read to its end-of-archive marker and no further (as Go's archive/tar, which
     // `docker load` uses, reads one): Docker 20.10 ends its answer ~0.5 s after the marker, once it has
