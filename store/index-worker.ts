@@ -22,17 +22,16 @@ const PROGRESS_EVERY_BYTES = 4 << 20;
 const PLAIN_READ_BYTES = 256 << 10;
 const COMPRESSED_READ_BYTES = 4 << 20;
 
-/** The blob's bytes, read as its first bytes say: a plain tar one way, a compressed blob another. */
-function readRange(file: string, offset: number, size: number): AsyncIterable<Buffer> | Iterable<Buffer> {
+/** The blob's bytes, read as its first bytes say: a plain tar one way, a compressed blob another. Opened when first asked. */
+async function* readRange(file: string, offset: number, size: number): AsyncIterable<Buffer> {
   const fd = fs.openSync(file, 'r');
   try {
     const magic = Buffer.alloc(4);
     const got = fs.readSync(fd, magic, 0, Math.min(4, size), offset);
     const compression = sniffCompression(magic.subarray(0, got));
-    return compression === 'none' ? readPlain(fd, offset, size) : readCompressed(fd, offset, size, compression === 'gzip');
-  } catch (e) {
+    yield* compression === 'none' ? readPlain(fd, offset, size) : readCompressed(fd, offset, size, compression === 'gzip');
+  } finally {
     fs.closeSync(fd);
-    throw e;
   }
 }
 
@@ -45,16 +44,12 @@ function readRange(file: string, offset: number, size: number): AsyncIterable<Bu
  * page faults than the copy itself.
  */
 function* readPlain(fd: number, offset: number, size: number): Iterable<Buffer> {
-  try {
-    const piece = Buffer.allocUnsafe(Math.min(PLAIN_READ_BYTES, size));
-    for (let done = 0; done < size; ) {
-      const got = fs.readSync(fd, piece, 0, Math.min(piece.length, size - done), offset + done);
-      if (got === 0) break; // the file is shorter than its manifest says: the indexer reports the truncation
-      done += got;
-      yield got === piece.length ? piece : piece.subarray(0, got);
-    }
-  } finally {
-    fs.closeSync(fd);
+  const piece = Buffer.allocUnsafe(Math.min(PLAIN_READ_BYTES, size));
+  for (let done = 0; done < size; ) {
+    const got = fs.readSync(fd, piece, 0, Math.min(piece.length, size - done), offset + done);
+    if (got === 0) break; // the file is shorter than its manifest says: the indexer reports the truncation
+    done += got;
+    yield got === piece.length ? piece : piece.subarray(0, got);
   }
 }
 
@@ -85,9 +80,8 @@ async function* readCompressed(fd: number, offset: number, size: number, reuse: 
       yield got === into.length ? into : into.subarray(0, got);
     }
   } finally {
-    // A read still in flight must land before its file is closed.
+    // A read still in flight must land before its file is closed (by readRange).
     await pending?.catch(() => {});
-    fs.closeSync(fd);
   }
 }
 
