@@ -145,7 +145,9 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
     } else {
       endArchive(chunk.subarray(0, upTo));
       input.removeAllListeners('data');
-      input.on('error', () => {}); // the engine may say the connection broke: nothing more was wanted
+      // Nothing more is wanted: a broken connection now is not the archive's failure.
+      input.removeAllListeners('error');
+      input.on('error', () => {});
       input.destroy();
     }
     if (!first && progress.bytesDone - reported < PROGRESS_EVERY_BYTES) return;
