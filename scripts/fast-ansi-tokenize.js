@@ -66,19 +66,16 @@ function sgrParts(sequence) {
 // pair is diffed by the package, as before. And a run of characters with one style shares one styles
 // array (nothing in Ink or the package changes one in place), so the comparison mostly sees the same array.
 
-/** The package's styledCharsFromTokens, with one styles array for each run of one style. */
+/**
+ * The package's styledCharsFromTokens, with one styles array for each run of one style: the package's
+ * reduceAnsiCodesIncremental returns a new array each time and never changes the one it is given.
+ */
 export function styledCharsFromTokens(tokens) {
   let codes = [];
-  let shared = codes;
   const ret = [];
   for (const token of tokens) {
-    if (token.type === 'ansi') {
-      codes = reduceAnsiCodesIncremental(codes, [token]);
-      shared = null;
-    } else if (token.type === 'char') {
-      shared ??= [...codes];
-      ret.push({ ...token, styles: shared });
-    }
+    if (token.type === 'ansi') codes = reduceAnsiCodesIncremental(codes, [token]);
+    else if (token.type === 'char') ret.push({ ...token, styles: codes });
   }
   return ret;
 }
