@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from './fixtures.js';
 
@@ -18,4 +18,16 @@ export function fathom(args: string[], env: Record<string, string> = {}, cwd = P
     maxBuffer: 256 << 20,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The same, without blocking this process: for a test whose event loop serves what the binary talks to
+ * (a fake engine). `code` is null when the run was killed for taking longer than `timeout`.
+ */
+export function fathomAsync(args: string[], env: Record<string, string> = {}, timeout = 60_000): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'fathom.js'), ...args], { env: { ...process.env, ...env }, timeout, maxBuffer: 256 << 20 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
+    });
+  });
 }

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, imagePath, truthJson } from '../helpers/fixtures.js';
+import { imagePath, truthJson } from '../helpers/fixtures.js';
+import { fathomAsync, type CliResult } from '../helpers/cli.js';
 import { engineSource } from '../../src/sources/engine/engine-source.js';
 import { LayerStore } from '../../store/store.js';
 import type { IngestProgress } from '../../src/sources/types.js';
@@ -57,12 +57,9 @@ afterAll(async () => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-function run(args: string[], timeout: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'fathom.js'), ...args], { env: { ...process.env, FATHOM_STORE: fs.mkdtempSync(path.join(work, 'store-')) }, timeout }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
-    });
-  });
+/** The binary, with a store of its own. */
+function run(args: string[], timeout: number): Promise<CliResult> {
+  return fathomAsync(args, { FATHOM_STORE: fs.mkdtempSync(path.join(work, 'store-')) }, timeout);
 }
 
 /** inspect --json of the image, from the fake engine's export; without the fields that name the source. */

@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../helpers/fixtures.js';
+import { fathomAsync, type CliResult } from '../helpers/cli.js';
 import { fuzzSettings, prng } from '../helpers/mutate.js';
 import { isFathomError } from '../../src/errors.js';
 import { LayerStore } from '../../store/store.js';
@@ -72,12 +71,8 @@ beforeEach(() => {
 });
 
 /** The binary, run without blocking this process (whose event loop is the fake engine's). */
-function run(args: string[], host = `unix://${path.join(work, 'engine.sock')}`): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'fathom.js'), ...args, '--host', host], { env: { ...process.env, FATHOM_STORE: path.join(work, 'store') }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
-    });
-  });
+function run(args: string[], host = `unix://${path.join(work, 'engine.sock')}`): Promise<CliResult> {
+  return fathomAsync([...args, '--host', host], { FATHOM_STORE: path.join(work, 'store') });
 }
 
 /** One line naming the answer and the field, exit 2, nothing on stdout, nothing internal. */
