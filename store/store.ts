@@ -274,9 +274,9 @@ export class LayerStore {
         entries: indexed.index.count,
         storedAt: new Date().toISOString(),
       };
-      writeDurable(path.join(temp, 'index.bin'), indexed.encoded ?? encodeIndex(indexed.index, indexed.diffId));
+      writeWhole(path.join(temp, 'index.bin'), indexed.encoded ?? encodeIndex(indexed.index, indexed.diffId));
       // meta.json is written last: its presence is what marks a layer as complete.
-      writeDurable(path.join(temp, 'meta.json'), seal(Buffer.from(JSON.stringify(meta, null, 1))));
+      writeWhole(path.join(temp, 'meta.json'), seal(Buffer.from(JSON.stringify(meta, null, 1))));
       makeDirs(path.dirname(finalDir));
       try {
         fs.renameSync(temp, finalDir);
@@ -461,7 +461,7 @@ export class LayerStore {
     storeWrite(this.root, path.relative(this.root, file), () => {
       try {
         makeDirs(path.dirname(file));
-        writeDurable(temp, data);
+        writeWhole(temp, data);
         fs.renameSync(temp, file);
       } finally {
         fs.rmSync(path.dirname(temp), { recursive: true, force: true });
@@ -592,11 +592,18 @@ function readSealedJson<T>(file: string): T | null | undefined {
   }
 }
 
-function writeDurable(file: string, data: Buffer): void {
+/**
+ * Writes a new file whole, with no fsync. What the store promises (a layer or record appears whole or not
+ * at all, to a second process and after kill -9) comes from renaming into place, and what it trusts from
+ * the checksum every file carries, checked when read: after a crash of the machine, a file that never
+ * reached the disk reads as damaged and is read again from its source. An fsync here would buy nothing
+ * for the blob beside it (never synced) yet on ext4 it makes the kernel write that blob out first: ~0.24 s
+ * for a 1 GB spooled layer, at the end of the open, measured on this project's VM.
+ */
+function writeWhole(file: string, data: Buffer): void {
   const fd = fs.openSync(file, 'w');
   try {
     writeAll(fd, data);
-    fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
