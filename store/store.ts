@@ -10,7 +10,7 @@ import type { ScannedLayer } from '../src/layer/scanned-layout.js';
 import { decodeIndex, encodeIndex, openStoredIndex } from './index-codec.js';
 import { WORKER_MIN_BYTES, indexWorkers, type IndexJob } from './index-workers.js';
 import { writeAll } from './write-all.js';
-import { spoolToFile } from './spool-file.js';
+import { SpoolFile } from './spool-file.js';
 import { digestHex, seal, unseal } from './sealed.js';
 import type { LayerIndex } from './layer-index.js';
 import { assembleLayerTar, readLayerFileAt, type TarSplitLayer } from '../src/layer/tar-split.js';
@@ -80,9 +80,23 @@ export interface ImageConfigJson {
   rootfs?: { type?: string; diff_ids?: string[] };
 }
 
-/** A blob written to the store's temporary space, not yet indexed (see LayerStore.spoolLayer). */
+/** What is known of a blob that arrives as a stream pushed in: its bytes come through a LayerSpool. */
+export type SpoolSource = Omit<LayerBlobSource, 'open' | 'location'>;
+
+/** A blob being written to the store's temporary space as it arrives (see LayerStore.openSpool). */
+export interface LayerSpool {
+  /** Takes a copy of the bytes; false when the disk has fallen behind (wait for `drained`). */
+  write(chunk: Buffer): boolean;
+  drained(): Promise<void>;
+  /** All of it has arrived: written out, ready for `ingestSpooled`. */
+  end(): Promise<SpooledLayer>;
+  /** It will not be finished: what was written is removed. */
+  abort(): Promise<void>;
+}
+
+/** A blob written to the store's temporary space, not yet indexed (see LayerStore.openSpool). */
 export interface SpooledLayer {
-  source: LayerBlobSource;
+  source: SpoolSource;
   temp: string;
   size: number;
 }
@@ -213,21 +227,44 @@ export class LayerStore {
   }
 
   /**
-   * Writes a streamed blob to a temporary file as fast as it arrives (on the thread pool, see
-   * spool-file.ts), hashing nothing: a source whose layers come one after another in one stream (an
-   * engine's export) is read at the stream's pace while earlier layers are still being indexed.
-   * `ingestSpooled` then indexes, verifies and commits it.
+   * Opens a temporary file in the store for a streamed blob, written as fast as it arrives (on the thread
+   * pool, see spool-file.ts) and hashing nothing: a source whose layers come one after another in one
+   * stream (an engine's export) is read at the stream's pace while earlier layers are still being indexed.
+   * `ingestSpooled` then indexes, verifies and commits what `end` gives.
    */
-  async spoolLayer(source: LayerBlobSource): Promise<SpooledLayer> {
+  openSpool(source: SpoolSource): LayerSpool {
     const temp = this.makeTemp();
-    const file = path.join(temp, 'blob');
+    const what = `layer ${source.diffId ?? '(of unknown diff ID)'}`;
+    let file: SpoolFile;
     try {
-      const size = await spoolToFile(file, await source.open());
-      return { source, temp, size };
+      file = new SpoolFile(path.join(temp, 'blob'));
     } catch (e) {
       fs.rmSync(temp, { recursive: true, force: true });
-      throw asStoreError(e, this.root, `layer ${source.diffId ?? '(of unknown diff ID)'}`);
+      throw asStoreError(e, this.root, what);
     }
+    const failed = (e: unknown) => asStoreError(e, this.root, what);
+    return {
+      write: (chunk) => {
+        try {
+          return file.write(chunk);
+        } catch (e) {
+          throw failed(e);
+        }
+      },
+      drained: () => file.drained(),
+      end: async () => {
+        try {
+          return { source, temp, size: await file.end() };
+        } catch (e) {
+          fs.rmSync(temp, { recursive: true, force: true });
+          throw failed(e);
+        }
+      },
+      abort: async () => {
+        await file.abort();
+        fs.rmSync(temp, { recursive: true, force: true });
+      },
+    };
   }
 
   /** Indexes and commits a spooled blob (on a worker when it is big); the spool becomes the stored copy. */

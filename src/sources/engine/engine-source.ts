@@ -1,50 +1,21 @@
-import { Readable } from 'node:stream';
-import tar from 'tar-stream';
 import { FathomError } from '../../errors.js';
 import type { ArchiveFiles } from '../archive/archive-files.js';
 import { DOCKER_LAYER_TAR, resolveDockerSave } from '../archive/docker-archive.js';
 import { resolveOciLayout } from '../archive/oci-layout.js';
 import type { ImageSource, IngestProgress, ResolveOptions, ResolvedImage } from '../types.js';
 import { normalizeRef } from '../verify.js';
-import type { ImageRecord, LayerStore } from '../../../store/store.js';
+import type { ImageRecord, LayerSpool, LayerStore } from '../../../store/store.js';
 import { assembleLayerTar } from '../../layer/tar-split.js';
 import { TarStreamParser } from '../../tar/stream-parser.js';
 import { EngineStoreUnreadable, readEngineStore, type EngineStoreImage } from './engine-store.js';
-import { connect, explainConnectionError, isConnectionError, type Engine, type EngineKind } from './connection.js';
+import { connect, explainConnectionError, type Engine, type EngineKind } from './connection.js';
+import { streamGet } from './engine-stream.js';
 import { answerTo, imageInspectAnswer } from './engine-answers.js';
 
 export interface EngineSourceOptions {
   host?: string;
   /** For a bare reference that is also no file: what to say when no engine answers either. */
   fallbackMessage?: string;
-}
-
-/**
- * Finds the end-of-archive marker of a tar arriving in chunks (headers read, contents counted past). A
- * stream it can't follow is simply read to its end: the archive's own reader judges it.
- */
-class ArchiveEnd {
-  private readonly parser: TarStreamParser;
-  private following = true;
-
-  constructor(label: string) {
-    this.parser = new TarStreamParser(() => null, label);
-  }
-
-  /** The chunk starting at stream offset `at`: how much of it is the archive's, where the marker ends in it; else null. */
-  feed(chunk: Buffer, at: number): number | null {
-    if (!this.following) return null;
-    try {
-      this.parser.push(chunk);
-    } catch {
-      this.following = false;
-      return null;
-    }
-    const end = this.parser.endOffset;
-    if (end === null) return null;
-    this.following = false;
-    return end - at;
-  }
 }
 
 /** Metadata files of an export, held in memory; layer blobs went straight to the store. */
@@ -82,123 +53,125 @@ function cleanName(name: string): string {
   return name.replace(/^\.\//, '').replace(/\/$/, '');
 }
 
-async function drain(stream: Readable): Promise<void> {
-  for await (const _ of stream) void _;
-}
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /**
- * Streams `docker save` of one image from the engine into the store: each layer blob goes through the
- * store's ingest as it arrives (no temp file, no buffering); layers already stored are skipped where the
- * export names them by digest (Docker 25+), and hashed then dropped where it doesn't (older engines).
+ * Streams `docker save` of one image from the engine into the store: each layer blob is spooled into the
+ * store as it arrives and indexed (on a worker when big) while the next one arrives; layers already stored
+ * are skipped where the export names them by digest (Docker 25+, podman), and spooled then checked where
+ * it doesn't (older Docker). The archive is parsed once, as it arrives, from the one buffer the engine's
+ * socket is read into (see engine-stream.ts): nothing is allocated per read but the copies kept.
  */
 async function exportIntoStore(engine: Engine, label: string, imageId: string, diffIds: string[], store: LayerStore, totalBytes: number, onProgress?: (p: IngestProgress) => void): Promise<ExportMetadata> {
   const expected = new Set(diffIds);
   const meta = new ExportMetadata(label);
   const progress: IngestProgress = { layersDone: 0, layersTotal: diffIds.length, bytesDone: 0, bytesTotal: totalBytes, waitingFor: `the ${engine.endpoint.kind} engine's export` };
-  let raw: NodeJS.ReadableStream;
   // An engine may prepare the whole export before it answers at all (Docker 20.10 writes it to disk first).
   onProgress?.({ ...progress });
-  try {
-    raw = (await engine.docker.getImage(imageId).get()) as NodeJS.ReadableStream;
-  } catch (e) {
-    throw explainConnectionError(e, engine.endpoint);
-  }
-  const extract = tar.extract();
-  const input = raw as unknown as Readable;
-  input.on('error', (e) => extract.destroy(e));
-  const ending = new ArchiveEnd(label);
-  let archiveEnded = false;
-  const endArchive = (last: Buffer | undefined) => {
-    if (archiveEnded) return;
-    archiveEnded = true;
-    extract.end(last);
+  const indexing: Promise<void>[] = [];
+  /** The layer being spooled, to be removed if the export fails before it has all arrived. */
+  let spooling: { spool: LayerSpool; member: string } | null = null;
+  let failure: unknown = null;
+  let holds = 0;
+
+  const layerDone = () => {
+    progress.layersDone++;
+    onProgress?.({ ...progress });
   };
+  const endLayer = (spool: LayerSpool) => {
+    spooling = null;
+    const indexed = spool.end().then((spooled) => store.ingestSpooled(spooled)).then(layerDone);
+    indexed.catch(() => {}); // awaited below, after the stream: not an unhandled rejection meanwhile
+    indexing.push(indexed);
+  };
+
+  const parser = new TarStreamParser((header) => {
+    const name = cleanName(header.name);
+    meta.sizes.set(name, header.size);
+    if (header.typeflag === '2' && header.linkname) {
+      const dir = name.includes('/') ? name.slice(0, name.lastIndexOf('/')) : '';
+      const target = `${dir}/${header.linkname}`.split('/').reduce<string[]>((acc, part) => (part === '..' ? acc.slice(0, -1) : part && part !== '.' ? [...acc, part] : acc), []).join('/');
+      meta.links.set(name, target);
+    }
+    if (header.typeflag !== '0' && header.typeflag !== '7') return null;
+    // Docker 25+ names layers by digest (blobs/sha256/HEX), podman by diff ID (HEX.tar at the root),
+    // older Docker by v1 ID (V1ID/layer.tar): only the last must be read to be known.
+    const blobHex = /^(?:blobs\/sha256\/([0-9a-f]{64})|([0-9a-f]{64})\.tar)$/.exec(name)?.slice(1).find(Boolean);
+    const known = blobHex && expected.has(`sha256:${blobHex}`) ? `sha256:${blobHex}` : null;
+    if (known !== null || /(^|\/)layer\.tar$/.test(name)) {
+      if (known !== null && store.hasLayer(known)) {
+        layerDone();
+        return null;
+      }
+      const where = `${label}: ${name}`;
+      const spool = store.openSpool({ diffId: known, accept: (d) => expected.has(d), blobDigest: known, where });
+      spooling = { spool, member: name };
+      let left = header.size;
+      if (left === 0) endLayer(spool);
+      return (piece) => {
+        if (!spool.write(piece)) hold(spool.drained());
+        left -= piece.length;
+        if (left === 0) endLayer(spool);
+      };
+    }
+    if (header.size > METADATA_LIMIT) return null;
+    const parts: Buffer[] = [];
+    let left = header.size;
+    if (left === 0) meta.files.set(name, Buffer.alloc(0));
+    return (piece) => {
+      parts.push(Buffer.from(piece));
+      left -= piece.length;
+      if (left === 0) meta.files.set(name, Buffer.concat(parts));
+    };
+  }, label);
+
   // Progress is the bytes received from the engine, from the first one: an engine may spend seconds
   // preparing its export, then send it fast, and a user should see it move as soon as anything does.
   let reported = 0;
   let firstByteAt = 0;
-  input.on('data', (chunk: Buffer) => {
+  const stream = streamGet(engine.endpoint, `/images/${imageId}/get`, (piece) => {
+    if (failure !== null) return;
     const first = progress.bytesDone === 0;
-    const at = progress.bytesDone;
-    progress.bytesDone += chunk.length;
+    progress.bytesDone += piece.length;
     // The engine's size of an image is its files' bytes; the export has tar headers and JSON besides.
     progress.bytesTotal = Math.max(progress.bytesTotal, progress.bytesDone);
     if (first) firstByteAt = Date.now();
     // The rate is the stream's own, not spread over the engine's preparation (~6 s for 1 GB here).
     progress.flowingSeconds = (Date.now() - firstByteAt) / 1000;
     delete progress.waitingFor;
+    try {
+      parser.push(piece);
+    } catch (e) {
+      failure = e;
+      stream.stop();
+      return;
+    }
     // The archive is read to its end-of-archive marker and no further (as Go's archive/tar, which
     // `docker load` uses, reads one): Docker 20.10 ends its answer ~0.5 s after the marker, once it has
     // removed its own copy of the export, and what comes between is padding.
-    const upTo = ending.feed(chunk, at);
-    if (upTo === null) {
-      if (!extract.write(chunk)) {
-        input.pause();
-        extract.once('drain', () => input.resume());
-      }
-    } else {
-      endArchive(chunk.subarray(0, upTo));
-      input.removeAllListeners('data');
-      // Nothing more is wanted: a broken connection now is not the archive's failure.
-      input.removeAllListeners('error');
-      input.on('error', () => {});
-      input.destroy();
-    }
+    if (parser.ended) stream.stop();
     if (!first && progress.bytesDone - reported < PROGRESS_EVERY_BYTES) return;
     reported = progress.bytesDone;
     onProgress?.({ ...progress });
   });
-  input.on('end', () => endArchive(undefined));
-  const indexing: Promise<void>[] = [];
+  // The disk fell behind the stream: the engine waits (its socket is not read) until it catches up.
+  function hold(caughtUp: Promise<void>): void {
+    if (holds++ === 0) stream.pause();
+    void caughtUp.then(() => {
+      if (--holds === 0) stream.resume();
+    });
+  }
+
   try {
-    for await (const entry of extract as unknown as AsyncIterable<Readable & { header: tar.Header }>) {
-      const header = entry.header;
-      const name = cleanName(header.name);
-      meta.sizes.set(name, header.size ?? 0);
-      // Docker 25+ names layers by digest (blobs/sha256/HEX), podman by diff ID (HEX.tar at the root),
-      // older Docker by v1 ID (V1ID/layer.tar): only the last must be hashed to be known.
-      const blobHex = /^(?:blobs\/sha256\/([0-9a-f]{64})|([0-9a-f]{64})\.tar)$/.exec(name)?.slice(1).find(Boolean);
-      const isLegacyLayer = /(^|\/)layer\.tar$/.test(name);
-      if (header.type === 'symlink' && header.linkname) {
-        const dir = name.includes('/') ? name.slice(0, name.lastIndexOf('/')) : '';
-        const target = `${dir}/${header.linkname}`.split('/').reduce<string[]>((acc, part) => (part === '..' ? acc.slice(0, -1) : part && part !== '.' ? [...acc, part] : acc), []).join('/');
-        meta.links.set(name, target);
-      }
-      if (header.type !== 'file') {
-        await drain(entry as unknown as Readable);
-        continue;
-      }
-      if ((blobHex && expected.has(`sha256:${blobHex}`)) || isLegacyLayer) {
-        const known = blobHex ? `sha256:${blobHex}` : null;
-        if (known && store.hasLayer(known)) {
-          await drain(entry as unknown as Readable);
-          progress.layersDone++;
-          onProgress?.({ ...progress });
-        } else {
-          // Spooled at the stream's pace, indexed (on a worker when big) while the next layer arrives.
-          const spooled = await store.spoolLayer({ diffId: known, accept: (d) => expected.has(d), blobDigest: known, where: `${label}: ${name}`, open: async () => entry as AsyncIterable<Buffer> });
-          const indexed = store.ingestSpooled(spooled).then(() => {
-            progress.layersDone++;
-            onProgress?.({ ...progress });
-          });
-          indexed.catch(() => {}); // awaited below, after the stream: not an unhandled rejection meanwhile
-          indexing.push(indexed);
-        }
-        continue;
-      }
-      if ((header.size ?? 0) <= METADATA_LIMIT) meta.files.set(name, await collect(entry as unknown as Readable));
-      else await drain(entry as unknown as Readable);
-    }
+    await stream.ended;
+    if (failure !== null) throw failure;
+    // An answer that ended without the marker is judged by its framing: cut inside an entry is an error.
+    if (!parser.ended) parser.end();
   } catch (e) {
+    const cut = spooling as { spool: LayerSpool; member: string } | null;
+    await cut?.spool.abort();
     await Promise.allSettled(indexing);
-    if (isConnectionError(e)) throw explainConnectionError(e, engine.endpoint);
-    throw e;
+    if (e instanceof FathomError) throw e;
+    const explained = explainConnectionError(e, engine.endpoint);
+    throw cut ? new FathomError(`${explained.message} (while receiving ${JSON.stringify(cut.member)})`) : explained;
   }
   const failed = (await Promise.allSettled(indexing)).find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed) throw failed.reason;

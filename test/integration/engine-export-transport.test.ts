@@ -1,0 +1,182 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imagePath, truthJson } from '../helpers/fixtures.js';
+import { fathomAsync, type CliResult } from '../helpers/cli.js';
+
+/**
+ * An image's export is read by fathom's own HTTP reading (engine-stream.ts), not dockerode's: over a unix
+ * socket, TCP and TLS with client certificates (DOCKER_TLS_VERIFY), framed as chunks of any size, by a
+ * Content-Length or by the close, it gives the archive's own answers; an engine's error answer, an answer
+ * cut short or one that is not HTTP is one line, and leaves nothing in the store.
+ */
+
+const INSPECT = truthJson<Record<string, unknown>>('busybox', 'inspect.json');
+const ARCHIVE = fs.readFileSync(imagePath('busybox', 'docker-save.tar'));
+
+type Export = (res: http.ServerResponse) => void;
+/** How the export is answered, per test. */
+let sendExport: Export;
+let work: string;
+const servers: net.Server[] = [];
+let unixHost: string;
+let tcpHost: string;
+let tlsHost: string;
+let certDir: string;
+
+function engine(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const url = (req.url ?? '/').replace(/^\/v[0-9.]+/, '');
+  if (url.endsWith('/_ping')) {
+    res.writeHead(200, { 'api-version': '1.41' });
+    res.end('OK');
+  } else if (/^\/images\/.+\/json/.test(url)) {
+    res.writeHead(200, { 'content-type': 'application/json', 'api-version': '1.41' });
+    res.end(JSON.stringify(INSPECT));
+  } else if (/^\/images\/.+\/get/.test(url)) {
+    sendExport(res);
+  } else {
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ message: `no such thing: ${url}` }));
+  }
+}
+
+async function listen(server: net.Server, ...at: (string | number)[]): Promise<void> {
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(...at, resolve));
+}
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-export-transport-'));
+  const sock = path.join(work, 'engine.sock');
+  await listen(http.createServer(engine), sock);
+  unixHost = `unix://${sock}`;
+  const tcp = http.createServer(engine);
+  await listen(tcp, 0, '127.0.0.1');
+  tcpHost = `tcp://127.0.0.1:${(tcp.address() as AddressInfo).port}`;
+  // One self-signed certificate is the CA, the engine's certificate and the client's, as a test CA can be.
+  certDir = path.join(work, 'certs');
+  fs.mkdirSync(certDir);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(certDir, 'key.pem'), '-out', path.join(certDir, 'cert.pem')], { stdio: 'ignore' });
+  fs.copyFileSync(path.join(certDir, 'cert.pem'), path.join(certDir, 'ca.pem'));
+  const pem = (f: string) => fs.readFileSync(path.join(certDir, f));
+  const secure = https.createServer({ key: pem('key.pem'), cert: pem('cert.pem'), ca: pem('ca.pem'), requestCert: true, rejectUnauthorized: true }, engine);
+  await listen(secure, 0, '127.0.0.1');
+  tlsHost = `tcp://127.0.0.1:${(secure.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  for (const s of servers) await new Promise((resolve) => s.close(resolve));
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+/** inspect --json of the image through the export, with a store of its own, which is returned too. */
+async function inspect(host: string, env: Record<string, string> = {}): Promise<CliResult & { store: string }> {
+  const store = fs.mkdtempSync(path.join(work, 'store-'));
+  const r = await fathomAsync(['inspect', 'docker://corpus/busybox:latest', '--engine-read', 'export', '--json', '--host', host], { FATHOM_STORE: store, ...env }, 30_000);
+  return { ...r, store };
+}
+
+function withoutSource(json: string): Record<string, unknown> {
+  const { source: _source, engineRead: _engineRead, ...rest } = JSON.parse(json) as Record<string, unknown>;
+  return rest;
+}
+
+let archiveAnswer: Record<string, unknown> | null = null;
+async function ofArchive(): Promise<Record<string, unknown>> {
+  if (archiveAnswer) return archiveAnswer;
+  const r = await fathomAsync(['inspect', imagePath('busybox', 'docker-save.tar'), '--json'], { FATHOM_STORE: fs.mkdtempSync(path.join(work, 'store-')) });
+  expect(r.code).toBe(0);
+  archiveAnswer = withoutSource(r.stdout);
+  return archiveAnswer;
+}
+
+/** Sends the archive as writes of these sizes, in turn (node frames each write as one chunk). */
+function inWrites(sizes: number[]): Export {
+  return (res) => {
+    res.writeHead(200, { 'content-type': 'application/x-tar' });
+    for (let at = 0, k = 0; at < ARCHIVE.length; k++) {
+      const n = Math.min(sizes[k % sizes.length], ARCHIVE.length - at);
+      res.write(ARCHIVE.subarray(at, at + n));
+      at += n;
+    }
+    res.end();
+  };
+}
+
+/** What the store holds in its temporary space: nothing, after any open that ended. */
+function leftInTmp(store: string): string[] {
+  const tmp = path.join(store, 'tmp');
+  return fs.existsSync(tmp) ? fs.readdirSync(tmp) : [];
+}
+
+describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
+  it('over a unix socket, in chunks of any size, over TCP with a Content-Length, and over TLS with client certificates: the archive\'s answers', async () => {
+    sendExport = inWrites([1, 511, 7, 65_536, 300_001, 3]);
+    const unix = await inspect(unixHost);
+    expect(unix.stderr).toBe('');
+    expect(withoutSource(unix.stdout)).toEqual(await ofArchive());
+
+    sendExport = (res) => {
+      res.writeHead(200, { 'content-type': 'application/x-tar', 'content-length': ARCHIVE.length });
+      res.end(ARCHIVE);
+    };
+    const tcp = await inspect(tcpHost);
+    expect(tcp.stderr).toBe('');
+    expect(withoutSource(tcp.stdout)).toEqual(await ofArchive());
+
+    sendExport = inWrites([100_000]);
+    const secure = await inspect(tlsHost, { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certDir });
+    expect(secure.stderr).toBe('');
+    expect(withoutSource(secure.stdout)).toEqual(await ofArchive());
+  }, 90_000);
+
+  it('an answer framed only by its close is read to the close', async () => {
+    sendExport = (res) => {
+      // HTTP/1.0-style: no length, no chunks; the body ends when the engine closes.
+      res.socket!.end(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nConnection: close\r\n\r\n'), ARCHIVE]));
+    };
+    const r = await inspect(unixHost);
+    expect(r.stderr).toBe('');
+    expect(withoutSource(r.stdout)).toEqual(await ofArchive());
+  }, 60_000);
+
+  it('an error answer is the engine\'s own words on one line, terminal escapes and all made harmless', async () => {
+    sendExport = (res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: 'write /var/lib/docker/tmp/docker-export-1: no space left on device\u001b[2J' }));
+    };
+    const r = await inspect(unixHost);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('no space left on device');
+    expect(r.stderr).not.toContain('\u001b');
+    expect(leftInTmp(r.store)).toEqual([]);
+  }, 60_000);
+
+  it('an answer cut inside a layer is one line and leaves nothing half-written in the store', async () => {
+    sendExport = (res) => {
+      res.writeHead(200, { 'content-type': 'application/x-tar' });
+      res.write(ARCHIVE.subarray(0, Math.floor(ARCHIVE.length * 0.6)), () => res.socket!.destroy());
+    };
+    const r = await inspect(unixHost);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/docker engine at unix:.*(cut short|closed).*while receiving ".*layer.tar"/);
+    expect(leftInTmp(r.store)).toEqual([]);
+    expect(fs.existsSync(path.join(r.store, 'layers')) ? fs.readdirSync(path.join(r.store, 'layers', 'sha256')) : []).toEqual([]);
+  }, 60_000);
+
+  it('an answer that is not HTTP is one line saying so', async () => {
+    sendExport = (res) => res.socket!.end('SSH-2.0-OpenSSH_9.2\r\n\r\n');
+    const r = await inspect(unixHost);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('not HTTP/1.1');
+  }, 60_000);
+});
