@@ -52,9 +52,8 @@ export class SpoolFile {
   }
 
   /** Settles once the disk is no more than a few MB behind (at once if it is not). */
-  drained(): Promise<void> {
-    if (this.writing * WRITE_BYTES <= BEHIND_BYTES) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+  async drained(): Promise<void> {
+    while (this.writing * WRITE_BYTES > BEHIND_BYTES) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   /** Writes what is left, closes the file and returns its size; throws the first failed write's error. */
