@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { FathomError } from '../src/errors.js';
 import type { Compression } from '../src/layer/compression.js';
 import type { TarSplitLayer } from '../src/layer/tar-split.js';
 import type { ScannedLayout } from '../src/layer/scanned-layout.js';
+import { nodeWorkerThreads } from '../src/lazy-node.js';
 
 /**
  * A layer to be indexed (and copied to `copyTo`, when set) off the main thread: a blob in a local file, or
@@ -118,7 +119,7 @@ class WorkerPool {
     // 12 MB cost no CPU that the bench can see and took 60-90 MB off a 505k-entry first open's peak, and
     // 6 MB takes ~8 MB more off the 1 GB one (138 → 129 MB) in the same time and CPU (also at 505k entries,
     // with gzip layers, through an engine's store, and for the first look's scans).
-    const added: PoolWorker = { worker: new Worker(this.script, { resourceLimits: { maxYoungGenerationSizeMb: 6 } }), pending: 0, pendingBytes: 0, retiring: null };
+    const added: PoolWorker = { worker: new (nodeWorkerThreads().Worker)(this.script, { resourceLimits: { maxYoungGenerationSizeMb: 6 } }), pending: 0, pendingBytes: 0, retiring: null };
     this.workers.push(added);
     return added;
   }

@@ -1,4 +1,4 @@
-import zlib from 'node:zlib';
+import { nodeZlib } from '../lazy-node.js';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { FathomError } from '../errors.js';
 
@@ -149,7 +149,7 @@ function zstdDecompressor(onOutput: (chunk: Buffer) => void, where: string): Dec
 }
 
 function gzipDecompressor(onOutput: (chunk: Buffer) => void, where: string): Decompressor {
-  const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
+  const gunzip = nodeZlib().createGunzip({ chunkSize: 256 * 1024 });
   let failure: unknown = null;
   const fail = (e: unknown) => {
     failure ??= e;

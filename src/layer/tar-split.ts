@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { nodeZlib } from '../lazy-node.js';
 import { FathomError } from '../errors.js';
 
 /**
@@ -55,7 +55,7 @@ function gunzipWhole(gz: Buffer): Buffer {
   // ISIZE is the size mod 2^32; a wrong one (or a second member) only costs zlib more pieces.
   const stated = gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
   // zlib takes no piece under 64 bytes: a record that small (a damaged one) would fail as "not gzip".
-  return gunzipSync(gz, stated > 0 && stated <= MAX_ONE_PIECE ? { chunkSize: Math.max(stated + 1, 64) } : {});
+  return nodeZlib().gunzipSync(gz, stated > 0 && stated <= MAX_ONE_PIECE ? { chunkSize: Math.max(stated + 1, 64) } : {});
 }
 const MAX_ONE_PIECE = 256 << 20;
 

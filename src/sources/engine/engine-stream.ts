@@ -1,5 +1,4 @@
-import net from 'node:net';
-import tls from 'node:tls';
+import { nodeNet as net, nodeTls as tls } from '../../lazy-node.js';
 import { HttpAnswerDecoder, HttpAnswerError, type AnswerHead } from './http-answer.js';
 import type { EngineEndpoint } from './connection.js';
 
@@ -70,15 +69,15 @@ export function streamGet(endpoint: EngineEndpoint, path: string, onBody: (piece
       return true; // pausing is asked for through pause()
     },
   };
-  let socket: net.Socket;
+  let socket: import('node:net').Socket;
   if (options.socketPath) {
-    socket = net.connect({ path: options.socketPath, onread });
+    socket = net().connect({ path: options.socketPath, onread });
   } else if (options.protocol === 'https') {
     const port = Number(options.port);
-    socket = tls.connect({ host, port, ca: options.ca, cert: options.cert, key: options.key, ...(net.isIP(host) === 0 && { servername: host }) });
+    socket = tls().connect({ host, port, ca: options.ca, cert: options.cert, key: options.key, ...(net().isIP(host) === 0 && { servername: host }) });
     socket.on('data', (chunk: Buffer) => take(chunk));
   } else {
-    socket = net.connect({ host, port: Number(options.port), onread });
+    socket = net().connect({ host, port: Number(options.port), onread });
   }
   socket.once(options.protocol === 'https' ? 'secureConnect' : 'connect', () => socket.write(request));
   socket.on('error', (e) => finish(e));
