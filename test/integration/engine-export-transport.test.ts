@@ -5,6 +5,7 @@ import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imagePath, truthJson } from '../helpers/fixtures.js';
 import { fathomAsync, type CliResult } from '../helpers/cli.js';
@@ -170,6 +171,25 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
     expect(r.stderr).toMatch(/docker engine at unix:.*(cut short|closed).*while receiving ".*layer.tar"/);
     expect(leftInTmp(r.store)).toEqual([]);
     expect(fs.existsSync(path.join(r.store, 'layers')) ? fs.readdirSync(path.join(r.store, 'layers', 'sha256')) : []).toEqual([]);
+  }, 60_000);
+
+  it('an export whose other members would fill memory is one line, read no further', async () => {
+    // Five members of 20 MB that are no layer: each under the size of one that is skipped unread, together
+    // more than the export's metadata may hold.
+    const pack = tar.pack();
+    for (let i = 0; i < 5; i++) pack.entry({ name: `junk-${i}.json` }, Buffer.alloc(20 << 20, 0x20));
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack) chunks.push(c as Buffer);
+    const junk = Buffer.concat(chunks);
+    sendExport = (res) => {
+      res.writeHead(200, { 'content-type': 'application/x-tar' });
+      res.end(junk);
+    };
+    const r = await inspect(unixHost);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('more than 64 MB (at "junk-3.json")');
   }, 60_000);
 
   it('an answer that is not HTTP is one line saying so', async () => {

@@ -46,6 +46,7 @@ class ExportMetadata implements ArchiveFiles {
   }
 }
 
+/** Of an export's members other than its layers (manifests, configs: kilobytes), how much is kept in memory, in all. */
 const METADATA_LIMIT = 64 << 20;
 const PROGRESS_EVERY_BYTES = 4 << 20;
 
@@ -71,6 +72,7 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
   let spooling: { spool: LayerSpool; member: string } | null = null;
   let failure: unknown = null;
   let holds = 0;
+  let metadataBytes = 0;
 
   const layerDone = () => {
     progress.layersDone++;
@@ -112,7 +114,10 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
         if (left === 0) endLayer(spool);
       };
     }
+    // A member too big to be metadata is no part of the image's description: counted past, unread.
     if (header.size > METADATA_LIMIT) return null;
+    metadataBytes += header.size;
+    if (metadataBytes > METADATA_LIMIT) throw new FathomError(`${label}: the export's members other than its layers come to more than ${METADATA_LIMIT >> 20} MB (at ${JSON.stringify(name)}); an image's manifests and configs are kilobytes`);
     const parts: Buffer[] = [];
     let left = header.size;
     if (left === 0) meta.files.set(name, Buffer.alloc(0));
