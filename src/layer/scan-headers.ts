@@ -11,6 +11,13 @@ import { EntryKind } from '../model/entry.js';
 
 /** How much is read at a time: a window of headers and the small files between them. */
 const WINDOW_BYTES = 64 << 10;
+/**
+ * After a file this big, only this much is read at the next header: files of one layer tend to be of a
+ * size, and for files of tens of KB a 64 KB window reads their contents too. The ~1 GB bench image's
+ * 475 MB layer (10k files of ~47 KB) was read whole that way, 124 ms of a first look's 280.
+ */
+const BIG_ENTRY_BYTES = 16 << 10;
+const HEADER_WINDOW_BYTES = 4 << 10;
 
 /**
  * A plain layer tar in a local file, indexed from its headers alone: content is seeked past, never read,
@@ -28,7 +35,9 @@ export function scanLayerHeaders(file: string, offset: number, size: number, whe
     const builder = new LayerIndexBuilder();
     const placement = new LayerWritePaths(where);
     const regions = new RegionList();
+    let lastEntryBytes = 0;
     const parser = new TarStreamParser((header, contentOffset) => {
+      lastEntryBytes = header.size;
       const before = builder.size;
       visitEntry(builder, placement, header, contentOffset, where, 'none');
       const entry = builder.size > before && builder.kindOf(before) === EntryKind.file ? before : -1;
@@ -40,7 +49,8 @@ export function scanLayerHeaders(file: string, offset: number, size: number, whe
     while (pos < size && !parser.ended) {
       pos += parser.skipUnread();
       if (pos >= size) break;
-      const got = fs.readSync(fd, window, 0, Math.min(WINDOW_BYTES, size - pos), offset + pos);
+      const want = lastEntryBytes >= BIG_ENTRY_BYTES ? HEADER_WINDOW_BYTES : WINDOW_BYTES;
+      const got = fs.readSync(fd, window, 0, Math.min(want, size - pos), offset + pos);
       if (got === 0) throw new FathomError(`${where}: the layer ends at byte ${pos} of ${size}`);
       parser.push(window.subarray(0, got));
       // After the push: every region that starts in this window is known (its header came first).
