@@ -208,14 +208,17 @@ const MAX_ID = 2 ** 32 - 2;
  * outside Linux's 32-bit ids, a mode or mtime that is no number. Large valid values pass exactly.
  */
 export function checkHeaderNumbers(header: TarHeader, where: string): void {
-  const entry = `${where}: entry ${JSON.stringify(header.name)}`;
-  if (!Number.isSafeInteger(header.size) || header.size < 0) throw new FathomError(`${entry} has an impossible size (${describeNumber(header.size)})`);
-  for (const field of ['uid', 'gid'] as const) {
-    const v = header[field];
-    if (!Number.isSafeInteger(v) || v < 0 || v > MAX_ID) throw new FathomError(`${entry} has an impossible ${field} (${describeNumber(v)})`);
-  }
-  if (!Number.isSafeInteger(header.mode) || header.mode < 0 || header.mode > 0o7777777) throw new FathomError(`${entry} has an impossible mode (${describeNumber(header.mode)})`);
-  if (!Number.isFinite(header.mtime)) throw new FathomError(`${entry} has an impossible mtime`);
+  // The entry is named only when something is wrong: every header of every layer passes through here.
+  const entry = () => `${where}: entry ${JSON.stringify(header.name)}`;
+  if (!Number.isSafeInteger(header.size) || header.size < 0) throw new FathomError(`${entry()} has an impossible size (${describeNumber(header.size)})`);
+  if (!isId(header.uid)) throw new FathomError(`${entry()} has an impossible uid (${describeNumber(header.uid)})`);
+  if (!isId(header.gid)) throw new FathomError(`${entry()} has an impossible gid (${describeNumber(header.gid)})`);
+  if (!Number.isSafeInteger(header.mode) || header.mode < 0 || header.mode > 0o7777777) throw new FathomError(`${entry()} has an impossible mode (${describeNumber(header.mode)})`);
+  if (!Number.isFinite(header.mtime)) throw new FathomError(`${entry()} has an impossible mtime`);
+}
+
+function isId(v: number): boolean {
+  return Number.isSafeInteger(v) && v >= 0 && v <= MAX_ID;
 }
 
 function describeNumber(v: number): string {
