@@ -122,13 +122,14 @@ export type DigestMode = 'none' | 'heads' | 'whole';
 
 /** Adds one tar entry to the index; returns what its content bytes must be fed to, if anything. */
 export function visitEntry(builder: LayerIndexBuilder, placement: LayerWritePaths, header: TarHeader, contentOffset: number, where: string, digests: DigestMode): ((chunk: Buffer) => void) | null {
-  const entryWhere = `${where}: entry ${JSON.stringify(header.name)}`;
+  // Named only for an error: every entry of every layer passes through here.
+  const entryWhere = () => `${where}: entry ${JSON.stringify(header.name)}`;
   const tarPath = normalizeEntryPath(header.name, where);
   if (tarPath === '') return null; // the root directory's own entry: nothing to show, nothing a layer can replace
   let kind = TYPEFLAG_KINDS[header.typeflag];
   if (kind === undefined) {
-    if (header.typeflag === 'S') throw new FathomError(`${entryWhere}: GNU sparse entries are not supported (Docker never writes them)`);
-    throw new FathomError(`${entryWhere}: unsupported tar entry type '${header.typeflag}'`);
+    if (header.typeflag === 'S') throw new FathomError(`${entryWhere()}: GNU sparse entries are not supported (Docker never writes them)`);
+    throw new FathomError(`${entryWhere()}: unsupported tar entry type '${header.typeflag}'`);
   }
   if (kind === EntryKind.file && header.name.endsWith('/')) kind = EntryKind.dir; // pre-POSIX tars mark dirs by name
   // Where Docker writes it: through a symlink this layer made earlier, the entry lands at the real path.
@@ -144,8 +145,8 @@ export function visitEntry(builder: LayerIndexBuilder, placement: LayerWritePath
   let link: string | null = null;
   if (kind === EntryKind.symlink) link = header.linkname;
   else if (kind === EntryKind.hardlink) {
-    link = normalizeEntryPath(header.linkname, `${entryWhere} (hard link target)`);
-    if (link === '') throw new FathomError(`${entryWhere}: hard link to the root directory`);
+    link = normalizeEntryPath(header.linkname, `${entryWhere()} (hard link target)`);
+    if (link === '') throw new FathomError(`${entryWhere()}: hard link to the root directory`);
   }
   const isContent = kind === EntryKind.file;
   const size = isContent ? header.size : 0;

@@ -128,9 +128,9 @@ function checksumMatches(buf: Buffer, start: number): boolean {
 }
 
 /** A raw 512-byte header, before any PAX/GNU overrides. Throws on a bad checksum. */
-export function parseRawHeader(buf: Buffer, start: number, where: string): TarHeader {
+export function parseRawHeader(buf: Buffer, start: number, where: () => string): TarHeader {
   if (!checksumMatches(buf, start)) {
-    throw new FathomError(`${where}: not a tar header (bad checksum) — the archive is corrupt or not a tar`);
+    throw new FathomError(`${where()}: not a tar header (bad checksum) — the archive is corrupt or not a tar`);
   }
   let name = cString(buf, start, 100);
   // POSIX ustar splits long paths into prefix + name; GNU's old format uses that field for other things.

@@ -157,7 +157,7 @@ export class TarStreamParser {
       return;
     }
     this.zeroBlocks = 0;
-    const header = parseRawHeader(buf, start, `${this.where}: at byte ${this.offset}`);
+    const header = parseRawHeader(buf, start, () => `${this.where}: at byte ${this.offset}`);
     if (!Number.isSafeInteger(header.size) || header.size < 0) {
       throw new FathomError(`${this.where}: entry ${JSON.stringify(header.name)} has an impossible size (${header.size})`);
     }

@@ -88,7 +88,7 @@ export class TarFiles implements ArchiveFiles {
         this.onlyZerosFrom(fd, pos);
         break;
       }
-      const h = parseRawHeader(header, 0, `${this.label}: at byte ${pos}`);
+      const h = parseRawHeader(header, 0, () => `${this.label}: at byte ${pos}`);
       // Every step moves forward: a size that is negative or no number would step back or stand still.
       if (!Number.isSafeInteger(h.size) || h.size < 0) throw new FathomError(`${this.label}: member ${JSON.stringify(h.name)} at byte ${pos} has an impossible size (${h.size})`);
       const dataAt = pos + BLOCK;
