@@ -173,17 +173,36 @@ async function previewOf(image: ResolvedImage, store: LayerStore, scans: LayerSc
 }
 
 /**
+ * Whether a first look will likely come: enough bytes still to read, all in layers whose headers can be
+ * scanned where they are (a local file, or an engine's layer store). A compressed local layer can't be,
+ * which only its scan finds out.
+ */
+function firstLookLikely(image: ResolvedImage, store: LayerStore): boolean {
+  let unread = 0;
+  for (const l of image.layers) {
+    if (store.hasLayer(l.diffId)) continue;
+    const bytes = l.blob.location?.().size ?? l.blob.engineLayer?.bytes;
+    if (bytes === undefined) return false;
+    unread += bytes;
+  }
+  return unread >= PREVIEW_MIN_BYTES;
+}
+
+/**
  * Hands the first look, if there is one, to `onPreview`, and returns once it is drawn (or after 1 s): the
  * layers' reading (their verification) waits, rather than compete with the first frame being made. On
  * two cores, two workers reading beside the main thread made a 1 GB image's first frame ~0.2 s later.
  */
-async function showFirstLook(image: ResolvedImage, store: LayerStore, scans: LayerScans, onPreview: (preview: OpenedImage) => Promise<void> | void): Promise<void> {
+async function showFirstLook(image: ResolvedImage, store: LayerStore, scans: LayerScans, onPreview: (preview: OpenedImage) => Promise<void> | void, onFirstLook?: (coming: boolean) => void): Promise<void> {
+  const promised = firstLookLikely(image, store);
+  if (promised) onFirstLook?.(true);
   let preview: OpenedImage | null = null;
   try {
     preview = await previewOf(image, store, scans);
   } catch {
     preview = null; // no first look: the open goes on, and says what is wrong if anything is
   }
+  if (promised && !preview) onFirstLook?.(false);
   const drawn = preview ? onPreview(preview) : undefined;
   if (!drawn) return;
   let timer: NodeJS.Timeout | undefined;
@@ -257,6 +276,8 @@ export async function openImage(
      * return when it is on screen, and the reading waits until then (or 1 s).
      */
     onPreview?: (preview: OpenedImage) => Promise<void> | void;
+    /** Told `true` when a first look is being made, `false` if it then does not come (see AppIo.openImage). */
+    onFirstLook?: (coming: boolean) => void;
   } = {},
 ): Promise<OpenedImage> {
   const resolved = await source.resolve({ store, tag: opts.tag, platform: opts.platform, engineRead: opts.engineRead, onProgress: opts.onProgress });
@@ -264,7 +285,7 @@ export async function openImage(
   // With a first look wanted, each layer is scanned once, on a worker (LayerScans): the first look is the
   // scans together, and a plain layer's reading verifies it against its own scan.
   const scans = opts.onPreview ? new LayerScans(resolved.source) : null;
-  if (opts.onPreview && scans) await showFirstLook(resolved, store, scans, opts.onPreview);
+  if (opts.onPreview && scans) await showFirstLook(resolved, store, scans, opts.onPreview, opts.onFirstLook);
   const ingest = ingestResolved(scans ? scans.scanning(resolved) : resolved, store, opts.onProgress);
   const record = await ingest;
   return { ...loadStoredImage(record, store), ...(resolved.engineRead && { engineRead: resolved.engineRead }), ...(resolved.registryRead && { registryRead: resolved.registryRead }) };

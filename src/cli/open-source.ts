@@ -107,7 +107,14 @@ function progressPrinter(): { onProgress: (p: IngestProgress) => void; stop: () 
 }
 
 /** Opens any source (a `store://` reference included) into the store and builds its model. */
-export async function modelFor(input: string, store: LayerStore, opts: OpenOptions, onProgress?: (p: IngestProgress) => void, onPreview?: (preview: ImageModel) => Promise<void> | void): Promise<{ model: ImageModel; source: string }> {
+export async function modelFor(
+  input: string,
+  store: LayerStore,
+  opts: OpenOptions,
+  onProgress?: (p: IngestProgress) => void,
+  onPreview?: (preview: ImageModel) => Promise<void> | void,
+  onFirstLook?: (coming: boolean) => void,
+): Promise<{ model: ImageModel; source: string }> {
   const spec = parseSourceSpec(input);
   if (spec.kind === 'store') {
     const found = store.findImages(spec.ref);
@@ -122,6 +129,7 @@ export async function modelFor(input: string, store: LayerStore, opts: OpenOptio
     engineRead: engineReadChoice(opts['engine-read']),
     onProgress,
     ...(onPreview && { onPreview: (preview: OpenedImage) => onPreview(new ImageModel(preview)) }),
+    onFirstLook,
   });
   return { model: new ImageModel(opened), source: source.spec };
 }

@@ -88,8 +88,8 @@ export function realIo(store: LayerStore, opts: OpenOptions & { engine?: EngineK
   return {
     store,
     ...(registry && { imagesTitle: `registry ${registry.name}`, imagesNote: 'sizes as the registry stores them (compressed); open one for its files' }),
-    async openImage(source: string, onProgress: (p: IngestProgress) => void, onPreview?: (preview: ImageModel) => Promise<void> | void) {
-      return (await modelFor(source, store, opts, onProgress, onPreview)).model;
+    async openImage(source: string, onProgress: (p: IngestProgress) => void, onPreview?: (preview: ImageModel) => Promise<void> | void, onFirstLook?: (coming: boolean) => void) {
+      return (await modelFor(source, store, opts, onProgress, onPreview, onFirstLook)).model;
     },
     async audit(sources, onImage) {
       const { auditSources } = await import('./audit-run.js');

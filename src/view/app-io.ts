@@ -64,9 +64,10 @@ export interface AppIo {
    * Opens an image; `onPreview` may be given a first look (from the layers' tar headers, unverified, never
    * stored) while the layers are still read and verified: the promise then brings the verified image.
    * `onPreview` may return when the first look is on screen: until then the open holds back its own work
-   * on this thread.
+   * on this thread. `onFirstLook` is told `true` once a first look is being made (the layers' headers
+   * are being scanned), and `false` if it then will not come after all.
    */
-  openImage(source: string, onProgress: (p: IngestProgress) => void, onPreview?: (preview: ImageModel) => Promise<void> | void): Promise<ImageModel>;
+  openImage(source: string, onProgress: (p: IngestProgress) => void, onPreview?: (preview: ImageModel) => Promise<void> | void, onFirstLook?: (coming: boolean) => void): Promise<ImageModel>;
   /** Keeps an image's headline numbers so lists can show them without reopening it. */
   rememberAnalysis(model: ImageModel): void;
   /** Diff IDs that other stored images use too. */

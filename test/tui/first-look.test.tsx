@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KEYS, renderApp, testIo } from '../helpers/tui.js';
 import { imagePath } from '../helpers/fixtures.js';
 import { dockerSaveOf, tarOfFiles } from '../helpers/layers.js';
+import { writeOciLayout } from '../helpers/oci.js';
 import { fathom } from '../helpers/cli.js';
 import type { AppIo } from '../../src/view/app-io.js';
 import type { ImageModel } from '../../src/model/image-model.js';
@@ -69,6 +71,26 @@ describe('a first look while the layers are verified', () => {
     expect(t.frame()).toContain('Files  layer 9: its own changes');
     t.app.unmount();
   });
+
+  it('the open says a first look is coming where one is being made, and takes it back where the layers are compressed', async () => {
+    const archive = path.join(work, 'told.tar');
+    await bigArchive(archive);
+    const heard = async (source: string) => {
+      const said: boolean[] = [];
+      let previews = 0;
+      await testIo(fs.mkdtempSync(path.join(work, 'store-'))).openImage(source, () => {}, () => void previews++, (coming) => said.push(coming));
+      return { said, previews };
+    };
+    expect(await heard(archive)).toEqual({ said: [true], previews: 1 });
+    // The same layer gzip'd in an OCI layout: its headers can't be reached without inflating it.
+    const layout = path.join(work, 'told-oci');
+    // Random bytes stay over the first look's 32 MB once gzip'd.
+    const noise = randomBytes(40 << 20);
+    writeOciLayout(layout, [await tarOfFiles([{ name: 'noise.bin', body: noise }])], { gzip: true, gzipLevel: 1 });
+    expect(await heard(layout)).toEqual({ said: [true, false], previews: 0 });
+    // Small, or stored already: nothing is said.
+    expect(await heard(EDGE)).toEqual({ said: [], previews: 0 });
+  }, 60_000);
 
   it('a big archive opens on its headers; a layer that then fails its digest ends the app with that line, exit 2, and stores nothing', async () => {
     const body = Buffer.alloc(40 << 20, 7);

@@ -34,6 +34,41 @@ describe('progress while an image opens', () => {
     await pending.promise;
   });
 
+  it('the first frame waits longer for a first look that is being made, and no longer once it will not come', async () => {
+    // An open that is told to say, at 10 ms, whether a first look is coming, and to bring one at 150 ms.
+    const fake = (coming: boolean[], previewAtMs: number | null): AppIo =>
+      ({
+        openImage: (_s: string, _p: unknown, onPreview: (m: ImageModel) => void, onFirstLook: (c: boolean) => void) => {
+          coming.forEach((c, k) => setTimeout(() => onFirstLook(c), 10 + 20 * k));
+          if (previewAtMs !== null) setTimeout(() => onPreview({ preview: true } as unknown as ImageModel), previewAtMs);
+          return new Promise<ImageModel>(() => {});
+        },
+      }) as unknown as AppIo;
+    const timed = async (io: AppIo) => {
+      const started = Date.now();
+      const pending = await openBeforeFirstFrame(io, 'x.tar', 60, 400);
+      return { ms: Date.now() - started, preview: pending.preview };
+    };
+    // Said to be coming: the wait outlasts its 60 ms for it, and ends when it comes.
+    const awaited = await timed(fake([true], 150));
+    expect(awaited.preview).not.toBeNull();
+    expect(awaited.ms).toBeGreaterThanOrEqual(140);
+    expect(awaited.ms).toBeLessThan(390);
+    // Said to be coming, then not: the wait ends at its 60 ms after all.
+    const withdrawn = await timed(fake([true, false], 150));
+    expect(withdrawn.preview).toBeNull();
+    expect(withdrawn.ms).toBeLessThan(140);
+    // Coming, but later than the longer wait: the wait ends at 400 ms without it.
+    const late = await timed(fake([true], 1000));
+    expect(late.preview).toBeNull();
+    expect(late.ms).toBeGreaterThanOrEqual(390);
+    expect(late.ms).toBeLessThan(900);
+    // Nothing said: the short wait, even with a first look on its way.
+    const unsaid = await timed(fake([], 150));
+    expect(unsaid.preview).toBeNull();
+    expect(unsaid.ms).toBeLessThan(140);
+  });
+
   it('the header and details say how an engine image was read', () => {
     expect(engineReadTag({ via: 'store', from: "docker's layer store at /var/lib/docker" })).toBe('  [engine store]');
     expect(engineReadTag({ via: 'export', why: null })).toBe('  [export]');

@@ -18,6 +18,8 @@ import { firstFrameDrawn } from '../../view/first-frame.js';
 
 /** How long the first frame may wait for an image to open: a stored one opens well within it. */
 const FIRST_FRAME_WAIT_MS = 150;
+/** How long it may wait for a first look that is being made (see openBeforeFirstFrame). */
+const FIRST_LOOK_WAIT_MS = 400;
 
 const ENTER_ALT = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT = '\x1b[?1049l';
@@ -114,7 +116,7 @@ export async function runTui(args: string[]): Promise<number> {
     firstFrameDrawn();
     if (frameLog) setTimeout(() => fs.writeFileSync(frameLog, String(lastWriteAt)), 50);
   };
-  if (start.kind === 'image') start = { ...start, pending: await openBeforeFirstFrame(io, start.source, FIRST_FRAME_WAIT_MS) };
+  if (start.kind === 'image') start = { ...start, pending: await openBeforeFirstFrame(io, start.source, FIRST_FRAME_WAIT_MS, FIRST_LOOK_WAIT_MS) };
   await layoutEngine;
   let exitCode = 0;
   let exitMessage: string | null = null;
