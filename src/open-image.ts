@@ -59,11 +59,18 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
       const layer = missing[next++];
       let seen = 0;
       try {
-        await store.ingestLayer(layer.blob, (bytes) => {
-          progress.bytesDone += bytes - seen;
-          seen = bytes;
-          onProgress?.({ ...progress });
-        });
+        if (layer.blob.stored) {
+          // Being stored by the source itself (an engine's export, indexed as it arrived): the layers
+          // below it are stacked meanwhile.
+          await layer.blob.stored;
+          progress.bytesDone += sizeOf(layer);
+        } else {
+          await store.ingestLayer(layer.blob, (bytes) => {
+            progress.bytesDone += bytes - seen;
+            seen = bytes;
+            onProgress?.({ ...progress });
+          });
+        }
       } catch (e) {
         failed = true;
         throw e;
@@ -89,8 +96,13 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
     failure = stackFailure ?? (stacker.stacked < image.layers.length ? new FathomError(`${image.source}: layer ${stacker.stacked} vanished from the store while it was being opened`) : null);
   }
   if (failure) {
+    // Layers the source stored itself (an export's, some perhaps still being stored) are this open's too:
+    // waited for, then dropped.
+    for (const outcome of await Promise.allSettled(image.layers.map((l) => l.blob.stored?.then(() => l.diffId)))) {
+      if (outcome.status === 'fulfilled' && outcome.value !== undefined) committed.push(outcome.value);
+    }
     // Leave the store as it was: drop what this open added that no stored image uses.
-    for (const diffId of committed) store.removeLayerIfUnused(diffId);
+    for (const diffId of new Set(committed)) store.removeLayerIfUnused(diffId);
     throw failure;
   }
   const layers: StoredLayerRef[] = image.layers.map((l) => {

@@ -121,6 +121,11 @@ export interface LayerBlobSource {
   /** For streamed blobs (downloads): how big the source says it is, so a big one is indexed on a worker thread. */
   sizeHint?: number;
   /**
+   * For a layer the source is already putting into the store (an engine's export, indexed as it
+   * arrived): settles once it is there, or fails as its reading failed. Nothing is read for it again.
+   */
+  stored?: Promise<unknown>;
+  /**
    * For a plain layer in a local file: its header scan (made now, or already made for a first look), so a
    * worker only verifies it against the scan instead of parsing it again (see scanned-layout.ts). Null
    * where it can't be scanned (compressed).

@@ -192,6 +192,57 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
     expect(r.stderr).toContain('more than 64 MB (at "junk-3.json")');
   }, 60_000);
 
+  it('a layer that fails its check after the archive has been read fails the open in one line, and the layers stored beside it are removed', async () => {
+    // The edge fixture's export with one byte of its biggest layer (a 2 MB random file) changed: the
+    // layer is only hashed after the stream, while the layers below are already stacked.
+    const edge = fs.readFileSync(imagePath('edge', 'docker-save.tar'));
+    const members: { name: string; offset: number; size: number }[] = [];
+    const extract = tar.extract();
+    const sizes = new Map<string, number>();
+    extract.on('entry', (header, stream, next) => {
+      sizes.set(header.name, header.size ?? 0);
+      stream.on('end', next);
+      stream.resume();
+    });
+    await new Promise<void>((resolve, reject) => extract.on('finish', resolve).on('error', reject).end(edge));
+    // Where each member's content starts: the headers walked (ustar, no long names in this archive),
+    // checked against tar-stream's sizes.
+    for (let off = 0; off + 512 <= edge.length; ) {
+      const name = edge.toString('latin1', off, off + 100).replace(/\0.*$/s, '');
+      if (name === '') break;
+      const size = parseInt(edge.toString('latin1', off + 124, off + 136).replace(/\0.*$/s, '').trim() || '0', 8);
+      members.push({ name, offset: off + 512, size });
+      off += 512 + Math.ceil(size / 512) * 512;
+    }
+    const biggest = members.filter((m) => m.name.endsWith('layer.tar')).sort((a, b) => b.size - a.size)[0];
+    expect(sizes.get(biggest.name)).toBe(biggest.size);
+    const altered = Buffer.from(edge);
+    altered[biggest.offset + Math.floor(biggest.size / 2)] ^= 0x01;
+    const inspectOfEdge = truthJson<Record<string, unknown>>('edge', 'inspect.json');
+    sendExport = (res) => {
+      res.writeHead(200, { 'content-type': 'application/x-tar' });
+      res.end(altered);
+    };
+    const store = fs.mkdtempSync(path.join(work, 'store-'));
+    const edgeEngine = http.createServer((req, res) => {
+      const url = (req.url ?? '/').replace(/^\/v[0-9.]+/, '');
+      if (/^\/images\/.+\/json/.test(url)) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(inspectOfEdge));
+      } else engine(req, res);
+    });
+    const sock = path.join(work, 'edge.sock');
+    await listen(edgeEngine, sock);
+    const r = await fathomAsync(['inspect', 'docker://corpus/edge:latest', '--engine-read', 'export', '--json', '--host', `unix://${sock}`], { FATHOM_STORE: store }, 30_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(JSON.stringify(biggest.name).slice(1, -1));
+    expect(r.stderr).toMatch(/not one of the image's diff IDs/);
+    const layers = path.join(store, 'layers', 'sha256');
+    expect(fs.existsSync(layers) ? fs.readdirSync(layers) : []).toEqual([]);
+    expect(leftInTmp(store)).toEqual([]);
+  }, 60_000);
+
   it('an answer that is not HTTP is one line saying so', async () => {
     sendExport = (res) => res.socket!.end('SSH-2.0-OpenSSH_9.2\r\n\r\n');
     const r = await inspect(unixHost);

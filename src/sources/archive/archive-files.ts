@@ -13,6 +13,8 @@ export interface ArchiveFiles {
   stream(name: string): AsyncIterable<Buffer>;
   /** Where the member's bytes sit on disk, so the store can refer to them instead of copying. */
   location?(name: string): BlobLocation;
+  /** For a member the source is putting into the store itself (an engine's export): settles once it is there. */
+  storing?(name: string): Promise<unknown> | undefined;
 }
 
 export interface BlobLocation {

@@ -62,7 +62,7 @@ export function resolveDockerSave(files: ArchiveFiles, source: string, opts: Res
       digest: digest ?? diffIds[i],
       mediaType: DOCKER_LAYER_TAR,
       compressedBytes: files.size(layerPath),
-      blob: { diffId: diffIds[i], blobDigest: digest, where, open: async () => files.stream(layerPath), location: files.location ? () => files.location!(layerPath) : undefined },
+      blob: { diffId: diffIds[i], blobDigest: digest, where, open: async () => files.stream(layerPath), location: files.location ? () => files.location!(layerPath) : undefined, stored: files.storing?.(layerPath) },
     };
   });
   return { source, id, config, configJson, repoTags: (entry.RepoTags ?? []).map(normalizeRef), manifestDigest: null, layers };

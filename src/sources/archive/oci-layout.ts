@@ -127,7 +127,7 @@ export function resolveOciLayout(files: ArchiveFiles, source: string, opts: Reso
       digest: d.digest,
       mediaType: d.mediaType ?? null,
       compressedBytes: present ? files.size(name) : (d.size ?? 0),
-      blob: { diffId: diffIds[i], blobDigest: d.digest, where, open: async () => files.stream(name), location: files.location ? () => files.location!(name) : undefined },
+      blob: { diffId: diffIds[i], blobDigest: d.digest, where, open: async () => files.stream(name), location: files.location ? () => files.location!(name) : undefined, stored: present ? files.storing?.(name) : undefined },
     };
   });
   const name = chosen.imageName ?? (chosen.refName && chosen.refName.includes(':') ? chosen.refName : null);

@@ -24,7 +24,20 @@ class ExportMetadata implements ArchiveFiles {
   readonly sizes = new Map<string, number>();
   /** Symlinked members (docker save links a repeated layer to its first copy). */
   readonly links = new Map<string, string>();
+  /** Layer members being indexed into the store (each gives the diff ID it stored), by name; and which of them the image's layers named. */
+  readonly indexing = new Map<string, Promise<string>>();
+  private readonly named = new Set<string>();
   constructor(readonly label: string) {}
+  storing(name: string): Promise<string> | undefined {
+    const target = this.links.get(name) ?? name;
+    const pending = this.indexing.get(target);
+    if (pending) this.named.add(target);
+    return pending;
+  }
+  /** What is still being indexed that no layer of the image named: a layer the image does not have, whose failure must still be heard. */
+  unnamed(): Promise<string>[] {
+    return [...this.indexing].filter(([name]) => !this.named.has(name)).map(([, p]) => p);
+  }
   has(name: string): boolean {
     return this.sizes.has(name);
   }
@@ -67,7 +80,6 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
   const progress: IngestProgress = { layersDone: 0, layersTotal: diffIds.length, bytesDone: 0, bytesTotal: totalBytes, waitingFor: `the ${engine.endpoint.kind} engine's export` };
   // An engine may prepare the whole export before it answers at all (Docker 20.10 writes it to disk first).
   onProgress?.({ ...progress });
-  const indexing: Promise<void>[] = [];
   /** The layer being spooled, to be removed if the export fails before it has all arrived. */
   let spooling: { spool: LayerSpool; member: string } | null = null;
   let failure: unknown = null;
@@ -78,11 +90,17 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
     progress.layersDone++;
     onProgress?.({ ...progress });
   };
-  const endLayer = (spool: LayerSpool) => {
+  const endLayer = (spool: LayerSpool, member: string) => {
     spooling = null;
-    const indexed = spool.end().then((spooled) => store.ingestSpooled(spooled)).then(layerDone);
-    indexed.catch(() => {}); // awaited below, after the stream: not an unhandled rejection meanwhile
-    indexing.push(indexed);
+    const indexed = spool
+      .end()
+      .then((spooled) => store.ingestSpooled(spooled))
+      .then((stored) => {
+        layerDone();
+        return stored.diffId;
+      });
+    indexed.catch(() => {}); // awaited by the open (see LayerBlobSource.stored): not an unhandled rejection meanwhile
+    meta.indexing.set(member, indexed);
   };
 
   const parser = new TarStreamParser((header) => {
@@ -107,11 +125,11 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
       const spool = store.openSpool({ diffId: known, accept: (d) => expected.has(d), blobDigest: known, where });
       spooling = { spool, member: name };
       let left = header.size;
-      if (left === 0) endLayer(spool);
+      if (left === 0) endLayer(spool, name);
       return (piece) => {
         if (!spool.write(piece)) hold(spool.drained());
         left -= piece.length;
-        if (left === 0) endLayer(spool);
+        if (left === 0) endLayer(spool, name);
       };
     }
     // A member too big to be metadata is no part of the image's description: counted past, unread.
@@ -173,14 +191,24 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
   } catch (e) {
     const cut = spooling as { spool: LayerSpool; member: string } | null;
     await cut?.spool.abort();
-    await Promise.allSettled(indexing);
+    await forgetExport(meta, store);
     if (e instanceof FathomError) throw e;
     const explained = explainConnectionError(e, engine.endpoint);
     throw cut ? new FathomError(`${explained.message} (while receiving ${JSON.stringify(cut.member)})`) : explained;
   }
-  const failed = (await Promise.allSettled(indexing)).find((o): o is PromiseRejectedResult => o.status === 'rejected');
-  if (failed) throw failed.reason;
+  // The last layers may still be being indexed: the open waits for each (LayerBlobSource.stored), and
+  // stacks the ones below meanwhile.
   return meta;
+}
+
+/**
+ * After a failed open: waits for every layer of the export still being indexed (nothing goes on in the
+ * background once the open has failed), then removes those it stored that no stored image uses.
+ */
+async function forgetExport(meta: ExportMetadata, store: LayerStore): Promise<void> {
+  for (const outcome of await Promise.allSettled(meta.indexing.values())) {
+    if (outcome.status === 'fulfilled') store.removeLayerIfUnused(outcome.value);
+  }
 }
 
 function fromRecord(record: ImageRecord, source: string, repoTags: string[]): ResolvedImage {
@@ -277,9 +305,17 @@ export function engineSource(kind: EngineKind, ref: string, opts: EngineSourceOp
       }
       const label = `${spec} (export from ${engine.endpoint.url})`;
       const files = await exportIntoStore(engine, label, id, diffIds, options.store, info.sizeBytes, options.onProgress);
-      const resolve = files.has('manifest.json') ? resolveDockerSave : resolveOciLayout;
-      const resolved = resolve(files, spec, { ...options, tag: undefined });
-      if (resolved.id !== id) throw new FathomError(`${label}: the export holds image ${resolved.id}, not ${id}`);
+      let resolved: ResolvedImage;
+      try {
+        const resolve = files.has('manifest.json') ? resolveDockerSave : resolveOciLayout;
+        resolved = resolve(files, spec, { ...options, tag: undefined });
+        if (resolved.id !== id) throw new FathomError(`${label}: the export holds image ${resolved.id}, not ${id}`);
+        // A layer the image does not name is refused when it is indexed (not one of its diff IDs): heard here.
+        await Promise.all(files.unnamed());
+      } catch (e) {
+        await forgetExport(files, options.store);
+        throw e;
+      }
       return { ...resolved, repoTags: repoTags.length ? repoTags : resolved.repoTags, engineRead: { via: 'export', why } };
     },
   };
