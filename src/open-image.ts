@@ -26,13 +26,17 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
   const sizeOf = (l: ResolvedImage['layers'][number]) => l.compressedBytes ?? l.blob.engineLayer?.bytes ?? 0;
   const inOrder = [...new Map(image.layers.filter((l) => !store.hasLayer(l.diffId)).map((l) => [l.diffId, l])).values()];
   const missing = [...inOrder.slice(0, 1), ...inOrder.slice(1).sort((a, b) => sizeOf(b) - sizeOf(a))];
+  // Progress is of what this reads: a layer the source stores itself has been counted by the source (an
+  // export's bytes as they arrived), and the source's last report stays up while it is finished.
+  const read = missing.filter((l) => !l.blob.stored);
   const progress: IngestProgress = {
     layersDone: 0,
-    layersTotal: missing.length,
+    layersTotal: read.length,
     bytesDone: 0,
-    bytesTotal: missing.reduce((n, l) => n + sizeOf(l), 0),
+    bytesTotal: read.reduce((n, l) => n + sizeOf(l), 0),
   };
-  onProgress?.({ ...progress });
+  const report = read.length > 0 ? onProgress : undefined;
+  report?.({ ...progress });
   // Layers that read fine can still stack badly (a hard link to nothing, a whiteout of nothing): stacking
   // them for their figures is the check, before the image is recorded. Each layer is stacked as soon as it
   // and every layer below it are in the store, while later ones are still being read.
@@ -63,21 +67,20 @@ export async function ingestResolved(image: ResolvedImage, store: LayerStore, on
           // Being stored by the source itself (an engine's export, indexed as it arrived): the layers
           // below it are stacked meanwhile.
           await layer.blob.stored;
-          progress.bytesDone += sizeOf(layer);
         } else {
           await store.ingestLayer(layer.blob, (bytes) => {
             progress.bytesDone += bytes - seen;
             seen = bytes;
-            onProgress?.({ ...progress });
+            report?.({ ...progress });
           });
+          progress.layersDone++;
+          report?.({ ...progress });
         }
       } catch (e) {
         failed = true;
         throw e;
       }
       committed.push(layer.diffId);
-      progress.layersDone++;
-      onProgress?.({ ...progress });
       // Every layer handed out: a reader with nothing left ends now. Its retirement timer could not fire
       // while the layer below is stacked (~0.6 s of this thread for 100k entries), and its heap was part
       // of a 505k-entry open's peak.

@@ -8,6 +8,7 @@ import { imagePath, truthJson } from '../helpers/fixtures.js';
 import { fathomAsync, type CliResult } from '../helpers/cli.js';
 import { engineSource } from '../../src/sources/engine/engine-source.js';
 import { LayerStore } from '../../store/store.js';
+import { openImage } from '../../src/open-image.js';
 import type { IngestProgress } from '../../src/sources/types.js';
 
 /**
@@ -90,6 +91,22 @@ async function tarOf(name: string, body: string): Promise<Buffer> {
 }
 
 describe('reading an engine\'s export', () => {
+  it('its progress, from the open as a whole, only goes forward: the layers it stored are not counted again from nothing', async () => {
+    answer = { body: ARCHIVE, end: true };
+    const heard: IngestProgress[] = [];
+    const source = engineSource('docker', 'corpus/busybox:latest', { host: `unix://${path.join(work, 'engine.sock')}` });
+    await openImage(source, new LayerStore(fs.mkdtempSync(path.join(work, 'store-'))), { engineRead: 'export', onProgress: (p) => heard.push({ ...p }) });
+    const flowing = heard.filter((p) => p.waitingFor === undefined);
+    expect(flowing.length).toBeGreaterThan(0);
+    for (let k = 1; k < flowing.length; k++) {
+      expect(flowing[k].bytesDone).toBeGreaterThanOrEqual(flowing[k - 1].bytesDone);
+      expect(flowing[k].layersDone).toBeGreaterThanOrEqual(flowing[k - 1].layersDone);
+    }
+    const last = flowing.at(-1)!;
+    expect(last.layersDone).toBe(last.layersTotal);
+    expect(last.bytesDone).toBe(ARCHIVE.length);
+  }, 60_000);
+
   it('the archive ends the read: an answer that stays open after it (padding, an engine tidying up) does not hold the open', async () => {
     // The fixture ends with its marker (Go's tar writer: two zero blocks); a record's padding follows here.
     expect(ARCHIVE.subarray(-1024).every((b) => b === 0)).toBe(true);
