@@ -6,6 +6,7 @@ import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imagePath, truthJson } from '../helpers/fixtures.js';
 import { fathomAsync, type CliResult } from '../helpers/cli.js';
+import { exportingEngine } from '../helpers/fake-engine.js';
 import { engineSource } from '../../src/sources/engine/engine-source.js';
 import { LayerStore } from '../../store/store.js';
 import { openImage } from '../../src/open-image.js';
@@ -28,15 +29,8 @@ const held = new Set<http.ServerResponse>();
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'fathom-export-end-'));
-  server = http.createServer((req, res) => {
-    const url = (req.url ?? '/').replace(/^\/v[0-9.]+/, '');
-    if (url.endsWith('/_ping')) {
-      res.writeHead(200, { 'api-version': '1.41' });
-      res.end('OK');
-    } else if (/^\/images\/.+\/json/.test(url)) {
-      res.writeHead(200, { 'content-type': 'application/json', 'api-version': '1.41' });
-      res.end(JSON.stringify(INSPECT));
-    } else if (/^\/images\/.+\/get/.test(url)) {
+  server = http.createServer(
+    exportingEngine(INSPECT, (res) => {
       const send = () => {
         res.writeHead(200, { 'content-type': 'application/x-tar', 'api-version': '1.41' });
         res.write(answer.body);
@@ -44,11 +38,8 @@ beforeAll(async () => {
         else held.add(res); // as an engine still tidying up: the answer stays open
       };
       setTimeout(send, answer.delayMs ?? 0);
-    } else {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ message: `no such thing: ${url}` }));
-    }
-  });
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(path.join(work, 'engine.sock'), resolve));
 });
 

@@ -9,6 +9,7 @@ import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imagePath, truthJson } from '../helpers/fixtures.js';
 import { fathomAsync, type CliResult } from '../helpers/cli.js';
+import { exportingEngine } from '../helpers/fake-engine.js';
 
 /**
  * An image's export is read by fathom's own HTTP reading (engine-stream.ts), not dockerode's: over a unix
@@ -30,21 +31,7 @@ let tcpHost: string;
 let tlsHost: string;
 let certDir: string;
 
-function engine(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const url = (req.url ?? '/').replace(/^\/v[0-9.]+/, '');
-  if (url.endsWith('/_ping')) {
-    res.writeHead(200, { 'api-version': '1.41' });
-    res.end('OK');
-  } else if (/^\/images\/.+\/json/.test(url)) {
-    res.writeHead(200, { 'content-type': 'application/json', 'api-version': '1.41' });
-    res.end(JSON.stringify(INSPECT));
-  } else if (/^\/images\/.+\/get/.test(url)) {
-    sendExport(res);
-  } else {
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ message: `no such thing: ${url}` }));
-  }
-}
+const engine = exportingEngine(INSPECT, (res) => sendExport(res));
 
 async function listen(server: net.Server, ...at: (string | number)[]): Promise<void> {
   servers.push(server);
@@ -224,13 +211,7 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
       res.end(altered);
     };
     const store = fs.mkdtempSync(path.join(work, 'store-'));
-    const edgeEngine = http.createServer((req, res) => {
-      const url = (req.url ?? '/').replace(/^\/v[0-9.]+/, '');
-      if (/^\/images\/.+\/json/.test(url)) {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(inspectOfEdge));
-      } else engine(req, res);
-    });
+    const edgeEngine = http.createServer(exportingEngine(inspectOfEdge, (res) => sendExport(res)));
     const sock = path.join(work, 'edge.sock');
     await listen(edgeEngine, sock);
     const r = await fathomAsync(['inspect', 'docker://corpus/edge:latest', '--engine-read', 'export', '--json', '--host', `unix://${sock}`], { FATHOM_STORE: store }, 30_000);
