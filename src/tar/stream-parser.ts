@@ -37,8 +37,6 @@ export class TarStreamParser {
   private longName: string | null = null;
   private longLink: string | null = null;
   private currentName = '';
-  /** Where the end-of-archive marker ends (the byte after its second zero block), once it has been read. */
-  endOffset: number | null = null;
 
   constructor(
     private readonly visit: EntryVisitor,
@@ -91,7 +89,7 @@ export class TarStreamParser {
       switch (this.state) {
         case State.Header: {
           if (this.headerFill === 0 && len - pos >= BLOCK) {
-            this.onHeader(chunk, pos, this.offset + BLOCK);
+            this.onHeader(chunk, pos);
             pos += BLOCK;
             this.offset += BLOCK;
           } else {
@@ -102,7 +100,7 @@ export class TarStreamParser {
             this.offset += n;
             if (this.headerFill === BLOCK) {
               this.headerFill = 0;
-              this.onHeader(this.headerBuf, 0, this.offset);
+              this.onHeader(this.headerBuf, 0);
             }
           }
           break;
@@ -146,14 +144,10 @@ export class TarStreamParser {
     throw new FathomError(`${this.where}: truncated tar stream${what} (ended at byte ${this.offset})`);
   }
 
-  /** `blockEnd`: the stream offset just past this header block. */
-  private onHeader(buf: Buffer, start: number, blockEnd: number): void {
+  private onHeader(buf: Buffer, start: number): void {
     if (isZeroBlock(buf, start)) {
       this.zeroBlocks++;
-      if (this.zeroBlocks >= 2) {
-        this.state = State.End;
-        this.endOffset = blockEnd;
-      }
+      if (this.zeroBlocks >= 2) this.state = State.End;
       return;
     }
     this.zeroBlocks = 0;
