@@ -224,6 +224,26 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
     expect(leftInTmp(store)).toEqual([]);
   }, 60_000);
 
+  it('an answer that stops half-way and stays open is given up after the stall limit, in one line, with nothing left in the store', async () => {
+    const stuck: http.ServerResponse[] = [];
+    sendExport = (res) => {
+      res.writeHead(200, { 'content-type': 'application/x-tar' });
+      res.write(ARCHIVE.subarray(0, Math.floor(ARCHIVE.length * 0.6)));
+      stuck.push(res); // and nothing more, the connection held open
+    };
+    try {
+      const started = Date.now();
+      const r = await inspect(unixHost, { FATHOM_ENGINE_STALL_MS: '700' });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/stalled: nothing came for 0\.7 s \(while receiving ".*layer\.tar"\)/);
+      expect(leftInTmp(r.store)).toEqual([]);
+    } finally {
+      for (const res of stuck) res.destroy();
+    }
+  }, 60_000);
+
   it('an answer that is not HTTP is one line saying so', async () => {
     sendExport = (res) => res.socket!.end('SSH-2.0-OpenSSH_9.2\r\n\r\n');
     const r = await inspect(unixHost);

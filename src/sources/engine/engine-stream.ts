@@ -6,6 +6,17 @@ import type { EngineEndpoint } from './connection.js';
 const READ_BYTES = 256 << 10;
 /** Of an error answer, as much as is kept to say what the engine said. */
 const ERROR_BODY_LIMIT = 64 << 10;
+/**
+ * How long an answer may go without a byte once its body has begun (FATHOM_ENGINE_STALL_MS overrides).
+ * Before that there is no limit: an engine may prepare an export for minutes, and the UI says so and can
+ * be left; an answer stopped half-way is an engine that is stuck.
+ */
+const STALL_MS = 60_000;
+
+function stallMs(): number {
+  const fromEnv = Number(process.env.FATHOM_ENGINE_STALL_MS);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : STALL_MS;
+}
 
 /** A body being read from the engine. */
 export interface BodyStream {
@@ -29,6 +40,7 @@ export function streamGet(endpoint: EngineEndpoint, path: string, onBody: (piece
   let settle!: { resolve: () => void; reject: (e: unknown) => void };
   const ended = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   let finished = false;
+  let flowing = false;
   let errorHead: AnswerHead | null = null;
   const errorBody: Buffer[] = [];
   let errorBytes = 0;
@@ -38,6 +50,10 @@ export function streamGet(endpoint: EngineEndpoint, path: string, onBody: (piece
       if (head.statusCode < 200 || head.statusCode > 299) errorHead = head;
     },
     (piece) => {
+      if (!flowing) {
+        flowing = true;
+        watchForStall(true);
+      }
       if (errorHead === null) return onBody(piece);
       if (errorBytes < ERROR_BODY_LIMIT) errorBody.push(Buffer.from(piece.subarray(0, ERROR_BODY_LIMIT - errorBytes)));
       errorBytes += piece.length;
@@ -91,9 +107,23 @@ export function streamGet(endpoint: EngineEndpoint, path: string, onBody: (piece
   });
   socket.on('close', () => finish(Object.assign(new Error(`the connection closed during GET ${path}`), { code: 'ECONNRESET' })));
 
+  const stall = stallMs();
+  const onStall = () => finish(new Error(`its answer to GET ${path} stalled: nothing came for ${stall / 1000} s`));
+  // Not while this side holds the answer back (its disk behind): the engine is waiting then, not stuck.
+  function watchForStall(on: boolean): void {
+    socket.setTimeout(on ? stall : 0);
+  }
+  socket.on('timeout', onStall);
+
   return {
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
+    pause: () => {
+      socket.pause();
+      if (flowing) watchForStall(false);
+    },
+    resume: () => {
+      socket.resume();
+      if (flowing) watchForStall(true);
+    },
     stop: () => finish(null),
     ended,
   };
