@@ -80,7 +80,9 @@ export function streamGet(endpoint: EngineEndpoint, path: string, onBody: (piece
 
   const host = options.socketPath ? 'localhost' : String(options.host ?? 'localhost');
   const request = `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: fathom\r\nConnection: close\r\n\r\n`;
-  const onread = { buffer: Buffer.allocUnsafe(READ_BYTES), callback: (n: number, buf: Buffer) => {
+  const onread = {
+    buffer: Buffer.allocUnsafe(READ_BYTES),
+    callback: (n: number, buf: Buffer) => {
       take(buf.subarray(0, n));
       return true; // pausing is asked for through pause()
     },
