@@ -244,6 +244,41 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
     }
   }, 60_000);
 
+  it('a layer that is a link going round (a to b, b to a) is one line, not a runaway', async () => {
+    // The busybox export with its layer.tar replaced by a link to a sibling that links back.
+    const pack = tar.pack();
+    const extract = tar.extract();
+    extract.on('entry', (header, stream, next) => {
+      if (header.name.endsWith('layer.tar')) {
+        pack.entry({ name: header.name, type: 'symlink', linkname: 'other.tar' });
+        pack.entry({ name: `${header.name.slice(0, -'layer.tar'.length)}other.tar`, type: 'symlink', linkname: 'layer.tar' });
+        stream.on('end', next);
+        stream.resume();
+        return;
+      }
+      const parts: Buffer[] = [];
+      stream.on('data', (d: Buffer) => parts.push(d));
+      stream.on('end', () => {
+        pack.entry(header, Buffer.concat(parts));
+        next();
+      });
+    });
+    await new Promise<void>((resolve, reject) => extract.on('finish', resolve).on('error', reject).end(ARCHIVE));
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack) chunks.push(c as Buffer);
+    const looped = Buffer.concat(chunks);
+    sendExport = (res) => {
+      res.writeHead(200, { 'content-type': 'application/x-tar' });
+      res.end(looped);
+    };
+    const r = await inspect(unixHost);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/layer\.tar" is a link that goes round or runs on \(16 links followed\)/);
+    expect(leftInTmp(r.store)).toEqual([]);
+  }, 60_000);
+
   it('an answer that is not HTTP is one line saying so', async () => {
     sendExport = (res) => res.socket!.end('SSH-2.0-OpenSSH_9.2\r\n\r\n');
     const r = await inspect(unixHost);

@@ -18,6 +18,9 @@ export interface EngineSourceOptions {
   fallbackMessage?: string;
 }
 
+/** Links followed from one member, at most: docker save links a repeated layer to its first copy, once. */
+const MAX_LINK_HOPS = 16;
+
 /** Metadata files of an export, held in memory; layer blobs went straight to the store. */
 class ExportMetadata implements ArchiveFiles {
   readonly files = new Map<string, Buffer>();
@@ -28,8 +31,17 @@ class ExportMetadata implements ArchiveFiles {
   readonly indexing = new Map<string, Promise<string>>();
   private readonly named = new Set<string>();
   constructor(readonly label: string) {}
+  /** A member's name with its links followed, as many as the archive reader follows (archive-files.ts). */
+  private target(name: string): string {
+    let at = name;
+    for (let hops = 0; this.links.has(at); hops++) {
+      if (hops === MAX_LINK_HOPS) throw new FathomError(`${this.label}: ${JSON.stringify(name)} is a link that goes round or runs on (${MAX_LINK_HOPS} links followed)`);
+      at = this.links.get(at)!;
+    }
+    return at;
+  }
   storing(name: string): Promise<string> | undefined {
-    const target = this.links.get(name) ?? name;
+    const target = this.target(name);
     const pending = this.indexing.get(target);
     if (pending) this.named.add(target);
     return pending;
@@ -42,9 +54,7 @@ class ExportMetadata implements ArchiveFiles {
     return this.sizes.has(name);
   }
   size(name: string): number {
-    const target = this.links.get(name);
-    if (target !== undefined) return this.size(target);
-    const s = this.sizes.get(name);
+    const s = this.sizes.get(this.target(name));
     if (s === undefined) throw new FathomError(`${this.label}: "${name}" is missing from the export`);
     return s;
   }
