@@ -29,6 +29,11 @@ export class SpoolFile {
     this.fd = fs.openSync(file, 'w');
   }
 
+  /** Whether the disk is more than a few MB behind what was pushed in. */
+  private get behind(): boolean {
+    return this.writing * WRITE_BYTES > BEHIND_BYTES;
+  }
+
   /** Bytes pushed in so far. */
   get size(): number {
     return this.position + this.fill;
@@ -48,12 +53,12 @@ export class SpoolFile {
       at += n;
       if (this.fill === WRITE_BYTES) this.flush();
     }
-    return this.writing * WRITE_BYTES <= BEHIND_BYTES;
+    return !this.behind;
   }
 
   /** Settles once the disk is no more than a few MB behind (at once if it is not). */
   async drained(): Promise<void> {
-    while (this.writing * WRITE_BYTES > BEHIND_BYTES) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    while (this.behind) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   /** Writes what is left, closes the file and returns its size; throws the first failed write's error. */
