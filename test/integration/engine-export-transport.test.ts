@@ -96,6 +96,28 @@ function inWrites(sizes: number[]): Export {
   };
 }
 
+/** A whole answer carrying `body` as the export. */
+function answerWith(body: Buffer): Export {
+  return (res) => {
+    res.writeHead(200, { 'content-type': 'application/x-tar' });
+    res.end(body);
+  };
+}
+
+/** The bytes a tar-stream pack makes, once finalized. */
+async function packed(pack: tar.Pack): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The open failed as bad input does: exit 2, one line on stderr, nothing on stdout. */
+function expectOneLine(r: CliResult): void {
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+}
+
 /** What the store holds in its temporary space: nothing, after any open that ended. */
 function leftInTmp(store: string): string[] {
   const tmp = path.join(store, 'tmp');
@@ -139,9 +161,7 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
       res.end(JSON.stringify({ message: 'write /var/lib/docker/tmp/docker-export-1: no space left on device\u001b[2J' }));
     };
     const r = await inspect(unixHost);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expectOneLine(r);
     expect(r.stderr).toContain('no space left on device');
     expect(r.stderr).not.toContain('\u001b');
     expect(leftInTmp(r.store)).toEqual([]);
@@ -153,8 +173,7 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
       res.write(ARCHIVE.subarray(0, Math.floor(ARCHIVE.length * 0.6)), () => res.socket!.destroy());
     };
     const r = await inspect(unixHost);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expectOneLine(r);
     expect(r.stderr).toMatch(/docker engine at unix:.*(cut short|closed).*while receiving ".*layer.tar"/);
     expect(leftInTmp(r.store)).toEqual([]);
     expect(fs.existsSync(path.join(r.store, 'layers')) ? fs.readdirSync(path.join(r.store, 'layers', 'sha256')) : []).toEqual([]);
@@ -166,16 +185,9 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
     const pack = tar.pack();
     for (let i = 0; i < 5; i++) pack.entry({ name: `junk-${i}.json` }, Buffer.alloc(20 << 20, 0x20));
     pack.finalize();
-    const chunks: Buffer[] = [];
-    for await (const c of pack) chunks.push(c as Buffer);
-    const junk = Buffer.concat(chunks);
-    sendExport = (res) => {
-      res.writeHead(200, { 'content-type': 'application/x-tar' });
-      res.end(junk);
-    };
+    sendExport = answerWith(await packed(pack));
     const r = await inspect(unixHost);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expectOneLine(r);
     expect(r.stderr).toContain('more than 64 MB (at "junk-3.json")');
   }, 60_000);
 
@@ -206,17 +218,13 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
     const altered = Buffer.from(edge);
     altered[biggest.offset + Math.floor(biggest.size / 2)] ^= 0x01;
     const inspectOfEdge = truthJson<Record<string, unknown>>('edge', 'inspect.json');
-    sendExport = (res) => {
-      res.writeHead(200, { 'content-type': 'application/x-tar' });
-      res.end(altered);
-    };
+    sendExport = answerWith(altered);
     const store = fs.mkdtempSync(path.join(work, 'store-'));
     const edgeEngine = http.createServer(exportingEngine(inspectOfEdge, (res) => sendExport(res)));
     const sock = path.join(work, 'edge.sock');
     await listen(edgeEngine, sock);
     const r = await fathomAsync(['inspect', 'docker://corpus/edge:latest', '--engine-read', 'export', '--json', '--host', `unix://${sock}`], { FATHOM_STORE: store }, 30_000);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expectOneLine(r);
     expect(r.stderr).toContain(JSON.stringify(biggest.name).slice(1, -1));
     expect(r.stderr).toMatch(/not one of the image's diff IDs/);
     const layers = path.join(store, 'layers', 'sha256');
@@ -235,8 +243,7 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
       const started = Date.now();
       const r = await inspect(unixHost, { FATHOM_ENGINE_STALL_MS: '700' });
       expect(Date.now() - started).toBeLessThan(15_000);
-      expect(r.code).toBe(2);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expectOneLine(r);
       expect(r.stderr).toMatch(/stalled: nothing came for 0\.7 s \(while receiving ".*layer\.tar"\)/);
       expect(leftInTmp(r.store)).toEqual([]);
     } finally {
@@ -265,16 +272,9 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
     });
     await new Promise<void>((resolve, reject) => extract.on('finish', resolve).on('error', reject).end(ARCHIVE));
     pack.finalize();
-    const chunks: Buffer[] = [];
-    for await (const c of pack) chunks.push(c as Buffer);
-    const looped = Buffer.concat(chunks);
-    sendExport = (res) => {
-      res.writeHead(200, { 'content-type': 'application/x-tar' });
-      res.end(looped);
-    };
+    sendExport = answerWith(await packed(pack));
     const r = await inspect(unixHost);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expectOneLine(r);
     expect(r.stderr).toMatch(/layer\.tar" is a link that goes round or runs on \(16 links followed\)/);
     expect(leftInTmp(r.store)).toEqual([]);
   }, 60_000);
@@ -282,8 +282,7 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
   it('an answer that is not HTTP is one line saying so', async () => {
     sendExport = (res) => res.socket!.end('SSH-2.0-OpenSSH_9.2\r\n\r\n');
     const r = await inspect(unixHost);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expectOneLine(r);
     expect(r.stderr).toContain('not HTTP/1.1');
   }, 60_000);
 });
