@@ -27,6 +27,41 @@ const HEADER_WINDOW_BYTES = 4 << 10;
  * compressed layer (its headers can't be reached without inflating it).
  */
 export function scanLayerHeaders(file: string, offset: number, size: number, where: string): ScannedLayer | null {
+  return toTheEnd(headerScanSteps(file, offset, size, where));
+}
+
+/** How long a scan made on the main thread runs before it lets the event loop turn (worker replies, signals). */
+const SLICE_MS = 12;
+
+/**
+ * `scanLayerHeaders` made on this thread in slices (see inSlices): for the main thread, which scans a
+ * layer of a first look beside the workers (see LayerScans in open-image.ts).
+ */
+export function scanLayerHeadersHere(file: string, offset: number, size: number, where: string, sliceMs = SLICE_MS): Promise<ScannedLayer | null> {
+  return inSlices(headerScanSteps(file, offset, size, where), sliceMs);
+}
+
+/** A scan's steps, run one after another. */
+function toTheEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** A scan's steps, run in slices of `sliceMs` with the event loop turning between them. */
+async function inSlices<T>(steps: Generator<void, T>, sliceMs: number): Promise<T> {
+  for (let sliceEnd = performance.now() + sliceMs; ; ) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() < sliceEnd) continue;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    sliceEnd = performance.now() + sliceMs;
+  }
+}
+
+/** The scan itself, pausing after each window it reads: run to its end by either of the two above. */
+function* headerScanSteps(file: string, offset: number, size: number, where: string): Generator<void, ScannedLayer | null> {
   const fd = fs.openSync(file, 'r');
   try {
     const window = Buffer.allocUnsafe(WINDOW_BYTES);
@@ -56,6 +91,7 @@ export function scanLayerHeaders(file: string, offset: number, size: number, whe
       // After the push: every region that starts in this window is known (its header came first).
       skeleton.take(window.subarray(0, got), pos);
       pos += got;
+      yield;
     }
     if (pos > size) throw new FathomError(`${where}: truncated tar stream (an entry runs past the layer's end)`);
     parser.end();
@@ -75,6 +111,16 @@ export function scanLayerHeaders(file: string, offset: number, size: number, whe
  * the store's ordinary read of it.
  */
 export function scanTarSplitLayer(layer: TarSplitLayer, where: string): LayerIndex {
+  return toTheEnd(tarSplitScanSteps(layer, where));
+}
+
+/** `scanTarSplitLayer` made on this thread in slices, as `scanLayerHeadersHere`. */
+export function scanTarSplitLayerHere(layer: TarSplitLayer, where: string, sliceMs = SLICE_MS): Promise<LayerIndex> {
+  return inSlices(tarSplitScanSteps(layer, where), sliceMs);
+}
+
+/** The scan itself, pausing after each of the record's header segments. */
+function* tarSplitScanSteps(layer: TarSplitLayer, where: string): Generator<void, LayerIndex> {
   const records = tarSplitRecords(layer.tarSplit, where);
   const builder = new LayerIndexBuilder();
   const placement = new LayerWritePaths(where);
@@ -84,6 +130,7 @@ export function scanTarSplitLayer(layer: TarSplitLayer, where: string): LayerInd
     if (r.kind === 'segment') {
       parser.push(r.bytes);
       pos += r.bytes.length;
+      yield;
       continue;
     }
     if (r.size === 0) continue;

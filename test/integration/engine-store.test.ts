@@ -19,7 +19,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { FathomError } from '../../src/errors.js';
 import { readEngineStore } from '../../src/sources/engine/engine-store.js';
 import { connect } from '../../src/sources/engine/connection.js';
-import { scanTarSplitLayer } from '../../src/layer/scan-headers.js';
+import { scanTarSplitLayer, scanTarSplitLayerHere } from '../../src/layer/scan-headers.js';
 import { indexLayerStream } from '../../src/layer/index-layer.js';
 import { assembleLayerTar } from '../../src/layer/tar-split.js';
 import { fromEngineStore } from '../../src/sources/engine/engine-source.js';
@@ -135,11 +135,14 @@ for (const cli of ['docker', 'podman'] as const) {
       const found = await readEngineStore(connect(cli), cli, id.startsWith('sha256:') ? id : `sha256:${id}`);
       for (const layer of found.layers) {
         const scanned = scanTarSplitLayer(layer, 'scan');
+        // The same scan made on the main thread, in slices of no time (the loop turning after every segment).
+        const sliced = await scanTarSplitLayerHere(layer, 'scan', 0);
         const { index, diffId } = await indexLayerStream(assembleLayerTar(layer, 'read'), { where: 'read', fullDigests: 'compressed' });
         expect(diffId).toBe(layer.diffId);
-        for (let i = 0; i < scanned.count; i++) scanned.ensureHead(i);
+        for (const x of [scanned, sliced]) for (let i = 0; i < x.count; i++) x.ensureHead(i);
         const columns = (x: typeof index) => ({ paths: x.paths, kinds: [...x.kinds], sizes: [...x.sizes], modes: [...x.modes], mtimes: [...x.mtimes], offsets: [...x.offsets], heads: x.hashes.toString('hex'), links: [...x.links], stats: x.stats });
         expect(columns(scanned)).toEqual(columns(index));
+        expect(columns(sliced)).toEqual(columns(index));
       }
     });
 

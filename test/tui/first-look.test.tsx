@@ -11,6 +11,7 @@ import { fathom } from '../helpers/cli.js';
 import type { AppIo } from '../../src/view/app-io.js';
 import type { ImageModel } from '../../src/model/image-model.js';
 import type { IngestProgress } from '../../src/sources/types.js';
+import { indexWorkers } from '../../store/index-workers.js';
 
 let work: string;
 beforeAll(() => {
@@ -90,6 +91,27 @@ describe('a first look while the layers are verified', () => {
     expect(await heard(layout)).toEqual({ said: [true, false], previews: 0 });
     // Small, or stored already: nothing is said.
     expect(await heard(EDGE)).toEqual({ said: [], previews: 0 });
+  }, 60_000);
+
+  it('of three layers, the first look scans one on the main thread, in place of a worker, and the others on the workers', async () => {
+    const layers = await Promise.all([0, 1, 2].map((n) => tarOfFiles([{ name: `big-${n}.bin`, body: Buffer.alloc(12 << 20, n) }, ...Array.from({ length: 50 }, (_, k) => ({ name: `d${n}/f${k}`, body: Buffer.from(`${n}/${k}\n`) }))])));
+    const archive = path.join(work, 'three.tar');
+    fs.writeFileSync(archive, await dockerSaveOf(layers, 'fathom-test/first-look:3', ['one', 'two', 'three']));
+    const workers = indexWorkers();
+    expect(workers, 'the index worker is built (npm run build)').not.toBeNull();
+    workers!.retireIdle(); // none left over from an earlier test
+    let atFirstLook = -1;
+    let previewed: string[] = [];
+    const io = testIo(fs.mkdtempSync(path.join(work, 'store-')));
+    const opened = await io.openImage(archive, () => {}, (m) => {
+      atFirstLook = workers!.size;
+      previewed = m.layers.map((l) => l.paths.join(' '));
+    });
+    expect(previewed).toHaveLength(3);
+    expect(previewed.every((paths, n) => paths.includes(`big-${n}.bin`))).toBe(true);
+    // Two cores here: one worker for the scans, where each layer on a worker of its own would start two.
+    expect(atFirstLook).toBe(workers!.capacity - 1);
+    expect(opened.layers.map((l) => l.paths.join(' '))).toEqual(previewed);
   }, 60_000);
 
   it('a big archive opens on its headers; a layer that then fails its digest ends the app with that line, exit 2, and stores nothing', async () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanLayerHeaders } from '../../src/layer/scan-headers.js';
+import { scanLayerHeaders, scanLayerHeadersHere } from '../../src/layer/scan-headers.js';
 import { verifyScanned } from '../../src/layer/scanned-layout.js';
 import { indexLayerStream } from '../../src/layer/index-layer.js';
 import { TarFiles } from '../../src/sources/archive/archive-files.js';
@@ -88,6 +88,31 @@ describe('a layer indexed from its headers alone (seeking past content) is the l
     fs.writeFileSync(file, Buffer.concat([Buffer.alloc(1000), tarBytes]));
     await compare(file, 1000, tarBytes.length);
     expect(CONTENT_HASH_BYTES).toBe(16);
+  });
+
+  it('made on the main thread in slices, a scan is the same scan, and the event loop turns between its slices', async () => {
+    const entries = Array.from({ length: 400 }, (_, i) => ({ file: `d${i % 7}/f${i}`, content: 'x'.repeat(i * 97) }));
+    const tarBytes = await layerTar(entries);
+    const file = path.join(work, 'sliced.tar');
+    fs.writeFileSync(file, tarBytes);
+    const whole = scanLayerHeaders(file, 0, tarBytes.length, 'scan')!;
+    // Something else on the event loop, counting its turns.
+    let turns = 0;
+    let scanning = true;
+    const tick = () => {
+      turns++;
+      if (scanning) setImmediate(tick);
+    };
+    setImmediate(tick);
+    // Slices of no time: the loop turns after every window read (~7.8 MB, in 64 KB windows and 4 KB reads).
+    const sliced = await scanLayerHeadersHere(file, 0, tarBytes.length, 'scan', 0);
+    scanning = false;
+    expect(turns).toBeGreaterThan(100);
+    expect(columns(sliced!.index)).toEqual(columns(whole.index));
+    expect(sliced!.layout).toEqual(whole.layout);
+    const gz = path.join(work, 'sliced.gz');
+    fs.writeFileSync(gz, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]));
+    expect(await scanLayerHeadersHere(gz, 0, 8, 'gz')).toBeNull();
   });
 
   it('a compressed layer is not scanned (its headers need it inflated)', () => {
