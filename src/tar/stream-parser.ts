@@ -46,7 +46,7 @@ export class TarStreamParser {
 
   /** Bytes consumed so far. */
   get position(): number {
-    return this.offset;
+    return this.offset + this.headerFill;
   }
 
   /**
@@ -93,14 +93,16 @@ export class TarStreamParser {
             pos += BLOCK;
             this.offset += BLOCK;
           } else {
+            // A header cut between chunks: gathered, and read once whole, at the offset where it starts (as
+            // above), so that its content's offset is the same however the stream was cut.
             const n = Math.min(BLOCK - this.headerFill, len - pos);
             chunk.copy(this.headerBuf, this.headerFill, pos, pos + n);
             this.headerFill += n;
             pos += n;
-            this.offset += n;
             if (this.headerFill === BLOCK) {
               this.headerFill = 0;
               this.onHeader(this.headerBuf, 0);
+              this.offset += BLOCK;
             }
           }
           break;
@@ -141,7 +143,7 @@ export class TarStreamParser {
     }
     // Quoted as JSON, as every other message quotes a name: one from a layer may hold a newline.
     const what = this.currentName ? ` inside entry ${JSON.stringify(this.currentName)}` : '';
-    throw new FathomError(`${this.where}: truncated tar stream${what} (ended at byte ${this.offset})`);
+    throw new FathomError(`${this.where}: truncated tar stream${what} (ended at byte ${this.position})`);
   }
 
   private onHeader(buf: Buffer, start: number): void {
