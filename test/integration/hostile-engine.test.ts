@@ -103,6 +103,18 @@ describe('an engine that answers with the wrong shapes gets one clear line', () 
     await expectOneLine(['images', '--json'], /GET \/images\/json: \[0\]\.Id "\.\.\/\.\.\/etc\/passwd" is not an image ID$/);
   });
 
+  it("an image or a container with no creation date (Go's zero time) is listed, its date unknown (0, as where the engine gives none)", async () => {
+    const image = `sha256:${'a'.repeat(64)}`;
+    answer(/^\/system\/df/, { body: { Images: [{ Id: image, RepoTags: ['undated:1'], Created: -62135596800, Size: 10, SharedSize: 0, Containers: 0 }] } });
+    answer(/^\/images\/json/, { body: [{ Id: image, RepoTags: ['undated:1'], Created: -62135596800, Size: 10 }] });
+    const r = await run(['images', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ repoTags: ['undated:1'], created: 0 })]);
+    answer(/^\/system\/df/, { body: { Images: [{ Id: image, Created: -62135596801, Size: 10 }] } });
+    await expectOneLine(['images'], /GET \/system\/df: Images\[0\]\.Created is -62135596801, not a whole number from -62135596800 to 2\^53$/);
+  });
+
   it('an image: an inspect answer without an ID, with layers that are not digests, or not an object at all', async () => {
     answer(/^\/images\/app\/json/, { body: { RepoTags: ['app:1'] } });
     await expectOneLine(['inspect', 'docker://app', '--json'], /GET \/images\/app\/json: Id is missing \(a string was expected\)$/);

@@ -49,6 +49,18 @@ function countAt(v: unknown, where: string, field: string): number {
   return wholeAt(v, where, field);
 }
 
+/**
+ * A creation time in seconds since the epoch, 0 where the engine has none: dockerd gives Go's zero time
+ * (-62135596800, the year 1) for an image whose config names no date (`docker import`, some builders).
+ */
+function createdAt(v: unknown, where: string, field: string): number {
+  if (v === undefined || v === null) return 0;
+  return Math.max(0, wholeAt(v, where, field, GO_ZERO_TIME));
+}
+
+/** Go's time.Time{} in Unix seconds. */
+const GO_ZERO_TIME = -62135596800;
+
 const PORT_MAX = 65535;
 
 /** Each object of a list the answer is (or holds at `field`), read with the field path it is at ("Images[3]"). */
@@ -95,7 +107,7 @@ export function dfImagesAnswer(v: unknown, where: string): DfImageAnswer[] {
   return eachOf(o.Images, where, 'Images', (i, at) => ({
     id: imageIdAt(i.Id, where, `${at}.Id`),
     repoTags: tagsAt(i.RepoTags, where, `${at}.RepoTags`),
-    created: countAt(i.Created, where, `${at}.Created`),
+    created: createdAt(i.Created, where, `${at}.Created`),
     sizeBytes: countAt(i.Size, where, `${at}.Size`),
     sharedBytes: countAt(i.SharedSize, where, `${at}.SharedSize`),
     containers: countAt(i.Containers, where, `${at}.Containers`),
@@ -130,7 +142,7 @@ export function containerListAnswer(v: unknown, where: string): ContainerListAns
     imageId: optional(c.ImageID, stringAt, where, `${at}.ImageID`) ?? '',
     state: optional(c.State, stringAt, where, `${at}.State`) ?? 'unknown',
     status: optional(c.Status, stringAt, where, `${at}.Status`) ?? '',
-    created: countAt(c.Created, where, `${at}.Created`),
+    created: createdAt(c.Created, where, `${at}.Created`),
     ports: (optional(c.Ports, listAt, where, `${at}.Ports`) ?? []).map((p, n) => {
       const port = objectAt(p, where, `${at}.Ports[${n}]`);
       const field = (name: string) => `${at}.Ports[${n}].${name}`;
