@@ -88,8 +88,11 @@ export interface LayerSpool {
   /** Takes a copy of the bytes; false when the disk has fallen behind (wait for `drained`). */
   write(chunk: Buffer): boolean;
   drained(): Promise<void>;
-  /** All of it has arrived: written out, ready for `ingestSpooled`. */
-  end(): Promise<SpooledLayer>;
+  /**
+   * All of it has arrived: written out, ready for `ingestSpooled`. `indexed` is its index where it was
+   * indexed as it arrived (see PlainLayerIndexer); else `ingestSpooled` reads the spool back to index it.
+   */
+  end(indexed?: IndexedLayer): Promise<SpooledLayer>;
   /** It will not be finished: what was written is removed. */
   abort(): Promise<void>;
 }
@@ -99,6 +102,8 @@ export interface SpooledLayer {
   source: SpoolSource;
   temp: string;
   size: number;
+  /** Indexed already, from the bytes as they were spooled: its digests are checked as any layer's. */
+  indexed?: IndexedLayer;
 }
 
 export interface LayerBlobSource {
@@ -257,9 +262,9 @@ export class LayerStore {
         }
       },
       drained: () => file.drained(),
-      end: async () => {
+      end: async (indexed) => {
         try {
-          return { source, temp, size: await file.end() };
+          return { source, temp, size: await file.end(), ...(indexed && { indexed }) };
         } catch (e) {
           fs.rmSync(temp, { recursive: true, force: true });
           throw failed(e);
@@ -272,23 +277,27 @@ export class LayerStore {
     };
   }
 
-  /** Indexes and commits a spooled blob (on a worker when it is big); the spool becomes the stored copy. */
+  /**
+   * Indexes (unless it was indexed as it arrived) and commits a spooled blob, on a worker when it is big;
+   * the spool becomes the stored copy.
+   */
   ingestSpooled(spooled: SpooledLayer, onProgress?: (bytes: number) => void): Promise<StoredLayerMeta> {
     const { source, temp, size } = spooled;
     const file = path.join(temp, 'blob');
     // Read back from the spool, whichever way it is indexed: the source's own stream is spent.
-    return this.ingestLayer({ ...source, open: async () => fs.createReadStream(file, { highWaterMark: 1 << 20 }), location: () => ({ path: file, offset: 0, size }) }, onProgress, temp);
+    return this.ingestLayer({ ...source, open: async () => fs.createReadStream(file, { highWaterMark: 1 << 20 }), location: () => ({ path: file, offset: 0, size }) }, onProgress, spooled);
   }
 
   /** Reads a layer blob once, verifies both digests, and commits blob + index atomically. */
-  async ingestLayer(source: LayerBlobSource, onProgress?: (bytes: number) => void, spooledIn?: string): Promise<StoredLayerMeta> {
+  async ingestLayer(source: LayerBlobSource, onProgress?: (bytes: number) => void, spooled?: Pick<SpooledLayer, 'temp' | 'indexed'>): Promise<StoredLayerMeta> {
+    const spooledIn = spooled?.temp;
     const temp = spooledIn ?? this.makeTemp();
     try {
       const location = source.location?.() ?? null;
       const engineLayer = source.engineLayer ?? null;
       // A spooled blob is already the store's copy (in `temp`): read in place, kept as a copy.
       const keepRef = !spooledIn && !this.copyBlobs && (location !== null || engineLayer !== null);
-      const indexed = await this.indexBlob(source, location, keepRef || spooledIn ? null : path.join(temp, 'blob'), onProgress);
+      const indexed: IndexedBlob = spooled?.indexed ?? (await this.indexBlob(source, location, keepRef || spooledIn ? null : path.join(temp, 'blob'), onProgress));
       let blob: StoredBlob = { kind: 'copy' };
       if (keepRef && engineLayer) {
         blob = { kind: 'engine', tarSplit: engineLayer.tarSplit, diffDir: engineLayer.diffDir };

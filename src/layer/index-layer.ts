@@ -115,6 +115,44 @@ export async function indexLayerStream(input: AsyncIterable<Buffer> | Iterable<B
 }
 
 /**
+ * A plain layer tar indexed as its bytes are handed over (`push`), on the thread that receives them: for
+ * a stream whose bytes are in memory once anyway (an engine's export), where reading them back from disk
+ * on a worker would cost a second copy and leave the last layer to be read after the stream has ended.
+ * Hashed once (the blob is the layer: one digest is both); each file's head digest taken as it passes
+ * (a plain layer is read back by offset for anything more, see HEAD_BYTES).
+ */
+export class PlainLayerIndexer {
+  private readonly builder = new LayerIndexBuilder();
+  private readonly hash = createHash('sha256');
+  private readonly parser: TarStreamParser;
+  private bytes = 0;
+
+  constructor(where: string) {
+    const placement = new LayerWritePaths(where);
+    this.parser = new TarStreamParser((header, contentOffset) => visitEntry(this.builder, placement, header, contentOffset, where, 'heads'), where);
+  }
+
+  /** Whether a blob that starts with these bytes is one this indexer reads: a plain tar, not a compressed one. */
+  static reads(start: Buffer): boolean {
+    return start.length >= 4 && sniffCompression(start) === 'none';
+  }
+
+  /** The next bytes; not kept (a caller may reuse the buffer). */
+  push(chunk: Buffer): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    this.parser.push(chunk);
+  }
+
+  /** All of it has been pushed: the index, or the error that the tar is cut short or malformed. */
+  finish(): IndexedLayer {
+    this.parser.end();
+    const digest = `sha256:${this.hash.digest('hex')}`;
+    return { index: this.builder.build(this.parser.position), compression: 'none', blobDigest: digest, blobBytes: this.bytes, diffId: digest };
+  }
+}
+
+/**
  * Which content digests an entry gets as its bytes pass: none (an index from the headers alone, see
  * scan-headers.ts), the head of each file (see HEAD_BYTES), or the head and, for a big file, the whole.
  */

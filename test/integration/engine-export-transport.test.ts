@@ -192,8 +192,8 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
   }, 60_000);
 
   it('a layer that fails its check after the archive has been read fails the open in one line, and the layers stored beside it are removed', async () => {
-    // The edge fixture's export with one byte of its biggest layer (a 2 MB random file) changed: the
-    // layer is only hashed after the stream, while the layers below are already stacked.
+    // The edge fixture's export with one byte of its biggest layer (a 2 MB random file) changed: still a
+    // good tar, so the layer is refused only once it is hashed whole, as it is committed to the store.
     const edge = fs.readFileSync(imagePath('edge', 'docker-save.tar'));
     const members: { name: string; offset: number; size: number }[] = [];
     const extract = tar.extract();

@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
-import { indexLayerStream } from '../../src/layer/index-layer.js';
+import { indexLayerStream, PlainLayerIndexer } from '../../src/layer/index-layer.js';
+import { FathomError } from '../../src/errors.js';
+import { TarFiles } from '../../src/sources/archive/archive-files.js';
+import { IMAGES, imagePath } from './../helpers/fixtures.js';
+import { encodeIndex } from '../../store/index-codec.js';
 import { TarStreamParser } from '../../src/tar/stream-parser.js';
 import { layerTar, sha256 } from '../helpers/layers.js';
 
@@ -127,6 +131,55 @@ describe('layer tar reading', () => {
     const { index } = await read(buf);
     expect(index.paths).toEqual(['dir/gone', 'dir']);
     expect([...index.kinds]).toEqual([7, 8]);
+  });
+});
+
+describe('a plain layer indexed as its bytes are pushed (PlainLayerIndexer, for an engine\'s export)', () => {
+  /** Pushes `bytes` in pieces of `step`, each through one buffer that is overwritten after the push, as a socket reader's is. */
+  const pushed = (bytes: Buffer, step: number) => {
+    const indexer = new PlainLayerIndexer('export: layer.tar');
+    const reused = Buffer.alloc(step);
+    for (let at = 0; at < bytes.length; at += step) {
+      const n = bytes.copy(reused, 0, at, at + step);
+      indexer.push(reused.subarray(0, n));
+      reused.fill(0xa5);
+    }
+    return indexer.finish();
+  };
+
+  it.each(IMAGES)('every layer of the %s fixture: the index and digests that reading it whole gives, however it is cut', async (name) => {
+    const archive = imagePath(name, 'docker-save.tar');
+    const files = new TarFiles(archive);
+    const manifest = JSON.parse(files.read('manifest.json').toString()) as { Layers: string[] }[];
+    for (const layer of manifest[0].Layers) {
+      const bytes = files.read(layer);
+      const whole = await indexLayerStream([bytes], { where: 'export: layer.tar', fullDigests: 'compressed' });
+      for (const step of [511, 65_536, 1 << 20]) {
+        const got = pushed(bytes, step);
+        expect(got.diffId).toBe(whole.diffId);
+        expect(got.blobDigest).toBe(whole.blobDigest);
+        expect(got.blobBytes).toBe(bytes.length);
+        expect(encodeIndex(got.index, got.diffId).equals(encodeIndex(whole.index, whole.diffId))).toBe(true);
+      }
+    }
+  });
+
+  it('reads only plain tars; a cut or broken one is one line naming the layer', async () => {
+    const layer = await layerTar([{ file: 'a.txt', content: 'x'.repeat(3000) }, { file: 'b.txt', content: 'y' }]);
+    expect(PlainLayerIndexer.reads(layer)).toBe(true);
+    expect(PlainLayerIndexer.reads(zlib.gzipSync(layer))).toBe(false);
+    expect(PlainLayerIndexer.reads(layer.subarray(0, 3))).toBe(false);
+    for (const bad of [layer.subarray(0, 1500), Buffer.concat([Buffer.alloc(512, 'z'), layer])]) {
+      let said: unknown = null;
+      try {
+        pushed(bad, 700);
+      } catch (e) {
+        said = e;
+      }
+      expect(said).toBeInstanceOf(FathomError);
+      expect((said as Error).message).toMatch(/^export: layer\.tar: /);
+      expect((said as Error).message).not.toContain('\n');
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import type { ImageSource, IngestProgress, ResolveOptions, ResolvedImage } from 
 import { normalizeRef } from '../verify.js';
 import type { ImageRecord, LayerSpool, LayerStore } from '../../../store/store.js';
 import { assembleLayerTar } from '../../layer/tar-split.js';
+import { PlainLayerIndexer } from '../../layer/index-layer.js';
 import { TarStreamParser } from '../../tar/stream-parser.js';
 import { EngineStoreUnreadable, readEngineStore, type EngineStoreImage } from './engine-store.js';
 import { connect, explainConnectionError, type Engine, type EngineKind } from './connection.js';
@@ -79,7 +80,8 @@ function cleanName(name: string): string {
 
 /**
  * Streams `docker save` of one image from the engine into the store: each layer blob is spooled into the
- * store as it arrives and indexed (on a worker when big) while the next one arrives; layers already stored
+ * store and indexed as it arrives (a plain tar here, from the bytes in hand; anything else read back from
+ * the spool, on a worker when big); layers already stored
  * are skipped where the export names them by digest (Docker 25+, podman), and spooled then checked where
  * it doesn't (older Docker). The archive is parsed once, as it arrives, from the one buffer the engine's
  * socket is read into (see engine-stream.ts): nothing is allocated per read but the copies kept.
@@ -100,10 +102,12 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
     progress.layersDone++;
     onProgress?.({ ...progress });
   };
-  const endLayer = (spool: LayerSpool, member: string) => {
+  const endLayer = (spool: LayerSpool, member: string, indexer: PlainLayerIndexer | null) => {
+    // A layer that is no good tar fails here, in the stream, with the spool still to be removed.
+    const indexedHere = indexer?.finish();
     spooling = null;
     const indexed = spool
-      .end()
+      .end(indexedHere)
       .then((spooled) => store.ingestSpooled(spooled))
       .then((stored) => {
         layerDone();
@@ -135,11 +139,15 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
       const spool = store.openSpool({ diffId: known, accept: (d) => expected.has(d), blobDigest: known, where });
       spooling = { spool, member: name };
       let left = header.size;
-      if (left === 0) endLayer(spool, name);
+      /** Not judged yet (undefined); a plain tar, indexed here as it arrives; or anything else, read back from the spool (null). */
+      let indexer: PlainLayerIndexer | null | undefined;
+      if (left === 0) endLayer(spool, name, null);
       return (piece) => {
+        indexer ??= PlainLayerIndexer.reads(piece) ? new PlainLayerIndexer(where) : null;
+        indexer?.push(piece);
         if (!spool.write(piece)) hold(spool.drained());
         left -= piece.length;
-        if (left === 0) endLayer(spool, name);
+        if (left === 0) endLayer(spool, name, indexer);
       };
     }
     // A member too big to be metadata is no part of the image's description: counted past, unread.
