@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { TarFiles } from '../../src/sources/archive/archive-files.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const PROJECT_ROOT = path.resolve(here, '../..');
@@ -25,6 +26,14 @@ export interface TruthEntry {
 
 export function imagePath(image: string, format: string): string {
   return path.join(FIXTURES, 'images', image, format);
+}
+
+/** A fixture's docker save archive, opened, and its image's layer members in order. */
+export function dockerSaveLayers(image: string): { archive: string; files: TarFiles; layers: string[] } {
+  const archive = imagePath(image, 'docker-save.tar');
+  const files = new TarFiles(archive);
+  const manifest = JSON.parse(files.read('manifest.json').toString()) as { Layers: string[] }[];
+  return { archive, files, layers: manifest[0].Layers };
 }
 
 export function truthJson<T>(image: string, file: string): T {

@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanLayerHeaders, scanLayerHeadersHere } from '../../src/layer/scan-headers.js';
 import { verifyScanned } from '../../src/layer/scanned-layout.js';
 import { indexLayerStream } from '../../src/layer/index-layer.js';
-import { TarFiles } from '../../src/sources/archive/archive-files.js';
 import { CONTENT_HASH_BYTES, HEAD_BYTES, type LayerIndex } from '../../store/layer-index.js';
-import { IMAGES, imagePath } from '../helpers/fixtures.js';
+import { IMAGES, dockerSaveLayers } from '../helpers/fixtures.js';
 import { layerTar } from '../helpers/layers.js';
 import { fuzzSettings, mutate, prng } from '../helpers/mutate.js';
 import { FathomError } from '../../src/errors.js';
@@ -63,10 +62,8 @@ async function compare(file: string, offset: number, size: number) {
 
 describe('a layer indexed from its headers alone (seeking past content) is the layer read whole', () => {
   it.each(IMAGES)('every layer of the %s fixture, with its head digests taken on demand', async (name) => {
-    const archive = imagePath(name, 'docker-save.tar');
-    const files = new TarFiles(archive);
-    const manifest = JSON.parse(files.read('manifest.json').toString()) as { Layers: string[] }[];
-    for (const layer of manifest[0].Layers) {
+    const { archive, files, layers } = dockerSaveLayers(name);
+    for (const layer of layers) {
       const at = files.location(layer);
       await compare(archive, at.offset, at.size);
     }
@@ -142,10 +139,8 @@ describe('a mutated layer (seeded fuzzer): the header scan and the full read agr
   it(`${cases} cases, seed ${seed} (FATHOM_FUZZ_SEED=${seed} replays them): a scan that succeeds, verified, is the full read's index, even of bytes changed after the scan; a layer the full read refuses, the scan refuses too; every refusal is one line`, async () => {
     const layers: Buffer[] = [];
     for (const name of IMAGES) {
-      const archive = imagePath(name, 'docker-save.tar');
-      const files = new TarFiles(archive);
-      const manifest = JSON.parse(files.read('manifest.json').toString()) as { Layers: string[] }[];
-      for (const layer of manifest[0].Layers) if (files.size(layer) > 0) layers.push(files.read(layer));
+      const { files, layers: members } = dockerSaveLayers(name);
+      for (const layer of members) if (files.size(layer) > 0) layers.push(files.read(layer));
     }
     const rand = prng(seed);
     const file = path.join(work, 'mutated.tar');

@@ -6,8 +6,7 @@ import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import { indexLayerStream, PlainLayerIndexer } from '../../src/layer/index-layer.js';
 import { FathomError } from '../../src/errors.js';
-import { TarFiles } from '../../src/sources/archive/archive-files.js';
-import { IMAGES, imagePath } from './../helpers/fixtures.js';
+import { IMAGES, dockerSaveLayers } from '../helpers/fixtures.js';
 import { encodeIndex } from '../../store/index-codec.js';
 import { TarStreamParser } from '../../src/tar/stream-parser.js';
 import { layerTar, sha256 } from '../helpers/layers.js';
@@ -148,10 +147,8 @@ describe('a plain layer indexed as its bytes are pushed (PlainLayerIndexer, for 
   };
 
   it.each(IMAGES)('every layer of the %s fixture: the index and digests that reading it whole gives, however it is cut', async (name) => {
-    const archive = imagePath(name, 'docker-save.tar');
-    const files = new TarFiles(archive);
-    const manifest = JSON.parse(files.read('manifest.json').toString()) as { Layers: string[] }[];
-    for (const layer of manifest[0].Layers) {
+    const { files, layers } = dockerSaveLayers(name);
+    for (const layer of layers) {
       const bytes = files.read(layer);
       const whole = await indexLayerStream([bytes], { where: 'export: layer.tar', fullDigests: 'compressed' });
       for (const step of [511, 65_536, 1 << 20]) {
