@@ -6,10 +6,12 @@ import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tar from 'tar-stream';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imagePath, truthJson } from '../helpers/fixtures.js';
 import { fathomAsync, type CliResult } from '../helpers/cli.js';
 import { exportingEngine } from '../helpers/fake-engine.js';
+import { LayerStore } from '../../store/store.js';
 
 /**
  * An image's export is read by fathom's own HTTP reading (engine-stream.ts), not dockerode's: over a unix
@@ -83,13 +85,13 @@ async function ofArchive(): Promise<Record<string, unknown>> {
   return archiveAnswer;
 }
 
-/** Sends the archive as writes of these sizes, in turn (node frames each write as one chunk). */
-function inWrites(sizes: number[]): Export {
+/** Sends the archive (or `body`) as writes of these sizes, in turn (node frames each write as one chunk). */
+function inWrites(sizes: number[], body = ARCHIVE): Export {
   return (res) => {
     res.writeHead(200, { 'content-type': 'application/x-tar' });
-    for (let at = 0, k = 0; at < ARCHIVE.length; k++) {
-      const n = Math.min(sizes[k % sizes.length], ARCHIVE.length - at);
-      res.write(ARCHIVE.subarray(at, at + n));
+    for (let at = 0, k = 0; at < body.length; k++) {
+      const n = Math.min(sizes[k % sizes.length], body.length - at);
+      res.write(body.subarray(at, at + n));
       at += n;
     }
     res.end();
@@ -144,6 +146,36 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
     expect(secure.stderr).toBe('');
     expect(withoutSource(secure.stdout)).toEqual(await ofArchive());
   }, 90_000);
+
+  it('a layer that comes compressed (a docker save archive may hold one) is read back from the store\'s copy: the same answers as that archive', async () => {
+    // The busybox archive again, its layer gzip'd: members and order as they were.
+    const pack = tar.pack();
+    const extract = tar.extract();
+    extract.on('entry', (header, stream, next) => {
+      const parts: Buffer[] = [];
+      stream.on('data', (c: Buffer) => parts.push(c));
+      stream.on('end', () => {
+        const body = header.name.endsWith('layer.tar') ? zlib.gzipSync(Buffer.concat(parts)) : Buffer.concat(parts);
+        pack.entry({ ...header, size: body.length }, body, next);
+      });
+    });
+    extract.on('finish', () => pack.finalize());
+    extract.end(ARCHIVE);
+    const gzipped = await packed(pack);
+    const file = path.join(work, 'gzip-layer.tar');
+    fs.writeFileSync(file, gzipped);
+    const asArchive = await fathomAsync(['inspect', file, '--json'], { FATHOM_STORE: fs.mkdtempSync(path.join(work, 'store-')) });
+    expect(asArchive.code, asArchive.stderr).toBe(0);
+    // In small writes: the layer's later pieces are gzip'd bytes that may start like anything.
+    sendExport = inWrites([1000, 333], gzipped);
+    const r = await inspect(unixHost);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(withoutSource(r.stdout)).toEqual(withoutSource(asArchive.stdout));
+    const store = new LayerStore(r.store);
+    expect(store.listImages()[0].layers.map((l) => store.readLayerMeta(l.diffId).compression)).toEqual(['gzip']);
+    expect(leftInTmp(r.store)).toEqual([]);
+  }, 60_000);
 
   it('an answer framed only by its close is read to the close', async () => {
     sendExport = (res) => {

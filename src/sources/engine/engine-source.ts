@@ -143,7 +143,8 @@ async function exportIntoStore(engine: Engine, label: string, imageId: string, d
       let indexer: PlainLayerIndexer | null | undefined;
       if (left === 0) endLayer(spool, name, null);
       return (piece) => {
-        indexer ??= PlainLayerIndexer.reads(piece) ? new PlainLayerIndexer(where) : null;
+        // Judged once, by the first piece: a compressed layer's later pieces may look like anything.
+        if (indexer === undefined) indexer = PlainLayerIndexer.reads(piece) ? new PlainLayerIndexer(where) : null;
         indexer?.push(piece);
         if (!spool.write(piece)) hold(spool.drained());
         left -= piece.length;
