@@ -49,8 +49,12 @@ function toTheEnd<T>(steps: Generator<void, T>): T {
   }
 }
 
-/** A scan's steps, run in slices of `sliceMs` with the event loop turning between them. */
+/**
+ * A scan's steps, run in slices of `sliceMs` with the event loop turning between them, and before the
+ * first: the caller may have more to hand out first (the other layers' scans, to workers yet to start).
+ */
 async function inSlices<T>(steps: Generator<void, T>, sliceMs: number): Promise<T> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
   for (let sliceEnd = performance.now() + sliceMs; ; ) {
     const step = steps.next();
     if (step.done) return step.value;
