@@ -113,6 +113,11 @@ describe('an engine that answers with the wrong shapes gets one clear line', () 
     expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ repoTags: ['undated:1'], created: 0 })]);
     answer(/^\/system\/df/, { body: { Images: [{ Id: image, Created: -62135596801, Size: 10 }] } });
     await expectOneLine(['images'], /GET \/system\/df: Images\[0\]\.Created is -62135596801, not a whole number from -62135596800 to 2\^53$/);
+    answer(/^\/containers\/json/, { body: [{ Id: CONTAINER, Names: ['/undated'], Image: 'undated:1', ImageID: image, Created: -62135596800, State: 'created', Status: 'Created' }] });
+    const containers = await run(['container', '--json']);
+    expect(containers.stderr).toBe('');
+    expect(containers.code).toBe(0);
+    expect(JSON.parse(containers.stdout)).toEqual([expect.objectContaining({ name: 'undated', created: 0 })]);
   });
 
   it('an image: an inspect answer without an ID, with layers that are not digests, or not an object at all', async () => {
