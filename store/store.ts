@@ -230,6 +230,7 @@ export class LayerStore {
   private makeTemp(): string {
     return storeWrite(this.root, 'a temporary directory', () => {
       makeDirs(this.tmpDir);
+      removeOwnTempsAtExit(this.tmpDir);
       const dir = path.join(this.tmpDir, `${process.pid}-${Date.now()}-${randomBytes(4).toString('hex')}`);
       fs.mkdirSync(dir);
       return dir;
@@ -657,6 +658,34 @@ function writeWhole(file: string, data: Buffer): void {
     writeAll(fd, data);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** The temporary spaces this process has written in (one per store it used). */
+const tempSpaces = new Set<string>();
+
+/**
+ * What this process leaves in a store's temporary space is removed as it exits: an open given up half-way
+ * (`q` while an export streams in, ^C, an error) would otherwise leave its spool, up to a layer's size,
+ * until `fathom store gc`. Only this process's own entries (named by its PID); a process killed outright
+ * leaves them to gc, which removes those of processes no longer alive.
+ */
+function removeOwnTempsAtExit(tmpDir: string): void {
+  if (tempSpaces.size === 0) process.once('exit', removeOwnTemps);
+  tempSpaces.add(tmpDir);
+}
+
+function removeOwnTemps(): void {
+  const own = `${process.pid}-`;
+  for (const tmpDir of tempSpaces) {
+    for (const name of safeReaddir(tmpDir)) {
+      if (!name.startsWith(own)) continue;
+      try {
+        fs.rmSync(path.join(tmpDir, name), { recursive: true, force: true });
+      } catch {
+        // the process is ending: what can't be removed now, gc removes
+      }
+    }
   }
 }
 

@@ -13,6 +13,15 @@ async function runUi(args: string[]): Promise<number> {
   return runTui(args);
 }
 
+/**
+ * For commands with no signal handling of their own: ^C or a TERM ends the process through `exit`, so its
+ * exit handlers run (the store removes what the open was writing); Node's default would end it outright.
+ */
+function exitOnSignals(): void {
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -28,14 +37,19 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write('fathom 0.1.0\n');
       return 0;
     case 'inspect':
+      exitOnSignals();
       return runInspect(rest);
     case 'ci':
+      exitOnSignals();
       return runCi(rest);
     case 'diff':
+      exitOnSignals();
       return runDiff(rest);
     case 'store':
+      exitOnSignals();
       return runStore(rest);
     case 'audit': {
+      exitOnSignals();
       const { runAudit } = await import('./commands/audit.js');
       return runAudit(rest);
     }
@@ -53,7 +67,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     default:
       // dive's habit: `CI=true dive IMAGE` is the CI gate, as `dive IMAGE --ci` is.
-      if (argv.includes('--ci') || (process.env.CI === 'true' && !argv[0].startsWith('-'))) return runCi(argv);
+      if (argv.includes('--ci') || (process.env.CI === 'true' && !argv[0].startsWith('-'))) {
+        exitOnSignals();
+        return runCi(argv);
+      }
       return runUi(argv);
   }
 }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import tar from 'tar-stream';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imagePath, truthJson } from '../helpers/fixtures.js';
+import { PROJECT_ROOT, imagePath, truthJson } from '../helpers/fixtures.js';
 import { fathomAsync, type CliResult } from '../helpers/cli.js';
 import { exportingEngine } from '../helpers/fake-engine.js';
 import { LayerStore } from '../../store/store.js';
@@ -266,6 +266,30 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
     const layers = path.join(store, 'layers', 'sha256');
     expect(fs.existsSync(layers) ? fs.readdirSync(layers) : []).toEqual([]);
     expect(leftInTmp(store)).toEqual([]);
+  }, 60_000);
+
+  it('^C or a TERM while the export streams in ends the open with nothing left in the store\'s temporary space', async () => {
+    const stuck: http.ServerResponse[] = [];
+    sendExport = (res) => {
+      res.writeHead(200, { 'content-type': 'application/x-tar' });
+      res.write(ARCHIVE.subarray(0, Math.floor(ARCHIVE.length * 0.6)));
+      stuck.push(res); // and nothing more: the open waits, a layer half spooled
+    };
+    try {
+      for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+        const store = fs.mkdtempSync(path.join(work, 'store-'));
+        const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'fathom.js'), 'inspect', 'docker://corpus/busybox:latest', '--engine-read', 'export', '--json', '--host', unixHost], { env: { ...process.env, FATHOM_STORE: store }, stdio: 'ignore' });
+        const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+        const started = Date.now();
+        while (leftInTmp(store).length === 0 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 20));
+        expect(leftInTmp(store).length, 'the spool was never started').toBeGreaterThan(0);
+        child.kill(signal);
+        expect(await exited).toBe(code);
+        expect(leftInTmp(store)).toEqual([]);
+      }
+    } finally {
+      for (const res of stuck) res.destroy();
+    }
   }, 60_000);
 
   it('an answer that stops half-way and stays open is given up after the stall limit, in one line, with nothing left in the store', async () => {
