@@ -102,6 +102,15 @@ function inWrites(sizes: number[], body = ARCHIVE): Export {
   };
 }
 
+/** An answer that sends 60 % of the archive and then nothing, its connection held open (kept in `held`, for the test to end). */
+function stopsHalfWay(held: http.ServerResponse[]): Export {
+  return (res) => {
+    res.writeHead(200, { 'content-type': 'application/x-tar' });
+    res.write(ARCHIVE.subarray(0, Math.floor(ARCHIVE.length * 0.6)));
+    held.push(res);
+  };
+}
+
 /** A whole answer carrying `body` as the export. */
 function answerWith(body: Buffer): Export {
   return (res) => {
@@ -270,11 +279,7 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
 
   it('^C or a TERM while the export streams in ends the open with nothing left in the store\'s temporary space', async () => {
     const stuck: http.ServerResponse[] = [];
-    sendExport = (res) => {
-      res.writeHead(200, { 'content-type': 'application/x-tar' });
-      res.write(ARCHIVE.subarray(0, Math.floor(ARCHIVE.length * 0.6)));
-      stuck.push(res); // and nothing more: the open waits, a layer half spooled
-    };
+    sendExport = stopsHalfWay(stuck);
     try {
       for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
         const store = fs.mkdtempSync(path.join(work, 'store-'));
@@ -294,11 +299,7 @@ describe('an engine\'s export, read by fathom\'s own HTTP reading', () => {
 
   it('an answer that stops half-way and stays open is given up after the stall limit, in one line, with nothing left in the store', async () => {
     const stuck: http.ServerResponse[] = [];
-    sendExport = (res) => {
-      res.writeHead(200, { 'content-type': 'application/x-tar' });
-      res.write(ARCHIVE.subarray(0, Math.floor(ARCHIVE.length * 0.6)));
-      stuck.push(res); // and nothing more, the connection held open
-    };
+    sendExport = stopsHalfWay(stuck);
     try {
       const started = Date.now();
       const r = await inspect(unixHost, { FATHOM_ENGINE_STALL_MS: '700' });
