@@ -1,8 +1,9 @@
 import { FathomError } from './errors.js';
-import { engineContentReader, fileContentReader, scanLayerHeaders, scanLayerHeadersHere, scanTarSplitLayer, scanTarSplitLayerHere } from './layer/scan-headers.js';
+import { engineContentReader, fileContentReader, scanLayerHeadersHere, scanTarSplitLayerHere } from './layer/scan-headers.js';
 import { indexWorkers } from '../store/index-workers.js';
 import { decodeIndex } from '../store/index-codec.js';
 import type { ScannedLayer } from './layer/scanned-layout.js';
+import type { TarSplitLayer } from './layer/tar-split.js';
 import type { ImageRecord, LayerStore, StoredLayerRef } from '../store/store.js';
 import type { LayerIndex } from '../store/layer-index.js';
 import type { Compression } from './layer/compression.js';
@@ -227,6 +228,15 @@ async function showFirstLook(image: ResolvedImage, store: LayerStore, scans: Lay
   clearTimeout(timer);
 }
 
+/** Where a plain layer sits in a local file. */
+type LayerLocation = { path: string; offset: number; size: number };
+
+/** A layer's header scan made on this thread, in slices: from its local file, else from its engine's tar-split record. */
+async function scanHere(at: LayerLocation | undefined, engineLayer: TarSplitLayer, where: string): Promise<ScannedLayer | null> {
+  if (at) return scanLayerHeadersHere(at.path, at.offset, at.size, where);
+  return { index: await scanTarSplitLayerHere(engineLayer, where), layout: null };
+}
+
 /** Each plain local layer's header scan, made once (for the first look, or when its reading starts). */
 class LayerScans {
   private readonly made = new Map<string, Promise<ScannedLayer | null>>();
@@ -271,10 +281,7 @@ class LayerScans {
     const where = `${this.source}: layer ${l.diffId}`;
     if (!at && !engineLayer) return null;
     const workers = indexWorkers();
-    if (!workers) {
-      if (at) return scanLayerHeaders(at.path, at.offset, at.size, where);
-      return { index: scanTarSplitLayer(engineLayer!, where), layout: null };
-    }
+    if (!workers) return scanHere(at, engineLayer!, where);
     for (;;) {
       if (this.scansHere === 'free') return this.makeHere(at, engineLayer, where);
       // While this thread scans, it stands for one of the workers.
@@ -297,11 +304,10 @@ class LayerScans {
     return { index, layout: scanned.layout };
   }
 
-  private async makeHere(at: { path: string; offset: number; size: number } | undefined, engineLayer: ResolvedImage['layers'][number]['blob']['engineLayer'], where: string): Promise<ScannedLayer | null> {
+  private async makeHere(at: LayerLocation | undefined, engineLayer: TarSplitLayer | undefined, where: string): Promise<ScannedLayer | null> {
     this.scansHere = 'busy';
     try {
-      if (at) return await scanLayerHeadersHere(at.path, at.offset, at.size, where);
-      return { index: await scanTarSplitLayerHere(engineLayer!, where), layout: null };
+      return await scanHere(at, engineLayer!, where);
     } finally {
       if (this.scansHere === 'busy') this.scansHere = 'free';
       this.wakeOne();
