@@ -285,7 +285,7 @@ export class LayerStore {
   ingestSpooled(spooled: SpooledLayer, onProgress?: (bytes: number) => void): Promise<StoredLayerMeta> {
     const { source, temp, size } = spooled;
     const file = path.join(temp, 'blob');
-    // Read back from the spool, whichever way it is indexed: the source's own stream is spent.
+    // Unless it was indexed as it arrived, read back from the spool (on a worker or here): the source's own stream is spent.
     return this.ingestLayer({ ...source, open: async () => fs.createReadStream(file, { highWaterMark: 1 << 20 }), location: () => ({ path: file, offset: 0, size }) }, onProgress, spooled);
   }
 
